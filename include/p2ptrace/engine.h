@@ -1,0 +1,80 @@
+/*
+ * engine.h -- THE PACKET LOOP: source -> decode -> flowtab -> features ->
+ * events. One engine run analyses one node: one trace file, several files
+ * merged in time order, or one live interface.
+ *
+ * The engine emits events; sinks (CSV, JSON, IPFIX, table, report,
+ * classify) consume them. Nothing here prints except the optional progress
+ * callback.
+ */
+#ifndef P2PTRACE_ENGINE_H
+#define P2PTRACE_ENGINE_H
+#include <stdint.h>
+#include "p2ptrace/decode.h"
+#include "p2ptrace/err.h"
+#include "p2ptrace/flow.h"
+#include "p2ptrace/flowtab.h"
+#include "p2ptrace/node.h"
+#include "p2ptrace/source.h"
+
+struct engine_cfg {
+	struct flowtab_cfg ft; /* idle 64 s by default, see engine_cfg_init */
+	uint64_t window_ns;    /* per-window figures; 0 = none */
+	int by_host;           /* also figures per address seen */
+	const char *filter;    /* BPF expression or NULL */
+};
+/* Defaults: idle 64 s, no active timeout, TCP end on, VLAN in the key,
+ * window 60 s. */
+void engine_cfg_init(struct engine_cfg *cfg);
+
+struct node_info {
+	const char *name;   /* the trace's base name or its catalog node */
+	const char *labels; /* "k=v;k=v" or "" */
+	const char *trace;  /* the file(s) */
+	uint8_t addr[16];   /* the node's own address ... */
+	int ipver;          /* ... 4 or 6, or 0 when unknown (then inferred:
+			       the address in most packets) */
+};
+
+struct engine_stats {
+	uint64_t pkts, bytes, filtered;
+	uint64_t decode[DECODE_NSTATUS];
+	uint64_t flows;
+	struct flowtab_stats ft;
+	double wall_s;
+	int truncated; /* input ended inside a record (warned) */
+};
+
+struct engine_events {
+	void *arg;
+	/* A flow ended. */
+	void (*flow)(void *arg, const struct node_info *n, const struct flow *f,
+		     enum flow_end why);
+	/* A window [start_ns, start_ns + len_ns) closed. */
+	void (*window)(void *arg, const struct node_info *n, uint64_t start_ns,
+		       uint64_t len_ns, const struct node_figs *w);
+	/* End of input: the node's figures over the whole trace. */
+	void (*node)(void *arg, const struct node_info *n,
+		     const struct node_figs *fig, const struct engine_stats *st);
+	/* With by_host, after node: one call per address seen. */
+	void (*host)(void *arg, const struct node_info *n, const uint8_t *addr,
+		     int ipver, const struct node_figs *fig);
+	/* Every ~1M packets and at the end, for a progress line. */
+	void (*progress)(void *arg, const struct engine_stats *st,
+			 uint64_t offset, uint64_t size);
+	/* A warning that does not stop the run (truncated tail, ...). */
+	void (*warn)(void *arg, const struct pt_err *w);
+};
+
+/* Run the loop over srcs (merged by packet time when nsrc > 1) until they
+ * end or engine_stop() is called. The sources stay the caller's.
+ * node->ipver may be filled in (inferred address). Returns 0, or a
+ * negative PT_E code for input that could not be used at all. */
+int engine_run(const struct engine_cfg *cfg, struct node_info *node,
+	       struct source **srcs, int nsrc, const struct engine_events *ev,
+	       struct engine_stats *st, struct pt_err *err);
+
+/* Make engine_run return after the current packet (signal-safe flag). */
+void engine_stop(void);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * flowtab.h -- the active flow table.
+ *
+ * Packets are added in capture-time order; flows end by idle timeout
+ * (default 64 s, the paper's value: a flow whose next packet comes more
+ * than idle_ns after its last one ends), active timeout, TCP FIN both ways
+ * (with the ACK of the last FIN) or RST, or eviction of the least recently
+ * seen flow when max_flows are active. Every ended flow is handed to the
+ * on_end callback exactly once, with its reason (RFC 5102).
+ *
+ * Memory: records live in a pool that doubles as needed up to max_flows;
+ * the index is open addressing with linear probing and backward-shift
+ * deletion. Two intrusive lists order flows by last packet (idle expiry,
+ * eviction) and by first packet (active expiry), so expiry is O(ended).
+ */
+#ifndef P2PTRACE_FLOWTAB_H
+#define P2PTRACE_FLOWTAB_H
+#include <stdint.h>
+#include "p2ptrace/decode.h"
+#include "p2ptrace/err.h"
+#include "p2ptrace/flow.h"
+
+struct flowtab_cfg {
+	uint64_t idle_ns;   /* 0 = never */
+	uint64_t active_ns; /* 0 = never */
+	uint32_t max_flows; /* active flows at most; 0 = FLOWTAB_DEFAULT_MAX */
+	int tcp_end;        /* end TCP flows on FIN both ways / RST */
+	int vlan_key;       /* the VLAN id is part of the key */
+	int fine_bins;      /* keep FINE_NBINS 32-byte bins per flow */
+};
+#define FLOWTAB_DEFAULT_MAX (1u << 24)
+
+/* Called once per ended flow; f is valid only during the call. The
+ * callback may not call back into the table. */
+typedef void flow_end_fn(const struct flow *f, enum flow_end why, void *arg);
+/* Called when a flow is created (after its first packet is counted). */
+typedef void flow_new_fn(const struct flow *f, void *arg);
+
+struct flowtab;
+
+int flowtab_new(const struct flowtab_cfg *cfg, flow_end_fn *on_end,
+		flow_new_fn *on_new, void *arg, struct flowtab **out,
+		struct pt_err *err);
+
+/* Account one decoded packet of wirelen bytes at ts_ns. Ends flows whose
+ * time is up first. Returns the flow the packet went to (valid until the
+ * next call), or NULL when memory ran out (the packet is counted as lost). */
+const struct flow *flowtab_add(struct flowtab *ft, const struct pkt_view *v,
+			       uint32_t wirelen, uint64_t ts_ns);
+
+/* End flows idle/active-expired at now_ns (done by flowtab_add too). */
+void flowtab_expire(struct flowtab *ft, uint64_t now_ns);
+/* End every remaining flow with FLOW_END_FORCED (end of input). */
+void flowtab_flush(struct flowtab *ft);
+
+struct flowtab_stats {
+	uint64_t active, peak, created, evicted, nomem;
+	uint64_t bytes_alloc; /* bytes held by the table now */
+};
+void flowtab_stats(const struct flowtab *ft, struct flowtab_stats *st);
+/* Bytes one active flow costs (record + index share), for the benchmark. */
+size_t flowtab_bytes_per_flow(const struct flowtab *ft);
+
+void flowtab_free(struct flowtab *ft);
+
+#endif

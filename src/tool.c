@@ -1,0 +1,127 @@
+/*
+ * tool.c -- shared helpers of the tool's commands (see tool.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "tool.h"
+
+void tool_perr(const struct pt_err *err)
+{
+	if (err->where[0])
+		fprintf(stderr, "p2ptrace: %s: %s\n", err->where, err->msg);
+	else
+		fprintf(stderr, "p2ptrace: %s\n", err->msg);
+}
+
+void tool_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("p2ptrace: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int tool_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int tool_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int tool_parse_seconds_ns(const char *s, uint64_t *out_ns)
+{
+	double v;
+
+	if (tool_parse_double(s, &v) || v < 0 || v > 1e9)
+		return -1;
+	*out_ns = (uint64_t)llround(v * 1e9);
+	return 0;
+}
+
+const char *tool_self_exe(void)
+{
+	static char path[4096];
+	ssize_t n;
+
+	if (path[0])
+		return path;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0)
+		return "p2ptrace";
+	path[n] = 0;
+	return path;
+}
+
+static int progress_state = -1; /* -1 unknown, 0 off, 1 on */
+static int progress_drawn;
+static struct timespec progress_last;
+
+int tool_progress_on(void)
+{
+	if (progress_state < 0)
+		progress_state = isatty(2) && !getenv("P2PTRACE_NO_PROGRESS");
+	return progress_state;
+}
+
+void tool_progress(const char *fmt, ...)
+{
+	struct timespec now;
+	va_list ap;
+
+	if (!tool_progress_on())
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (progress_drawn &&
+	    (now.tv_sec - progress_last.tv_sec) * 1000000000L +
+			    (now.tv_nsec - progress_last.tv_nsec) <
+		    200000000L)
+		return;
+	progress_last = now;
+	progress_drawn = 1;
+	va_start(ap, fmt);
+	fputs("\r\033[K", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+void tool_progress_done(void)
+{
+	if (progress_drawn) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	progress_drawn = 0;
+}
