@@ -32,7 +32,8 @@ all: $(BUILD)/p2ptrace
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libp2ptrace.a: $(LIB_OBJS)
 	@rm -f $@

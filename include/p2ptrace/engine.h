@@ -33,7 +33,8 @@ struct node_info {
 	const char *trace;  /* the file(s) */
 	uint8_t addr[16];   /* the node's own address ... */
 	int ipver;          /* ... 4 or 6, or 0 when unknown (then inferred:
-			       the address in most packets) */
+			       the address in most flows, then most
+			       packets) */
 };
 
 struct engine_stats {

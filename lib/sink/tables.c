@@ -1,0 +1,192 @@
+/*
+ * tables.c -- the flows, nodes and windows tables as rows (CSV / JSON).
+ * Column names and units: docs/OUTPUTS.md (a test checks they agree).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "p2ptrace/sink.h"
+
+static double mean(double sum, uint64_t n)
+{
+	return n ? sum / (double)n : 0.0;
+}
+
+static double stdev(double sum, double sq, uint64_t n)
+{
+	double m, v;
+
+	if (n < 2)
+		return 0.0;
+	m = sum / (double)n;
+	v = sq / (double)n - m * m;
+	return v > 0 ? sqrt(v) : 0.0;
+}
+
+static void dir_stats(struct rowout *ro, const struct flow_dir *d,
+		      const char *sfx)
+{
+	char n[32];
+	uint64_t gaps = d->pkts > 1 ? d->pkts - 1 : 0;
+
+#define COL(x) (snprintf(n, sizeof(n), "%s_%s", x, sfx), n)
+	row_u64(ro, COL("payload"), d->payload);
+	row_u64(ro, COL("size_min"), d->pkts ? d->size_min : 0);
+	row_f64(ro, COL("size_mean"), mean(d->size_sum, d->pkts));
+	row_u64(ro, COL("size_max"), d->size_max);
+	row_f64(ro, COL("size_std"), stdev(d->size_sum, d->size_sq, d->pkts));
+	row_f64(ro, COL("iat_min_us"), gaps ? (double)d->iat_min / 1e3 : 0);
+	row_f64(ro, COL("iat_mean_us"), mean(d->iat_sum, gaps) / 1e3);
+	row_f64(ro, COL("iat_max_us"), (double)d->iat_max / 1e3);
+	row_f64(ro, COL("iat_std_us"),
+		stdev(d->iat_sum, d->iat_sq, gaps) / 1e3);
+	row_u64(ro, COL("syn"), d->syn);
+	row_u64(ro, COL("fin"), d->fin);
+	row_u64(ro, COL("rst"), d->rst);
+	row_u64(ro, COL("psh"), d->psh);
+	row_u64(ro, COL("ack_only"), d->ack_only);
+#undef COL
+}
+
+void sink_flow_fields(struct rowout *ro, const struct node_info *n,
+		      const struct flow *f, enum flow_end why)
+{
+	char a[46], b[46], col[32];
+	int v = f->key.ipver;
+
+	row_str(ro, "node", n->name);
+	row_str(ro, "src_addr", flow_addr_str(flow_src(f), v, a));
+	row_u64(ro, "src_port", flow_sport(f));
+	row_str(ro, "dst_addr", flow_addr_str(flow_dst(f), v, b));
+	row_u64(ro, "dst_port", flow_dport(f));
+	row_u64(ro, "proto", f->key.proto);
+	row_u64(ro, "vlan", f->key.vlan);
+	row_u64(ro, "first_ns", flow_first_ns(f));
+	row_u64(ro, "last_ns", flow_last_ns(f));
+	row_u64(ro, "pkts_fwd", f->dir[0].pkts);
+	row_u64(ro, "pkts_rev", f->dir[1].pkts);
+	row_u64(ro, "bytes_fwd", f->dir[0].bytes);
+	row_u64(ro, "bytes_rev", f->dir[1].bytes);
+	row_u64(ro, "ip_bytes_fwd", f->dir[0].ip_bytes);
+	row_u64(ro, "ip_bytes_rev", f->dir[1].ip_bytes);
+	row_str(ro, "end_reason", flow_end_name(why));
+	row_u64(ro, "tcp_flags_fwd", f->dir[0].tcp_flags);
+	row_u64(ro, "tcp_flags_rev", f->dir[1].tcp_flags);
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		snprintf(col, sizeof(col), "plen_%s", plen_bin_names[i]);
+		row_u64(ro, col, (uint64_t)f->dir[0].plen[i] + f->dir[1].plen[i]);
+	}
+	row_str(ro, "labels", n->labels);
+	row_u64(ro, "flow_id", f->id);
+	row_u64(ro, "end_reason_code", why);
+	row_f64(ro, "duration_s",
+		(double)(flow_last_ns(f) - flow_first_ns(f)) / 1e9);
+	dir_stats(ro, &f->dir[0], "fwd");
+	dir_stats(ro, &f->dir[1], "rev");
+	for (int i = 0; i < FIRSTN; i++) {
+		int has = i < f->nfirst;
+		snprintf(col, sizeof(col), "p%d_len", i + 1);
+		row_u64(ro, col, has ? f->first_len[i] : 0);
+		snprintf(col, sizeof(col), "p%d_dir", i + 1);
+		row_i64(ro, col, has ? (f->first_dir[i] ? -1 : 1) : 0);
+		snprintf(col, sizeof(col), "p%d_us", i + 1);
+		row_u64(ro, col, has ? f->first_us[i] : 0);
+	}
+}
+
+void sink_flow_row(struct rowout *ro, const struct node_info *n,
+		   const struct flow *f, enum flow_end why)
+{
+	row_begin(ro);
+	sink_flow_fields(ro, n, f, why);
+	row_end(ro);
+}
+
+void sink_node_row(struct rowout *ro, const struct node_info *n,
+		   const char *kind, const uint8_t *addr, int ipver,
+		   const struct node_figs *fg)
+{
+	char a[46], col[32];
+
+	row_begin(ro);
+	row_str(ro, "node", n->name);
+	row_str(ro, "labels", n->labels);
+	row_str(ro, "addr", ipver ? flow_addr_str(addr, ipver, a) : "");
+	row_u64(ro, "first_ns", fg->first_ns);
+	row_u64(ro, "last_ns", fg->last_ns);
+	row_f64(ro, "duration_s", node_duration_s(fg));
+	row_u64(ro, "pkts", fg->pkts);
+	row_u64(ro, "bytes", fg->bytes);
+	row_u64(ro, "ip_pkts", fg->ip_pkts);
+	row_u64(ro, "flows", fg->flows);
+	row_u64(ro, "flows_initiated", fg->flows_initiated);
+	row_f64(ro, "conv_per_s", node_conv_per_s(fg));
+	row_f64(ro, "conv_init_per_s", node_conv_init_per_s(fg));
+	row_f64(ro, "pkts_per_s", node_pkts_per_s(fg));
+	row_f64(ro, "bytes_per_s", node_bytes_per_s(fg));
+	row_f64(ro, "avg_pkt_size", node_avg_pkt_size(fg));
+	row_u64(ro, "pkts_up", fg->pkts_up);
+	row_u64(ro, "pkts_down", fg->pkts_down);
+	row_u64(ro, "bytes_up", fg->bytes_up);
+	row_u64(ro, "bytes_down", fg->bytes_down);
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		snprintf(col, sizeof(col), "plen_%s", plen_bin_names[i]);
+		row_u64(ro, col, fg->plen[i]);
+	}
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		snprintf(col, sizeof(col), "pct_%s", plen_bin_names[i]);
+		row_f64(ro, col,
+			fg->pkts ? 100.0 * (double)fg->plen[i] / (double)fg->pkts
+				 : 0);
+	}
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		snprintf(col, sizeof(col), "up_%s", plen_bin_names[i]);
+		row_u64(ro, col, fg->plen_up[i]);
+	}
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		snprintf(col, sizeof(col), "down_%s", plen_bin_names[i]);
+		row_u64(ro, col, fg->plen_down[i]);
+	}
+	for (int i = 0; i < FINE_NBINS; i++) {
+		if (i == FINE_NBINS - 1)
+			snprintf(col, sizeof(col), "fine_%d_up", i * 32);
+		else
+			snprintf(col, sizeof(col), "fine_%d_%d", i * 32,
+				 i * 32 + 31);
+		row_u64(ro, col, fg->fine[i]);
+	}
+	row_str(ro, "kind", kind);
+	row_end(ro);
+}
+
+void sink_window_row(struct rowout *ro, const struct node_info *n,
+		     uint64_t start_ns, uint64_t len_ns,
+		     const struct node_figs *w)
+{
+	double s = (double)len_ns / 1e9;
+	char col[32];
+
+	row_begin(ro);
+	row_str(ro, "node", n->name);
+	row_str(ro, "labels", n->labels);
+	row_u64(ro, "start_ns", start_ns);
+	row_f64(ro, "window_s", s);
+	row_u64(ro, "pkts", w->pkts);
+	row_u64(ro, "bytes", w->bytes);
+	row_u64(ro, "flows", w->flows);
+	row_u64(ro, "flows_initiated", w->flows_initiated);
+	row_f64(ro, "conv_per_s", (double)w->flows / s);
+	row_f64(ro, "conv_init_per_s", (double)w->flows_initiated / s);
+	row_f64(ro, "pkts_per_s", (double)w->pkts / s);
+	row_f64(ro, "bytes_per_s", (double)w->bytes / s);
+	row_f64(ro, "avg_pkt_size", node_avg_pkt_size(w));
+	row_u64(ro, "pkts_up", w->pkts_up);
+	row_u64(ro, "pkts_down", w->pkts_down);
+	row_u64(ro, "bytes_up", w->bytes_up);
+	row_u64(ro, "bytes_down", w->bytes_down);
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		snprintf(col, sizeof(col), "plen_%s", plen_bin_names[i]);
+		row_u64(ro, col, w->plen[i]);
+	}
+	row_end(ro);
+}

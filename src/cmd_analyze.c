@@ -1,0 +1,550 @@
+/*
+ * cmd_analyze.c -- `p2ptrace analyze`: options -> engine runs -> outputs.
+ *
+ * Each file is one node (one trace) unless --merge; `-i IFACE` (several
+ * allowed) analyses live interfaces, one node each, in a thread each.
+ * Outputs: a readable summary on stdout; --flows/--nodes/--windows as CSV
+ * or JSON lines; --ipfix as IPFIX.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "p2ptrace/engine.h"
+#include "p2ptrace/label.h"
+#include "p2ptrace/sink.h"
+#include "classify/model.h"
+#include "tool.h"
+
+struct an {
+	struct engine_cfg cfg;
+	const char *flows_path, *nodes_path, *windows_path, *ipfix_path;
+	const char *catalog_path, *model_path;
+	int json, merge, quiet, summary;
+	struct rowout *flows, *nodes, *windows;
+	struct ipfix_out *ipfix;
+	struct catalog *cat;
+	struct clf_model *model;
+	pthread_mutex_t lock;
+	int out_err;
+	struct pt_err err;
+	uint64_t flows_out;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: p2ptrace analyze [OPTIONS] FILE... [FILTER]\n"
+		"       p2ptrace analyze [OPTIONS] -i IFACE [-i IFACE...] "
+		"[FILTER]\n"
+		"Flows and per-node figures (the paper's Figures 2-5) from "
+		"pcap/pcapng files\nor live interfaces. FILTER: a BPF "
+		"expression as in tcpdump.\n\n"
+		"  --flows F        one row per ended flow (- = stdout)\n"
+		"  --nodes F        one row per node over the whole trace\n"
+		"  --windows F      one row per node per window\n"
+		"  --json           JSON lines instead of CSV\n"
+		"  --ipfix F        flows as IPFIX (RFC 7011, biflows)\n"
+		"  --idle S         idle timeout in seconds (default 64, 0 = "
+		"never)\n"
+		"  --active S       active timeout (default: none)\n"
+		"  --no-tcp-end     keep TCP flows after FIN/RST until a "
+		"timeout\n"
+		"  --no-vlan-key    the VLAN id is not part of the flow key\n"
+		"  --max-flows N    at most N active flows; the least recently "
+		"seen is ended\n"
+		"  --window S       window length for --windows (default 60)\n"
+		"  --by-host        also one nodes row per address seen\n"
+		"  --merge          all files are one node, merged in time "
+		"order\n"
+		"  --catalog F      labels and node names from a lab "
+		"catalog.tsv\n"
+		"  --model F        add the predicted class to each flow row\n"
+		"  --fine-bins      keep 32-byte size bins per flow\n"
+		"  -i IFACE         live interface ([NETNS:]IFACE), several "
+		"allowed\n"
+		"  -q               no summary on stdout\n"
+		"Columns: docs/OUTPUTS.md\n");
+}
+
+/* ---- events --------------------------------------------------------- */
+
+static void ev_flow(void *arg, const struct node_info *n, const struct flow *f,
+		    enum flow_end why)
+{
+	struct an *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	a->flows_out++;
+	if (a->flows) {
+		row_begin(a->flows);
+		sink_flow_fields(a->flows, n, f, why);
+		if (a->model) {
+			const char *cls = "";
+			double p = 0;
+			clf_model_predict(a->model, f, &cls, &p);
+			row_str(a->flows, "pred_class", cls);
+			row_f64(a->flows, "pred_prob", p);
+		}
+		row_end(a->flows);
+	}
+	if (a->ipfix && !a->out_err && ipfix_flow(a->ipfix, f, why, &a->err))
+		a->out_err = 1;
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void ev_window(void *arg, const struct node_info *n, uint64_t start,
+		      uint64_t len, const struct node_figs *w)
+{
+	struct an *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->windows)
+		sink_window_row(a->windows, n, start, len, w);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void print_summary(const struct node_info *n, const struct node_figs *g,
+			  const struct engine_stats *st)
+{
+	char addr[46] = "?";
+	uint64_t bad = 0;
+
+	if (n->ipver)
+		flow_addr_str(n->addr, n->ipver, addr);
+	printf("node %s (%s)%s%s\n", n->name, addr, n->labels[0] ? "  " : "",
+	       n->labels);
+	printf("  trace            %s\n", n->trace);
+	printf("  packets          %llu (%llu IP), %llu bytes, %.3f s\n",
+	       (unsigned long long)g->pkts, (unsigned long long)g->ip_pkts,
+	       (unsigned long long)g->bytes, node_duration_s(g));
+	printf("  conversations    %llu (%llu initiated): %.4f/s (%.4f/s "
+	       "initiated)\n",
+	       (unsigned long long)g->flows,
+	       (unsigned long long)g->flows_initiated, node_conv_per_s(g),
+	       node_conv_init_per_s(g));
+	printf("  packets/s        %.3f   bytes/s %.1f   avg packet size "
+	       "%.1f B\n",
+	       node_pkts_per_s(g), node_bytes_per_s(g), node_avg_pkt_size(g));
+	printf("  up / down        %llu / %llu packets, %llu / %llu bytes\n",
+	       (unsigned long long)g->pkts_up, (unsigned long long)g->pkts_down,
+	       (unsigned long long)g->bytes_up,
+	       (unsigned long long)g->bytes_down);
+	printf("  packet sizes     %-10s %10s %7s %10s %10s\n", "bytes",
+	       "packets", "%", "up", "down");
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "%s", plen_bin_names[i]);
+		for (char *p = name; *p; p++)
+			if (*p == '_')
+				*p = '-';
+		printf("                   %-10s %10llu %6.2f%% %10llu %10llu\n",
+		       name, (unsigned long long)g->plen[i],
+		       g->pkts ? 100.0 * (double)g->plen[i] / (double)g->pkts
+			       : 0.0,
+		       (unsigned long long)g->plen_up[i],
+		       (unsigned long long)g->plen_down[i]);
+	}
+	for (int i = 1; i < DECODE_NSTATUS; i++)
+		bad += st->decode[i];
+	printf("  flows            %llu created, peak %llu active, %llu "
+	       "evicted (lack of resources)\n",
+	       (unsigned long long)st->ft.created,
+	       (unsigned long long)st->ft.peak,
+	       (unsigned long long)st->ft.evicted);
+	if (st->filtered)
+		printf("  filtered out     %llu packets\n",
+		       (unsigned long long)st->filtered);
+	if (bad) {
+		printf("  not in flows     %llu packets:", (unsigned long long)bad);
+		for (int i = 1; i < DECODE_NSTATUS; i++)
+			if (st->decode[i])
+				printf(" %s %llu;", decode_status_name(i),
+				       (unsigned long long)st->decode[i]);
+		printf("\n");
+	}
+	printf("\n");
+}
+
+static void ev_node(void *arg, const struct node_info *n,
+		    const struct node_figs *g, const struct engine_stats *st)
+{
+	struct an *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->nodes)
+		sink_node_row(a->nodes, n, "node", n->addr, n->ipver, g);
+	if (a->summary)
+		print_summary(n, g, st);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void ev_host(void *arg, const struct node_info *n, const uint8_t *addr,
+		    int ipver, const struct node_figs *g)
+{
+	struct an *a = arg;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->nodes)
+		sink_node_row(a->nodes, n, "host", addr, ipver, g);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void ev_progress(void *arg, const struct engine_stats *st,
+			uint64_t off, uint64_t size)
+{
+	(void)arg;
+	tool_progress("analyze: %.1f / %.1f MB, %.2f Mpkt/s, %llu flows "
+		      "active",
+		      (double)off / 1e6, (double)size / 1e6,
+		      st->wall_s > 0 ? (double)st->pkts / st->wall_s / 1e6
+				     : 0.0,
+		      (unsigned long long)st->ft.active);
+}
+
+static void ev_warn(void *arg, const struct pt_err *w)
+{
+	(void)arg;
+	tool_progress_done();
+	fprintf(stderr, "p2ptrace: warning: %s: %s\n", w->where, w->msg);
+}
+
+/* ---- nodes ---------------------------------------------------------- */
+
+static void node_from_path(struct an *a, const char *path,
+			   struct source *src, struct node_info *n,
+			   char *namebuf, size_t nlen)
+{
+	const struct catalog_row *r = a->cat ? catalog_find_trace(a->cat, path)
+					     : NULL;
+	const char *b = strrchr(path, '/');
+	char lab[128];
+
+	memset(n, 0, sizeof(*n));
+	n->trace = path;
+	n->labels = src ? source_labels(src) : "";
+	snprintf(namebuf, nlen, "%s", b ? b + 1 : path);
+	{
+		char *dot = strrchr(namebuf, '.');
+		if (dot && (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") ||
+			    !strcmp(dot, ".cap")))
+			*dot = 0;
+	}
+	if (n->labels[0] && label_get(n->labels, "node", lab, sizeof(lab)))
+		snprintf(namebuf, nlen, "%s", lab);
+	if (r) {
+		snprintf(namebuf, nlen, "%s", r->node);
+		n->labels = r->labels;
+		if (inet_pton(AF_INET, r->addr, n->addr) == 1)
+			n->ipver = 4;
+		else if (inet_pton(AF_INET6, r->addr, n->addr) == 1)
+			n->ipver = 6;
+	}
+	n->name = namebuf;
+}
+
+static const struct engine_events *events(struct an *a)
+{
+	static struct engine_events ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.arg = a;
+	ev.flow = ev_flow;
+	ev.window = ev_window;
+	ev.node = ev_node;
+	ev.host = ev_host;
+	ev.progress = ev_progress;
+	ev.warn = ev_warn;
+	return &ev;
+}
+
+static int run_files(struct an *a, char **files, int nfiles)
+{
+	int rc = 0;
+	int groups = a->merge ? 1 : nfiles;
+
+	for (int g = 0; g < groups; g++) {
+		int first = a->merge ? 0 : g, cnt = a->merge ? nfiles : 1;
+		struct source **srcs = calloc((size_t)cnt, sizeof(*srcs));
+		struct node_info n;
+		struct engine_stats st;
+		struct pt_err err = { 0 };
+		char name[256];
+		int e = 0, opened = 0;
+
+		if (!srcs)
+			return 1;
+		for (int i = 0; i < cnt; i++) {
+			e = source_open_file(files[first + i], &srcs[i], &err);
+			if (!e && a->cfg.filter)
+				e = source_set_filter(srcs[i], a->cfg.filter,
+						      &err);
+			if (e)
+				break;
+			opened++;
+		}
+		if (e) {
+			tool_perr(&err);
+			rc = err.code == PT_EUSAGE ? 2 : 2;
+		} else {
+			node_from_path(a, files[first], srcs[0], &n, name,
+				       sizeof(name));
+			if (a->cat && !catalog_find_trace(a->cat, files[first]))
+				tool_msg("warning: %s: not in catalog %s",
+					 files[first], a->catalog_path);
+			e = engine_run(&a->cfg, &n, srcs, cnt, events(a), &st,
+				       &err);
+			tool_progress_done();
+			if (e) {
+				tool_perr(&err);
+				rc = 2;
+			}
+		}
+		for (int i = 0; i < opened; i++)
+			source_close(srcs[i]);
+		free(srcs);
+	}
+	return rc;
+}
+
+/* ---- live ----------------------------------------------------------- */
+
+struct live_job {
+	struct an *a;
+	const char *iface;
+	pthread_t th;
+	int rc;
+};
+
+static void *live_thread(void *arg)
+{
+	struct live_job *j = arg;
+	struct source *src = NULL;
+	struct pt_err err = { 0 };
+	struct node_info n;
+	struct engine_stats st;
+	char name[256];
+
+	if (source_open_live(j->iface, 0, &src, &err) ||
+	    (j->a->cfg.filter &&
+	     source_set_filter(src, j->a->cfg.filter, &err))) {
+		tool_perr(&err);
+		j->rc = 2;
+		source_close(src);
+		return NULL;
+	}
+	memset(&n, 0, sizeof(n));
+	snprintf(name, sizeof(name), "%s", j->iface);
+	n.name = name;
+	n.trace = j->iface;
+	n.labels = "";
+	if (engine_run(&j->a->cfg, &n, &src, 1, events(j->a), &st, &err)) {
+		tool_perr(&err);
+		j->rc = 1;
+	}
+	source_close(src);
+	return NULL;
+}
+
+static struct live_job *live_jobs;
+static int nlive;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	engine_stop();
+}
+
+static int run_live(struct an *a, char **ifaces, int n)
+{
+	struct sigaction sa;
+	int rc = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	live_jobs = calloc((size_t)n, sizeof(*live_jobs));
+	if (!live_jobs)
+		return 1;
+	nlive = n;
+	for (int i = 0; i < n; i++) {
+		live_jobs[i].a = a;
+		live_jobs[i].iface = ifaces[i];
+		pthread_create(&live_jobs[i].th, NULL, live_thread,
+			       &live_jobs[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(live_jobs[i].th, NULL);
+		if (live_jobs[i].rc > rc)
+			rc = live_jobs[i].rc;
+	}
+	free(live_jobs);
+	return rc;
+}
+
+/* ---- main ----------------------------------------------------------- */
+
+enum {
+	O_FLOWS = 256, O_NODES, O_WINDOWS, O_JSON, O_IPFIX, O_IDLE, O_ACTIVE,
+	O_NOTCP, O_NOVLAN, O_MAXF, O_WINDOW, O_BYHOST, O_MERGE, O_CATALOG,
+	O_MODEL, O_FINE,
+};
+
+static const struct option opts[] = {
+	{ "flows", required_argument, NULL, O_FLOWS },
+	{ "nodes", required_argument, NULL, O_NODES },
+	{ "windows", required_argument, NULL, O_WINDOWS },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "ipfix", required_argument, NULL, O_IPFIX },
+	{ "idle", required_argument, NULL, O_IDLE },
+	{ "active", required_argument, NULL, O_ACTIVE },
+	{ "no-tcp-end", no_argument, NULL, O_NOTCP },
+	{ "no-vlan-key", no_argument, NULL, O_NOVLAN },
+	{ "max-flows", required_argument, NULL, O_MAXF },
+	{ "window", required_argument, NULL, O_WINDOW },
+	{ "by-host", no_argument, NULL, O_BYHOST },
+	{ "merge", no_argument, NULL, O_MERGE },
+	{ "catalog", required_argument, NULL, O_CATALOG },
+	{ "model", required_argument, NULL, O_MODEL },
+	{ "fine-bins", no_argument, NULL, O_FINE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int bad_opt(const char *opt, const char *v)
+{
+	tool_msg("%s: bad value '%s'", opt, v);
+	return 2;
+}
+
+static int is_capture_file(const char *s)
+{
+	FILE *f = fopen(s, "r");
+
+	if (!f)
+		return 0;
+	fclose(f);
+	return 1;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct an a;
+	char **ifaces = NULL;
+	int nif = 0, c, rc = 0, nfiles;
+	uint64_t u;
+	struct pt_err err = { 0 };
+	char filter[4096] = "";
+
+	memset(&a, 0, sizeof(a));
+	engine_cfg_init(&a.cfg);
+	pthread_mutex_init(&a.lock, NULL);
+	ifaces = calloc((size_t)argc + 1, sizeof(char *));
+	if (!ifaces)
+		return 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_FLOWS: a.flows_path = optarg; break;
+		case O_NODES: a.nodes_path = optarg; break;
+		case O_WINDOWS: a.windows_path = optarg; break;
+		case O_JSON: a.json = 1; break;
+		case O_IPFIX: a.ipfix_path = optarg; break;
+		case O_IDLE:
+			if (tool_parse_seconds_ns(optarg, &a.cfg.ft.idle_ns))
+				return bad_opt("--idle", optarg);
+			break;
+		case O_ACTIVE:
+			if (tool_parse_seconds_ns(optarg, &a.cfg.ft.active_ns))
+				return bad_opt("--active", optarg);
+			break;
+		case O_NOTCP: a.cfg.ft.tcp_end = 0; break;
+		case O_NOVLAN: a.cfg.ft.vlan_key = 0; break;
+		case O_MAXF:
+			if (tool_parse_u64(optarg, &u) || u == 0 ||
+			    u > UINT32_MAX / 4)
+				return bad_opt("--max-flows", optarg);
+			a.cfg.ft.max_flows = (uint32_t)u;
+			break;
+		case O_WINDOW:
+			if (tool_parse_seconds_ns(optarg, &a.cfg.window_ns) ||
+			    a.cfg.window_ns == 0)
+				return bad_opt("--window", optarg);
+			break;
+		case O_BYHOST: a.cfg.by_host = 1; break;
+		case O_MERGE: a.merge = 1; break;
+		case O_CATALOG: a.catalog_path = optarg; break;
+		case O_MODEL: a.model_path = optarg; break;
+		case O_FINE: a.cfg.ft.fine_bins = 1; break;
+		case 'i': ifaces[nif++] = optarg; break;
+		case 'q': a.quiet = 1; break;
+		case 'h': usage(stdout); free(ifaces); return 0;
+		default: usage(stderr); free(ifaces); return 2;
+		}
+	}
+	/* Files first; the first word that is not a readable file starts
+	 * the filter (tcpdump's trailing expression). */
+	nfiles = 0;
+	if (!nif)
+		while (optind + nfiles < argc &&
+		       is_capture_file(argv[optind + nfiles]))
+			nfiles++;
+	for (int i = optind + nfiles; i < argc; i++) {
+		if (strlen(filter) + strlen(argv[i]) + 2 >= sizeof(filter))
+			return bad_opt("filter", argv[i]);
+		if (filter[0])
+			strcat(filter, " ");
+		strcat(filter, argv[i]);
+	}
+	if (!nif && !nfiles) {
+		if (optind < argc)
+			tool_msg("%s: cannot open: no such file",
+				 argv[optind]);
+		else
+			usage(stderr);
+		free(ifaces);
+		return 2;
+	}
+	if (filter[0])
+		a.cfg.filter = filter;
+	if (!a.windows_path)
+		a.cfg.window_ns = a.cfg.window_ns; /* windows cost nothing */
+	a.summary = !a.quiet &&
+		    !(a.flows_path && !strcmp(a.flows_path, "-")) &&
+		    !(a.nodes_path && !strcmp(a.nodes_path, "-")) &&
+		    !(a.windows_path && !strcmp(a.windows_path, "-"));
+	if ((a.catalog_path && catalog_load(a.catalog_path, &a.cat, &err)) ||
+	    (a.model_path && clf_model_load(a.model_path, &a.model, &err)) ||
+	    (a.flows_path &&
+	     rowout_open(a.flows_path, a.json, &a.flows, &err)) ||
+	    (a.nodes_path &&
+	     rowout_open(a.nodes_path, a.json, &a.nodes, &err)) ||
+	    (a.windows_path &&
+	     rowout_open(a.windows_path, a.json, &a.windows, &err)) ||
+	    (a.ipfix_path && ipfix_open(a.ipfix_path, &a.ipfix, &err))) {
+		tool_perr(&err);
+		rc = 2;
+		goto out;
+	}
+	rc = nif ? run_live(&a, ifaces, nif)
+		 : run_files(&a, argv + optind, nfiles);
+	if (a.out_err) {
+		tool_perr(&a.err);
+		rc = 1;
+	}
+out:
+	if (rowout_close(a.flows, &err) || rowout_close(a.nodes, &err) ||
+	    rowout_close(a.windows, &err) || ipfix_close(a.ipfix, &err)) {
+		tool_perr(&err);
+		if (!rc)
+			rc = 1;
+	}
+	catalog_free(a.cat);
+	clf_model_free(a.model);
+	free(ifaces);
+	return rc;
+}
