@@ -4,7 +4,7 @@
 # Skips apt entirely when everything is already present.
 set -e
 PKGS="build-essential pkg-config libpcap-dev libcmocka-dev libndpi-dev libndpi-bin
-libfixbuf-dev libxgboost-dev clang llvm libclang-rt-14-dev
+libfixbuf-dev libfixbuf-tools libxgboost-dev clang llvm libclang-rt-14-dev
 tshark wireshark-common tcpdump tcpreplay softflowd argus-client argus-server
 iproute2 ethtool iputils-ping iperf3 psmisc procps
 opentracker aria2 mktorrent transmission-cli
