@@ -1,0 +1,207 @@
+/*
+ * lab.h -- the lab: an experiment file turned into a plan of nodes, and the
+ * pieces that build it (network namespaces, links, shaping, processes, the
+ * undo log). cmd_lab.c drives them; docs/lab.md describes the file format.
+ *
+ * Who allocates frees: lab_exp_parse() fills a caller-owned struct lab_exp
+ * whose node array it allocates; lab_exp_free() releases it.
+ */
+#ifndef P2PTRACE_LAB_H
+#define P2PTRACE_LAB_H
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "p2ptrace/err.h"
+
+#define LAB_MAX_NODES 1000  /* a Linux bridge takes 1024 ports */
+#define LAB_MAX_GROUPS 256
+#define LAB_MAX_FILES 16
+#define LAB_NAME_MAX 16     /* lab name: [a-z0-9-], used in netns names */
+#define LAB_NODE_MAX 32     /* node name: [A-Za-z0-9._-] */
+#define LAB_STATE_DIR "/run/p2ptrace"
+#define LAB_WORK_DIR "/var/tmp/p2ptrace"
+
+enum lab_profile {
+	LAB_P_NONE = 0,
+	LAB_P_BT_TRACKER,
+	LAB_P_BT_SEED,
+	LAB_P_BT_LEECH,
+	LAB_P_BT_QUERY,
+	LAB_P_HTTP_SERVER,
+	LAB_P_HTTP_CLIENT,
+	LAB_P_FTP_SERVER,
+	LAB_P_FTP_CLIENT,
+	LAB_P_SSH_SERVER,
+	LAB_P_SSH_CLIENT,
+	LAB_P_EDONKEY,
+	LAB_P_COMMAND,
+	LAB_P_IDLE,
+	LAB_P_COUNT
+};
+
+struct lab_file {
+	char name[LAB_NODE_MAX];
+	uint64_t size;  /* bytes */
+	uint64_t piece; /* torrent piece length, bytes (power of two) */
+	int line;
+};
+
+struct lab_group {
+	char name[LAB_NODE_MAX];
+	enum lab_profile profile;
+	unsigned count;
+	double up_kbps, down_kbps; /* 0 = not shaped */
+	double delay_ms, loss_pct; /* 0 = none (needs netem) */
+	int file;                  /* index in files[], -1 none */
+	int server;                /* index in groups[], -1 none */
+	unsigned port;             /* 0 = profile default */
+	double interval_s;         /* clients: pause between fetches */
+	double start_s;            /* start this long after the lab is up */
+	double query_kbps;         /* bittorrent-query: download rate */
+	uint64_t size;             /* servers: size of the file served */
+	char user[32];             /* "" = the lab's user */
+	char cmd[512];             /* command profile */
+	char labels[512];          /* "k=v;k=v" */
+	int line;
+	unsigned first_node;       /* index in nodes[] */
+};
+
+struct lab_node {
+	char name[LAB_NODE_MAX];
+	unsigned group;  /* index in groups[] */
+	unsigned index;  /* 1-based, also the host number and veth "vN" */
+	uint32_t addr;   /* host byte order */
+	char netns[64];  /* "p2pn-LAB-NODE" */
+	char veth[16];   /* switch side: "vN" */
+};
+
+struct lab_exp {
+	char path[256];
+	char name[LAB_NAME_MAX + 1];
+	uint32_t net; /* host byte order */
+	unsigned prefix;
+	uint64_t duration_ns;
+	char out[512];
+	unsigned snaplen;
+	char user[32];
+	unsigned nfiles, ngroups, nnodes;
+	struct lab_file files[LAB_MAX_FILES];
+	struct lab_group groups[LAB_MAX_GROUPS];
+	struct lab_node *nodes;
+	char switch_ns[64]; /* "p2psw-LAB" */
+};
+
+/* expfile.c */
+int lab_exp_parse(struct lab_exp *exp, const char *where, const char *text,
+		  struct pt_err *err);
+int lab_exp_load(struct lab_exp *exp, const char *path, struct pt_err *err);
+/* Rename the lab (netns names follow); 0 ok, -1 bad name. */
+int lab_exp_rename(struct lab_exp *exp, const char *name);
+void lab_exp_free(struct lab_exp *exp);
+const char *lab_profile_name(enum lab_profile p);
+enum lab_profile lab_profile_parse(const char *s);
+const char *lab_addr_str(uint32_t addr, char *buf, size_t len);
+/* Rate in kbit/s: "6.4", "6.4kbit", "2mbit", "800bit". 0 ok, -1 bad. */
+int lab_parse_rate(const char *s, double *kbps);
+/* Size in bytes: "20MiB", "64KiB", "1000", "2MB". 0 ok, -1 bad. */
+int lab_parse_size(const char *s, uint64_t *bytes);
+/* The value of label KEY in "k=v;k=v" into buf; NULL when absent. */
+const char *lab_label(const char *labels, const char *key, char *buf,
+		      size_t len);
+
+/* state.c: the undo log /run/p2ptrace/LAB.state (append-only lines). */
+struct lab_state {
+	char name[LAB_NAME_MAX + 1];
+	char out[512];
+	char work[512];
+	unsigned nnetns, nprocs;
+	char (*netns)[64];
+	struct lab_proc {
+		pid_t pid;
+		unsigned long long start; /* /proc/PID/stat starttime */
+		char node[LAB_NODE_MAX];
+		int capture;
+	} *procs;
+};
+int lab_state_path(const char *name, char *buf, size_t len);
+/* Create the log (fails if it exists: the lab is up). */
+int lab_state_create(const char *name, FILE **f, struct pt_err *err);
+/* Append one line and flush it to the kernel before returning. */
+int lab_state_add(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err);
+void lab_state_free(struct lab_state *st);
+/* Names of the labs with a state file; returns the count (<= max). */
+unsigned lab_state_list(char (*names)[LAB_NAME_MAX + 1], unsigned max);
+
+/* netns.c */
+/* Run "ip -batch -" (or "tc -n NS -batch -" when tool is "tc") fed with
+ * the text; 0 when it exits 0. */
+int lab_batch(const char *tool, const char *netns, const char *text,
+	      struct pt_err *err);
+/* Enter the named namespace (0 ok); lab_ns_home() returns to the initial
+ * one. */
+int lab_ns_enter(const char *netns);
+int lab_ns_home(void);
+/* Inside the current netns: */
+int lab_ns_sysctl(const char *path, const char *value);
+int lab_ns_offloads_off(const char *ifname);
+int lab_ns_link_up(const char *ifname, const char *master);
+int lab_ns_addr_add(const char *ifname, uint32_t addr, unsigned prefix);
+/* Sum of rx+tx bytes and packets of IFNAME in the current netns. */
+int lab_ns_dev_bytes(const char *ifname, uint64_t *rx, uint64_t *tx);
+int lab_ns_exists(const char *netns);
+/* Remove /run/netns/NAME (detach the mount, unlink). 0 ok or absent. */
+int lab_ns_delete(const char *netns);
+/* Inode of a named netns (0 when absent). */
+unsigned long lab_ns_inode(const char *netns);
+/* PIDs whose network namespace is one of inodes[]; returns count. */
+unsigned lab_ns_pids(const unsigned long *inodes, unsigned n, pid_t *pids,
+		     unsigned max);
+
+/* proc.c */
+struct lab_spawn {
+	const char *netns;   /* NULL = stay in the initial netns */
+	const char *cwd;
+	const char *out_path, *err_path; /* NULL = /dev/null */
+	uid_t uid;
+	gid_t gid;
+	int drop;            /* setgid/setuid to uid/gid */
+	char *const *argv;
+	char *const *envp;   /* NULL = a minimal environment */
+	FILE *state;         /* the PID is logged here before exec */
+	const char *node;
+	int capture;
+};
+/* fork; the child enters the netns, becomes a session leader and execs.
+ * The PID is written to the state log before the child may exec; if we die
+ * before, the child exits. */
+int lab_spawn(const struct lab_spawn *sp, pid_t *pid, struct pt_err *err);
+unsigned long long lab_proc_start(pid_t pid);
+/* Is PID alive with this start time? */
+int lab_proc_alive(pid_t pid, unsigned long long start);
+/* SIGTERM to the process group then SIGKILL after grace_ms; waits. */
+void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
+		   unsigned n, unsigned grace_ms);
+
+/* shape.c: tc commands for one direction of one node. */
+int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
+		    double delay_ms, double loss_pct);
+
+/* profile.c */
+struct lab_ctx {
+	const struct lab_exp *exp;
+	const char *work;      /* LAB_WORK_DIR/LAB */
+	const char *out;       /* output dir (absolute) */
+	uid_t uid;
+	gid_t gid;
+	char infohash[LAB_MAX_FILES][41];
+};
+/* Make the shared files (data + torrent) under work/shared. */
+int lab_profile_shared(struct lab_ctx *ctx, struct pt_err *err);
+/* Prepare node i's working dir and build its argv (into argbuf). */
+int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
+			unsigned maxargs, char *argbuf, size_t buflen,
+			int *as_root, struct pt_err *err);
+
+#endif
