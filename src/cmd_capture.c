@@ -217,14 +217,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (optopt && optopt < 256)
 				fprintf(stderr,
 					"p2ptrace: capture: unknown option "
-					"or missing value: -%c\n",
+					"or missing value: -%c (see 'p2ptrace "
+					"capture --help')\n",
 					optopt);
 			else
 				fprintf(stderr,
 					"p2ptrace: capture: unknown option "
-					"or missing value: %s\n",
+					"or missing value: %s (see 'p2ptrace "
+					"capture --help')\n",
 					argv[optind - 1]);
-			usage(stderr);
 			return 2;
 		}
 	}
@@ -265,12 +266,14 @@ static int catalog_labels(const char *path, const char *node, char ***out,
 	}
 	while (getline(&line, &cap, f) > 0) {
 		char *save = NULL, *tok, *vnode = NULL, *vlab = NULL;
+		char *rest = line;
 		int col = 0;
 
 		lineno++;
 		line[strcspn(line, "\r\n")] = 0;
-		for (tok = strtok_r(line, "\t", &save); tok;
-		     tok = strtok_r(NULL, "\t", &save), col++) {
+		/* strsep, not strtok: empty columns count. */
+		for (tok = strsep(&rest, "\t"); tok;
+		     tok = strsep(&rest, "\t"), col++) {
 			if (lineno == 1) {
 				if (!strcmp(tok, "node"))
 					col_node = col;
@@ -504,11 +507,6 @@ static int run(struct opts *o, struct capture *c)
 		return 2;
 	}
 	setup_signals(&waitmask);
-	if (mkdir_p(o->dir, &created) != 0) {
-		fprintf(stderr, "p2ptrace: %s: cannot use as output folder: %s\n",
-			o->dir, strerror(errno));
-		return 2;
-	}
 	c->cfg.dir = o->dir;
 	c->cfg.snaplen = o->snaplen;
 	c->cfg.rot_bytes = o->rot_bytes;
@@ -519,6 +517,11 @@ static int run(struct opts *o, struct capture *c)
 	rc = capture_open_ifaces(c, &err);
 	if (rc) {
 		tool_perr(&err);
+		return 2;
+	}
+	if (mkdir_p(o->dir, &created) != 0) {
+		fprintf(stderr, "p2ptrace: %s: cannot use as output folder: %s\n",
+			o->dir, strerror(errno));
 		return 2;
 	}
 	if (o->user) {

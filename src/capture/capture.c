@@ -21,6 +21,16 @@
 #define DRAIN_NS 1500000000ull  /* longest wait for the last blocks */
 #define FLUSH_NS 2000000000ull  /* flush buffered packets this often */
 
+#define ROT_GRACE_NS 400000000ull /* -G: wait for packets still in the ring */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -67,7 +77,14 @@ static int out_open(struct capture *c, struct cap_out *o, struct pt_err *err)
 	if (rc)
 		return rc;
 	o->is_open = 1;
-	o->opened_ns = mono_ns();
+	if (c->cfg.rot_ns) {
+		uint64_t now = clock_ns(CLOCK_REALTIME);
+
+		if (!o->end_rt)
+			o->end_rt = now + c->cfg.rot_ns;
+		while (o->end_rt <= now)
+			o->end_rt += c->cfg.rot_ns;
+	}
 	rc = pcapng_w_shb(&o->w, c->cfg.userappl, (const char *const *)o->shb,
 			  o->nshb, err);
 	for (int i = 0; !rc && i < o->nifs; i++) {
@@ -173,6 +190,13 @@ static int on_pkt(void *arg, const struct ring_pkt *p)
 
 	if (a->c->failed)
 		return -1;
+	/* -G: by packet time, like tcpdump; windows follow each other. */
+	if (a->c->cfg.rot_ns && p->ts_ns >= o->end_rt) {
+		if (out_rotate(a->c, o))
+			return -1;
+		while (o->end_rt <= p->ts_ns)
+			o->end_rt += a->c->cfg.rot_ns;
+	}
 	if (a->c->cfg.rot_bytes && o->w.pkts > 0) {
 		size_t cap = 0;
 
@@ -283,9 +307,12 @@ int capture_run(struct capture *c, volatile sig_atomic_t *stop,
 			for (int i = 0; i < c->nouts && !c->failed; i++)
 				out_rotate(c, &c->outs[i]);
 		}
+		/* -G on a quiet interface: close the window once no packet
+		 * of it can still be in the ring. */
 		for (int i = 0; c->cfg.rot_ns && i < c->nouts && !c->failed;
 		     i++)
-			if (now - c->outs[i].opened_ns >= c->cfg.rot_ns)
+			if (clock_ns(CLOCK_REALTIME) >=
+			    c->outs[i].end_rt + ROT_GRACE_NS)
 				out_rotate(c, &c->outs[i]);
 		if (now - last_flush >= FLUSH_NS) {
 			last_flush = now;

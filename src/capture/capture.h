@@ -37,7 +37,9 @@ struct cap_out {
 	struct pcapng_w w;
 	int is_open;
 	unsigned index;
-	uint64_t opened_ns; /* CLOCK_MONOTONIC */
+	uint64_t end_rt;    /* -G: this file takes packets before this time
+			       (CLOCK_REALTIME ns, the clock of packet
+			       timestamps) */
 	char final[4096], part[4096 + 8];
 	char *files;   /* comma-separated, relative to dir */
 };

@@ -420,15 +420,16 @@ int ring_read(struct ring *r, ring_fn fn, void *arg)
 
 void ring_unhook(struct ring *r)
 {
-	struct sockaddr_ll sll;
+	/* bind() with protocol 0 keeps the old protocol, so the way to stop
+	 * the kernel is a filter that rejects everything: rejected packets
+	 * are not counted, so the counters read after this are final. */
+	struct sock_filter none = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fp = { .len = 1, .filter = &none };
 
 	if (!r->hooked)
 		return;
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = 0;
-	sll.sll_ifindex = r->ifindex;
-	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) == 0)
+	if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp,
+		       sizeof(fp)) == 0)
 		r->hooked = 0;
 }
 

@@ -5,7 +5,7 @@
  *
  * Why not libpcap: we need exact accounting. The socket is bound to the
  * interface only after the filter and ring are in place (nothing arrives
- * unfiltered), and at stop it is unhooked (bound to protocol 0) before the
+ * unfiltered), and at stop it is unhooked (a reject-all filter) before the
  * final counters are read, so "delivered" (packets the kernel put in the
  * ring) is final and every one of them can be drained and written.
  */
@@ -66,7 +66,7 @@ int ring_open(struct ring *r, const char *netns, const char *iface,
 typedef int (*ring_fn)(void *arg, const struct ring_pkt *p);
 int ring_read(struct ring *r, ring_fn fn, void *arg);
 
-/* Stop the kernel from adding packets (bind to protocol 0). */
+/* Stop the kernel from adding packets (reject-all filter). */
 void ring_unhook(struct ring *r);
 
 /* Read and accumulate the kernel and interface counters. */
