@@ -157,8 +157,7 @@ static void on_new(const struct flow *f, void *arg)
 	struct run *r = arg;
 	int init = is_node_addr(r, flow_src(f), f->key.ipver);
 
-	r->total.flows++;
-	r->win.flows++;
+	r->win.flows++; /* the total gets it when the window closes */
 	r->win.flows_initiated += init;
 	r->st->flows++;
 }
@@ -186,10 +185,13 @@ static void windows_to(struct run *r, uint64_t ts)
 {
 	uint64_t w = r->cfg->window_ns;
 
-	if (!w || ts < r->win_start + w)
+	if (!w)
+		w = UINT64_MAX / 4; /* no windows: one that never closes */
+	if (ts < r->win_start + w)
 		return;
 	if (r->ev->window)
 		r->ev->window(r->ev->arg, r->node, r->win_start, w, &r->win);
+	node_merge(&r->total, &r->win);
 	memset(&r->win, 0, sizeof(r->win));
 	r->win_start += w;
 	if ((ts - r->win_start) / w > 100000) /* skip a huge hole */
@@ -221,7 +223,7 @@ static void one_packet(struct run *r, struct flowtab *ft, const struct pkt *p)
 		dir = is_node_addr(r, v.src, v.ipver)	? 0
 		      : is_node_addr(r, v.dst, v.ipver) ? 1
 							: -1;
-	node_add_pkt(&r->total, p->wirelen, p->ts_ns, -1, ds == DECODE_OK);
+	/* counted in the window; a closing window is added to the total */
 	node_add_pkt(&r->win, p->wirelen, p->ts_ns, dir, ds == DECODE_OK);
 	if (ds == DECODE_OK)
 		flowtab_add(ft, &v, p->wirelen, p->ts_ns);
@@ -267,7 +269,7 @@ static void finish_node(struct run *r)
 static int next_of(struct source *s, struct pkt *p, int *live,
 		   struct run *r, int *rc_out, struct pt_err *err)
 {
-	struct pt_err e = { 0 };
+	struct pt_err e; /* filled only on failure: not cleared per packet */
 	int rc = source_next(s, p, &e);
 
 	if (rc == 1)
@@ -341,6 +343,7 @@ int engine_run(const struct engine_cfg *cfg, struct node_info *node,
 	flowtab_stats(ft, &st->ft);
 	if (cfg->window_ns && r.have_t0 && ev->window)
 		ev->window(ev->arg, node, r.win_start, cfg->window_ns, &r.win);
+	node_merge(&r.total, &r.win);
 	finish_node(&r);
 	for (i = 0; i < nsrc; i++)
 		st->filtered += source_filtered(srcs[i]);

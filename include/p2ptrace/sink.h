@@ -21,6 +21,8 @@ void row_str(struct rowout *ro, const char *name, const char *v);
 void row_u64(struct rowout *ro, const char *name, uint64_t v);
 void row_i64(struct rowout *ro, const char *name, int64_t v);
 void row_f64(struct rowout *ro, const char *name, double v);
+/* v with at most `decimals` digits after the point (fast; no exponent). */
+void row_fixed(struct rowout *ro, const char *name, double v, int decimals);
 void row_end(struct rowout *ro);
 /* Flush and close; reports a write error (ENOSPC, ...). NULL is a no-op. */
 int rowout_close(struct rowout *ro, struct pt_err *err);

@@ -133,6 +133,16 @@ static int make_key(const struct pkt_view *v, int vlan_key, struct flow_key *k)
 	return src_is_a;
 }
 
+static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
+{
+	uint64_t a[5], b[5];
+
+	memcpy(a, x, sizeof(a));
+	memcpy(b, y, sizeof(b));
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
+		 (a[3] ^ b[3]) | (a[4] ^ b[4]));
+}
+
 /* ---- index ----------------------------------------------------------- */
 
 static uint32_t idx_find(const struct flowtab *ft, const struct flow_key *k,
@@ -145,7 +155,7 @@ static uint32_t idx_find(const struct flowtab *ft, const struct flow_key *k,
 		if (!e)
 			return NIL;
 		if (ft->recs[e - 1].f.hash == h &&
-		    !memcmp(&ft->recs[e - 1].f.key, k, sizeof(*k)))
+		    key_eq(&ft->recs[e - 1].f.key, k))
 			return e - 1;
 	}
 }

@@ -23,37 +23,80 @@ static double stdev(double sum, double sq, uint64_t n)
 	return v > 0 ? sqrt(v) : 0.0;
 }
 
-static void dir_stats(struct rowout *ro, const struct flow_dir *d,
-		      const char *sfx)
+/* Column names, built once (a row must not pay for snprintf per name). */
+enum { DS_PAYLOAD, DS_SMIN, DS_SMEAN, DS_SMAX, DS_SSTD, DS_IMIN, DS_IMEAN,
+       DS_IMAX, DS_ISTD, DS_SYN, DS_FIN, DS_RST, DS_PSH, DS_ACKO, DS_N };
+static const char *const ds_base[DS_N] = {
+	"payload",     "size_min",   "size_mean",  "size_max", "size_std",
+	"iat_min_us",  "iat_mean_us", "iat_max_us", "iat_std_us", "syn",
+	"fin",	       "rst",	     "psh",	   "ack_only",
+};
+static struct {
+	int done;
+	char ds[2][DS_N][24];
+	char plen[PLEN_NBINS][24], pct[PLEN_NBINS][24], up[PLEN_NBINS][24],
+		down[PLEN_NBINS][24];
+	char fine[FINE_NBINS][24];
+	char first[FIRSTN][3][16];
+} names;
+
+static void names_init(void)
 {
-	char n[32];
+	if (names.done)
+		return;
+	for (int d = 0; d < 2; d++)
+		for (int i = 0; i < DS_N; i++)
+			snprintf(names.ds[d][i], 24, "%s_%s", ds_base[i],
+				 d ? "rev" : "fwd");
+	for (int i = 0; i < PLEN_NBINS; i++) {
+		snprintf(names.plen[i], 24, "plen_%s", plen_bin_names[i]);
+		snprintf(names.pct[i], 24, "pct_%s", plen_bin_names[i]);
+		snprintf(names.up[i], 24, "up_%s", plen_bin_names[i]);
+		snprintf(names.down[i], 24, "down_%s", plen_bin_names[i]);
+	}
+	for (int i = 0; i < FINE_NBINS; i++) {
+		if (i == FINE_NBINS - 1)
+			snprintf(names.fine[i], 24, "fine_%d_up", i * 32);
+		else
+			snprintf(names.fine[i], 24, "fine_%d_%d", i * 32,
+				 i * 32 + 31);
+	}
+	for (int i = 0; i < FIRSTN; i++) {
+		snprintf(names.first[i][0], 16, "p%d_len", i + 1);
+		snprintf(names.first[i][1], 16, "p%d_dir", i + 1);
+		snprintf(names.first[i][2], 16, "p%d_us", i + 1);
+	}
+	names.done = 1;
+}
+
+static void dir_stats(struct rowout *ro, const struct flow_dir *d, int rev)
+{
+	char(*n)[24] = names.ds[rev];
 	uint64_t gaps = d->pkts > 1 ? d->pkts - 1 : 0;
 
-#define COL(x) (snprintf(n, sizeof(n), "%s_%s", x, sfx), n)
-	row_u64(ro, COL("payload"), d->payload);
-	row_u64(ro, COL("size_min"), d->pkts ? d->size_min : 0);
-	row_f64(ro, COL("size_mean"), mean(d->size_sum, d->pkts));
-	row_u64(ro, COL("size_max"), d->size_max);
-	row_f64(ro, COL("size_std"), stdev(d->size_sum, d->size_sq, d->pkts));
-	row_f64(ro, COL("iat_min_us"), gaps ? (double)d->iat_min / 1e3 : 0);
-	row_f64(ro, COL("iat_mean_us"), mean(d->iat_sum, gaps) / 1e3);
-	row_f64(ro, COL("iat_max_us"), (double)d->iat_max / 1e3);
-	row_f64(ro, COL("iat_std_us"),
-		stdev(d->iat_sum, d->iat_sq, gaps) / 1e3);
-	row_u64(ro, COL("syn"), d->syn);
-	row_u64(ro, COL("fin"), d->fin);
-	row_u64(ro, COL("rst"), d->rst);
-	row_u64(ro, COL("psh"), d->psh);
-	row_u64(ro, COL("ack_only"), d->ack_only);
-#undef COL
+	row_u64(ro, n[DS_PAYLOAD], d->payload);
+	row_u64(ro, n[DS_SMIN], d->pkts ? d->size_min : 0);
+	row_fixed(ro, n[DS_SMEAN], mean(d->size_sum, d->pkts), 3);
+	row_u64(ro, n[DS_SMAX], d->size_max);
+	row_fixed(ro, n[DS_SSTD], stdev(d->size_sum, d->size_sq, d->pkts), 3);
+	row_fixed(ro, n[DS_IMIN], gaps ? (double)d->iat_min / 1e3 : 0, 3);
+	row_fixed(ro, n[DS_IMEAN], mean(d->iat_sum, gaps) / 1e3, 3);
+	row_fixed(ro, n[DS_IMAX], (double)d->iat_max / 1e3, 3);
+	row_fixed(ro, n[DS_ISTD], stdev(d->iat_sum, d->iat_sq, gaps) / 1e3, 3);
+	row_u64(ro, n[DS_SYN], d->syn);
+	row_u64(ro, n[DS_FIN], d->fin);
+	row_u64(ro, n[DS_RST], d->rst);
+	row_u64(ro, n[DS_PSH], d->psh);
+	row_u64(ro, n[DS_ACKO], d->ack_only);
 }
 
 void sink_flow_fields(struct rowout *ro, const struct node_info *n,
 		      const struct flow *f, enum flow_end why)
 {
-	char a[46], b[46], col[32];
+	char a[46], b[46];
 	int v = f->key.ipver;
 
+	names_init();
 	row_str(ro, "node", n->name);
 	row_str(ro, "src_addr", flow_addr_str(flow_src(f), v, a));
 	row_u64(ro, "src_port", flow_sport(f));
@@ -72,25 +115,22 @@ void sink_flow_fields(struct rowout *ro, const struct node_info *n,
 	row_str(ro, "end_reason", flow_end_name(why));
 	row_u64(ro, "tcp_flags_fwd", f->dir[0].tcp_flags);
 	row_u64(ro, "tcp_flags_rev", f->dir[1].tcp_flags);
-	for (int i = 0; i < PLEN_NBINS; i++) {
-		snprintf(col, sizeof(col), "plen_%s", plen_bin_names[i]);
-		row_u64(ro, col, (uint64_t)f->dir[0].plen[i] + f->dir[1].plen[i]);
-	}
+	for (int i = 0; i < PLEN_NBINS; i++)
+		row_u64(ro, names.plen[i],
+			(uint64_t)f->dir[0].plen[i] + f->dir[1].plen[i]);
 	row_str(ro, "labels", n->labels);
 	row_u64(ro, "flow_id", f->id);
 	row_u64(ro, "end_reason_code", why);
-	row_f64(ro, "duration_s",
-		(double)(flow_last_ns(f) - flow_first_ns(f)) / 1e9);
-	dir_stats(ro, &f->dir[0], "fwd");
-	dir_stats(ro, &f->dir[1], "rev");
+	row_fixed(ro, "duration_s",
+		  (double)(flow_last_ns(f) - flow_first_ns(f)) / 1e9, 9);
+	dir_stats(ro, &f->dir[0], 0);
+	dir_stats(ro, &f->dir[1], 1);
 	for (int i = 0; i < FIRSTN; i++) {
 		int has = i < f->nfirst;
-		snprintf(col, sizeof(col), "p%d_len", i + 1);
-		row_u64(ro, col, has ? f->first_len[i] : 0);
-		snprintf(col, sizeof(col), "p%d_dir", i + 1);
-		row_i64(ro, col, has ? (f->first_dir[i] ? -1 : 1) : 0);
-		snprintf(col, sizeof(col), "p%d_us", i + 1);
-		row_u64(ro, col, has ? f->first_us[i] : 0);
+		row_u64(ro, names.first[i][0], has ? f->first_len[i] : 0);
+		row_i64(ro, names.first[i][1],
+			has ? (f->first_dir[i] ? -1 : 1) : 0);
+		row_u64(ro, names.first[i][2], has ? f->first_us[i] : 0);
 	}
 }
 
