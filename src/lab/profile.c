@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <grp.h>
+#include <pwd.h>
 #include "lab/lab.h"
 
 struct argb {
@@ -431,11 +433,11 @@ int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
 			return pt_fail(err, PT_EIO, path, "chown: %s", strerror(errno));
 		snprintf(path, sizeof(path), "%s/nginx.conf", dir);
 		{
-			struct passwd_name {
-				char n[32];
-			} un;
+			struct group *gr = getgrgid(ctx->gid);
+			char un[80];
 
-			snprintf(un.n, sizeof(un.n), "%s", g->user[0] ? g->user : e->user);
+			snprintf(un, sizeof(un), "%s %s", g->user[0] ? g->user : e->user,
+				 gr ? gr->gr_name : "nogroup");
 			if (write_text(path, 0644,
 				       "# written by p2ptrace lab for node %s\n"
 				       "daemon off;\nmaster_process on;\nworker_processes 1;\n"
@@ -446,7 +448,7 @@ int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
 				       "  fastcgi_temp_path %s/tmp/fastcgi;\n  uwsgi_temp_path %s/tmp/uwsgi;\n"
 				       "  scgi_temp_path %s/tmp/scgi;\n"
 				       "  server {\n    listen %s:%u;\n    root %s/www;\n  }\n}\n",
-				       nd->name, un.n, dir, dir, dir, dir, dir, dir, dir, dir,
+				       nd->name, un, dir, dir, dir, dir, dir, dir, dir, dir,
 				       addr, port ? port : 80, dir))
 				return pt_fail(err, PT_EIO, path, "cannot write");
 		}
@@ -476,7 +478,7 @@ int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
 			       "xferlog_enable=YES\nvsftpd_log_file=%s/vsftpd.log\nhide_ids=YES\n"
 			       "connect_from_port_20=NO\nmax_clients=1000\n",
 			       nd->name, addr, port ? port : 21, dir,
-			       g->user[0] ? g->user : e->user, dir))
+			       getpwnam("ftp") ? "ftp" : (g->user[0] ? g->user : e->user), dir))
 			return pt_fail(err, PT_EIO, path, "cannot write");
 		arg(&a, "vsftpd");
 		arg(&a, "%s", path);
