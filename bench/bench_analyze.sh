@@ -1,0 +1,229 @@
+#!/bin/sh
+# bench_analyze.sh -- `make bench`: how fast `p2ptrace analyze` turns a
+# large trace into flows, next to ndpiReader, tshark, softflowd, argus and
+# cat, all pinned to one core; and the bytes one active flow costs, from a
+# run that holds 10^6 flows at once (bench/flowmem.c).
+#
+# Input: one pcap of >= 100 MB and >= 700,000 packets under $BENCH_DIR
+# (default /tmp/p2ptrace-bench), built once and kept between runs: COPIES
+# copies of the shared trace bittorrent_transmission.pcapng, copy k moved
+# k*150 s later (editcap -t; the trace lasts 148.3 s) and its addresses
+# rewritten by `tcprewrite --seed=k` so that no two copies share a flow,
+# appended in order (mergecap -a). It is rebuilt when missing or when the
+# recipe below changes.
+#
+# Each tool runs RUNS times (default 5), the tools taking turns, after one
+# untimed warm-up read of the file; wall time is measured around the
+# command, peak RSS by GNU time (%M). Printed per tool: median wall time,
+# packets/s, MB/s, peak RSS and wall time relative to p2ptrace. A
+# benchmark, not a test: exits 0 whether or not the target is met, 1 only
+# when it cannot run. Method and figures: docs/benchmarks.md.
+#
+# Environment: BUILD (build dir, default build), P2PTRACE (binary),
+# BENCH_DIR, RUNS, BENCH_CPU (core to pin to, default 1), COPIES (92),
+# FLOWMEM_FLOWS (10^6), BENCH_TOOLS (subset, e.g. "p2ptrace ndpiReader cat").
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+P2PTRACE=${P2PTRACE:-$ROOT/$BUILD/p2ptrace}
+LIBA=$ROOT/$BUILD/libp2ptrace.a
+SHARED=${SHARED:-$ROOT/../shared/data/pcap}
+BENCH_DIR=${BENCH_DIR:-/tmp/p2ptrace-bench}
+RUNS=${RUNS:-5}
+CPU=${BENCH_CPU:-1}
+COPIES=${COPIES:-92}
+SHIFT=150
+FLOWMEM_FLOWS=${FLOWMEM_FLOWS:-1000000}
+BENCH_TOOLS=${BENCH_TOOLS:-"p2ptrace ndpiReader tshark softflowd argus cat"}
+SRC=$SHARED/bittorrent_transmission.pcapng
+INPUT=$BENCH_DIR/bench-input.pcap
+STAMP=$BENCH_DIR/bench-input.recipe
+MIN_BYTES=100000000
+MIN_PKTS=700000
+TIME=/usr/bin/time
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+for t in editcap mergecap capinfos tcprewrite taskset; do
+	command -v $t >/dev/null 2>&1 || die "$t not found (run 'make deps')"
+done
+[ -x "$TIME" ] || die "$TIME not found (Debian package 'time'; run 'make deps')"
+[ -x "$P2PTRACE" ] || die "$P2PTRACE not found (run 'make')"
+[ -f "$SRC" ] || die "$SRC not found (the shared traces)"
+nproc_all=$(nproc --all)
+[ "$CPU" -lt "$nproc_all" ] || CPU=0
+mkdir -p "$BENCH_DIR"
+
+# ---- the input file ------------------------------------------------------
+
+recipe="src=$(sha256sum "$SRC" | cut -c1-64) copies=$COPIES shift=$SHIFT v=1"
+if [ ! -s "$INPUT" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$recipe" ]; then
+	echo "bench: building $INPUT ($COPIES rewritten copies of $(basename "$SRC"))"
+	tmp=$(mktemp -d "$BENCH_DIR/build.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT INT TERM
+	editcap -F pcap "$SRC" "$tmp/base.pcap"
+	k=1
+	list=""
+	while [ "$k" -le "$COPIES" ]; do
+		editcap -F pcap -t $((k * SHIFT)) "$tmp/base.pcap" "$tmp/shift.pcap"
+		tcprewrite --seed="$k" -i "$tmp/shift.pcap" -o "$tmp/c$k.pcap"
+		list="$list $tmp/c$k.pcap"
+		k=$((k + 1))
+	done
+	# shellcheck disable=SC2086
+	mergecap -F pcap -a -w "$tmp/all.pcap" $list
+	capinfos -M -c -T -r "$tmp/all.pcap" | awk -F'\t' 'NR==1{print $2}' >"$tmp/pkts"
+	mv "$tmp/all.pcap" "$INPUT"
+	mv "$tmp/pkts" "$BENCH_DIR/bench-input.pkts"
+	echo "$recipe" >"$STAMP"
+	rm -rf "$tmp"
+	trap - EXIT INT TERM
+fi
+PKTS=$(cat "$BENCH_DIR/bench-input.pkts")
+BYTES=$(stat -c %s "$INPUT")
+[ "$BYTES" -ge "$MIN_BYTES" ] || die "$INPUT: $BYTES bytes < $MIN_BYTES"
+[ "$PKTS" -ge "$MIN_PKTS" ] || die "$INPUT: $PKTS packets < $MIN_PKTS"
+
+# ---- the tools -------------------------------------------------------------
+
+OUT=$BENCH_DIR/out
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# Command line of a tool (the file is $INPUT), empty if not installed.
+tool_cmd() {
+	case $1 in
+	p2ptrace) echo "$P2PTRACE analyze -q --flows /dev/null $INPUT" ;;
+	ndpiReader)
+		command -v ndpiReader >/dev/null 2>&1 &&
+			echo "ndpiReader -q -i $INPUT" ;;
+	tshark)
+		command -v tshark >/dev/null 2>&1 &&
+			echo "tshark -q -z conv,tcp -r $INPUT" ;;
+	softflowd)
+		# -r: read a file, statistics only (no -n: nothing is sent),
+		# -6: IPv6 flows too; default 8192-flow cache.
+		command -v softflowd >/dev/null 2>&1 &&
+			echo "softflowd -6 -r $INPUT" ;;
+	argus)
+		command -v argus >/dev/null 2>&1 &&
+			echo "argus -r $INPUT -w /dev/null" ;;
+	cat) echo "cat $INPUT" ;;
+	esac
+	return 0
+}
+
+TOOLS=""
+for t in $BENCH_TOOLS; do
+	if [ -n "$(tool_cmd "$t")" ]; then
+		TOOLS="$TOOLS $t"
+	else
+		echo "bench: $t not installed: skipped" >&2
+	fi
+done
+case " $TOOLS " in *" p2ptrace "*) ;; *) die "p2ptrace must be among BENCH_TOOLS" ;; esac
+
+now_ns() { date +%s%N; }
+
+# One timed run: appends "wall_s rss_kib rc" to $OUT/$tool.runs
+run_one() {
+	t=$1
+	cmd=$(tool_cmd "$t")
+	t0=$(now_ns)
+	set +e
+	# shellcheck disable=SC2086
+	$TIME -f '%M %x' -o "$OUT/$t.time" taskset -c "$CPU" $cmd \
+		>"$OUT/$t.stdout" 2>"$OUT/$t.stderr"
+	rc=$?
+	set -e
+	t1=$(now_ns)
+	rss=$(tail -1 "$OUT/$t.time" | cut -d' ' -f1)
+	echo "$(((t1 - t0) / 1000)) $rss $rc" >>"$OUT/$t.runs"
+}
+
+echo "bench: $INPUT: $BYTES bytes, $PKTS packets; core $CPU; $RUNS runs each"
+cat "$INPUT" >/dev/null # into the page cache
+r=1
+while [ "$r" -le "$RUNS" ]; do
+	printf 'bench: run %d/%d:' "$r" "$RUNS"
+	for t in $TOOLS; do
+		run_one "$t"
+		printf ' %s %ss' "$t" "$(tail -1 "$OUT/$t.runs" | awk '{printf "%.2f", $1/1e6}')"
+	done
+	echo
+	r=$((r + 1))
+done
+
+# Median and best wall (us), max RSS (KiB) and failed runs of a tool.
+summ() {
+	sort -n "$OUT/$1.runs" | awk '
+		{ w[NR] = $1; if ($2 > m) m = $2; if ($3 != 0) bad++ }
+		END {
+			med = (NR % 2) ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2
+			printf "%d %d %d %d\n", med, w[1], m, bad + 0
+		}'
+}
+
+set -- $(summ p2ptrace)
+P2P_US=$1
+echo
+echo "analysis of $(basename "$INPUT"): $BYTES bytes, $PKTS packets, one core (taskset -c $CPU), $RUNS runs"
+printf '%-10s %8s %8s %11s %8s %9s %8s  %s\n' tool "median s" "best s" "packets/s" "MB/s" "peak MiB" "time/p2p" "command"
+for t in $TOOLS; do
+	set -- $(summ "$t")
+	note=""
+	[ "$4" -eq 0 ] || note=" (exit status != 0 in $4 runs: see $OUT/$t.stderr)"
+	awk -v t="$t" -v us="$1" -v best="$2" -v kib="$3" -v p="$PKTS" -v b="$BYTES" \
+		-v ref="$P2P_US" -v note="$note" \
+		-v cmd="$(tool_cmd "$t" | sed "s|$INPUT|FILE|g; s|$ROOT/||g")" 'BEGIN {
+		s = us / 1e6
+		printf "%-10s %8.3f %8.3f %11.0f %8.1f %9.1f %7.2fx  %s%s\n", t, s,
+			best / 1e6, p / s, b / s / 1e6, kib / 1024, us / ref, cmd, note
+	}'
+	echo "$t $1 $3" >>"$OUT/summary"
+done
+echo "(packets/s and MB/s from the median; time/p2p: the tool's median wall time /"
+echo " p2ptrace's, > 1 means p2ptrace is faster; peak MiB: largest max RSS of the runs)"
+
+# ---- target: p2ptrace >= 10x ndpiReader's packets/s --------------------------
+
+if grep -q '^ndpiReader ' "$OUT/summary"; then
+	awk '$1 == "p2ptrace" { p = $2 } $1 == "ndpiReader" { n = $2 }
+	END {
+		x = n / p
+		printf "\ntarget: p2ptrace >= 10x ndpiReader packets/s: %.2fx -> %s\n",
+			x, (x >= 10) ? "MET" : "NOT MET"
+	}' "$OUT/summary"
+fi
+
+# ---- memory per active flow, 10^6 flows at once -------------------------------
+
+echo
+if [ -f "$LIBA" ]; then
+	pkgl=$(pkg-config --libs libpcap libndpi libfixbuf 2>/dev/null || true)
+	# shellcheck disable=SC2086
+	cc -std=c11 -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		-Wmissing-prototypes -Wformat=2 -Wvla -Iinclude -D_DEFAULT_SOURCE \
+		-o "$BENCH_DIR/flowmem" bench/flowmem.c "$LIBA" $pkgl \
+		-lxgboost -lm -lpthread
+	if "$BENCH_DIR/flowmem" "$FLOWMEM_FLOWS" >"$OUT/flowmem.txt"; then
+		awk '{ v[$1] = $2 } END {
+			printf "memory per active flow, %d flows held at once (bench/flowmem.c):\n", v["flows_active"]
+			printf "  peak RSS: %.1f bytes/flow (%.1f MiB for the table)\n",
+				v["rss_bytes_per_flow"], (v["hwm_after_kib"] - v["rss_before_kib"]) / 1024
+			printf "  flowtab_stats: %.1f bytes/flow allocated; flowtab_bytes_per_flow(): %d\n",
+				v["table_bytes_per_flow"], v["flowtab_bytes_per_flow"]
+			printf "  flowtab_add with 10^6 flows active: %.0f packets/s\n", v["add_pkts_per_s"]
+		}' "$OUT/flowmem.txt"
+	else
+		echo "memory per active flow: flowmem failed (see above)"
+	fi
+else
+	echo "memory per active flow: $LIBA not built: skipped"
+fi
+echo "(raw results: $OUT)"
