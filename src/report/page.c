@@ -1,0 +1,770 @@
+/*
+ * page.c -- the report page (one self-contained HTML file: inline CSS and
+ * SVG, nothing fetched), the paper's observations checked against our
+ * numbers, and the text summary printed on stdout.
+ *
+ * The node tables print every number as analyze's CSV does (counts as
+ * integers, the rest with %.6g) and tag each cell with data-col=<the CSV
+ * column>, so the page can be checked against `analyze --nodes` cell by
+ * cell.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "report/report.h"
+#include "tool.h"
+
+/* ---- observations --------------------------------------------------- */
+
+struct side {
+	int n;
+	double *v;
+};
+
+/* Values of metric m for nodes whose series label is val (and, with
+ * xval, whose x label is xval). */
+static int pick(const struct rp_set *s, const struct rp_opts *o,
+		const char *val, const char *xval, enum rp_metric m,
+		double *out)
+{
+	char b[128];
+	int n = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		if (!rp_label(&s->v[i], o->series, b, sizeof(b)) ||
+		    strcmp(b, val))
+			continue;
+		if (xval && (!rp_label(&s->v[i], o->x, b, sizeof(b)) ||
+			     strcmp(b, xval)))
+			continue;
+		out[n++] = rp_metric_of(&s->v[i].fig, m);
+	}
+	return n;
+}
+
+static double mean_of(const double *v, int n)
+{
+	struct rp_stat st;
+
+	rp_stat_of(v, n, RP_ERR_SD, &st);
+	return st.mean;
+}
+
+/* Distinct x values among nodes with the series label val. */
+static int xvals(const struct rp_set *s, const struct rp_opts *o,
+		 char (*xs)[64], int max)
+{
+	char b[64];
+	int n = 0;
+
+	for (int i = 0; i < s->n && n < max; i++) {
+		int k;
+		if (!rp_label(&s->v[i], o->x, b, sizeof(b)))
+			continue;
+		for (k = 0; k < n && strcmp(xs[k], b); k++)
+			;
+		if (k == n)
+			snprintf(xs[n++], 64, "%s", b);
+	}
+	return n;
+}
+
+#define MAXX 64
+
+static void obs_conv(const struct rp_set *s, const struct rp_opts *o,
+		     double *a, double *b,
+		     void (*emit)(void *, const char *, const char *,
+				  const char *),
+		     void *arg, enum rp_metric m, const char *claim,
+		     const char *unit)
+{
+	char ours[1024], xs[MAXX][64];
+	int na = pick(s, o, "download", NULL, m, a);
+	int nb = pick(s, o, "query", NULL, m, b);
+	int nx = xvals(s, o, xs, MAXX), both = 0, wins = 0;
+	double ma, mb;
+
+	if (!na || !nb) {
+		snprintf(ours, sizeof(ours),
+			 "no nodes with %s=download and %s=query to compare",
+			 o->series, o->series);
+		emit(arg, claim, ours, "cannot check");
+		return;
+	}
+	ma = mean_of(a, na);
+	mb = mean_of(b, nb);
+	for (int k = 0; k < nx; k++) {
+		int ka = pick(s, o, "download", xs[k], m, a);
+		int kb = pick(s, o, "query", xs[k], m, b);
+		if (!ka || !kb)
+			continue;
+		both++;
+		wins += mean_of(a, ka) > mean_of(b, kb);
+	}
+	snprintf(ours, sizeof(ours),
+		 "download %.4g %s (mean of %d nodes) vs query %.4g %s (%d "
+		 "nodes); download is higher at %d of the %d %s values where "
+		 "both modes were measured",
+		 ma, unit, na, mb, unit, nb, wins, both, o->x);
+	emit(arg, claim, ours,
+	     ma > mb && wins == both	 ? "agrees"
+	     : ma > mb || wins > 0 ? "partly agrees"
+				   : "disagrees");
+}
+
+static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
+		       double *xv, double *yv,
+		       void (*emit)(void *, const char *, const char *,
+				    const char *),
+		       void *arg)
+{
+	const char *claim = "Packets per second grow with the upload rank, "
+			    "in both modes (Fig. 3).";
+	char ours[2048] = "", b[128], cur[128];
+	const char *vals[2] = { "download", "query" };
+	int pos = 0, neg = 0, tried = 0;
+	size_t len = 0;
+
+	for (int k = 0; k < 2; k++) {
+		int n = 0;
+		double rho, lo = INFINITY, hi = -INFINITY, ylo = 0, yhi = 0;
+		for (int i = 0; i < s->n; i++) {
+			double x;
+			char *end;
+			if (!rp_label(&s->v[i], o->x, b, sizeof(b)))
+				continue;
+			x = strtod(b, &end);
+			if (*end || end == b)
+				continue;
+			if (rp_has_label(s, o->series) &&
+			    (!rp_label(&s->v[i], o->series, cur,
+				       sizeof(cur)) ||
+			     strcmp(cur, vals[k])))
+				continue;
+			xv[n] = x;
+			yv[n] = node_pkts_per_s(&s->v[i].fig);
+			n++;
+		}
+		if (n < 3)
+			continue;
+		for (int i = 0; i < n; i++) {
+			lo = xv[i] < lo ? xv[i] : lo;
+			hi = xv[i] > hi ? xv[i] : hi;
+		}
+		{
+			double sl = 0, sh = 0;
+			int cl = 0, ch = 0;
+			for (int i = 0; i < n; i++) {
+				if (xv[i] == lo)
+					sl += yv[i], cl++;
+				if (xv[i] == hi)
+					sh += yv[i], ch++;
+			}
+			ylo = sl / cl;
+			yhi = sh / ch;
+		}
+		rho = rp_spearman(xv, yv, n);
+		tried++;
+		pos += rho >= 0.5;
+		neg += rho <= 0;
+		len += (size_t)snprintf(ours + len, sizeof(ours) - len,
+			"%s%s: %.4g pkt/s at %s %g, %.4g pkt/s at %s %g; "
+			"Spearman's rho over %d nodes %.2f",
+			len ? "; " : "",
+			rp_has_label(s, o->series) ? vals[k] : "all nodes",
+			ylo, o->x, lo, yhi, o->x, hi, n, rho);
+		if (!rp_has_label(s, o->series))
+			break;
+	}
+	if (!tried) {
+		snprintf(ours, sizeof(ours),
+			 "fewer than 3 nodes with a numeric %s label per "
+			 "mode",
+			 o->x);
+		emit(arg, claim, ours, "cannot check");
+		return;
+	}
+	emit(arg, claim, ours,
+	     pos == tried ? "agrees"
+	     : neg == tried ? "disagrees"
+			    : "partly agrees");
+}
+
+static void obs_avg(const struct rp_set *s, const struct rp_opts *o,
+		    double *a, double *b,
+		    void (*emit)(void *, const char *, const char *,
+				 const char *),
+		    void *arg)
+{
+	const char *claim = "The two working modes differ in average packet "
+			    "size: control messages (query) vs content "
+			    "(download) (Fig. 4).";
+	char ours[1024];
+	int na = pick(s, o, "download", NULL, RP_AVG, a);
+	int nb = pick(s, o, "query", NULL, RP_AVG, b);
+	struct rp_stat sa, sb;
+	double t, se;
+
+	if (na < 2 || nb < 2) {
+		snprintf(ours, sizeof(ours),
+			 "needs at least 2 nodes with %s=download and 2 with "
+			 "%s=query",
+			 o->series, o->series);
+		emit(arg, claim, ours, "cannot check");
+		return;
+	}
+	rp_stat_of(a, na, RP_ERR_SD, &sa);
+	rp_stat_of(b, nb, RP_ERR_SD, &sb);
+	se = sqrt(sa.sd * sa.sd / na + sb.sd * sb.sd / nb);
+	t = se > 0 ? (sa.mean - sb.mean) / se
+		   : (sa.mean != sb.mean ? INFINITY : 0);
+	snprintf(ours, sizeof(ours),
+		 "download %.1f B (sd %.1f, %d nodes) vs query %.1f B (sd "
+		 "%.1f, %d nodes): a difference of %.1f B; Welch's t = %.2f",
+		 sa.mean, sa.sd, na, sb.mean, sb.sd, nb, sa.mean - sb.mean, t);
+	emit(arg, claim, ours, fabs(t) >= 2 ? "agrees" : "disagrees");
+}
+
+static void bin_name(int b, char *buf, size_t len)
+{
+	char *p;
+
+	snprintf(buf, len, "%s", b == PLEN_NBINS - 1 ? "5120+"
+						     : plen_bin_names[b]);
+	for (p = buf; *p; p++)
+		if (*p == '_')
+			*p = '-';
+}
+
+static void obs_peaks(const struct rp_fig *f5,
+		      void (*emit)(void *, const char *, const char *,
+				   const char *),
+		      void *arg)
+{
+	const char *claim = "All applications peak at 40-79 and 1280-2559 "
+			    "bytes (Fig. 5).";
+	char ours[4096] = "", n1[16], n2[16];
+	size_t len = 0;
+	int good = 0, big = 0;
+
+	for (int k = 0; k < f5->nseries; k++) {
+		const struct rp_series *se = &f5->s[k];
+		int t1 = 0, t2 = -1;
+		for (int b = 1; b < se->npts; b++)
+			if (se->y[b].mean > se->y[t1].mean)
+				t1 = b;
+		for (int b = 0; b < se->npts; b++)
+			if (b != t1 && (t2 < 0 || se->y[b].mean > se->y[t2].mean))
+				t2 = b;
+		if (t2 < 0)
+			continue;
+		good += (t1 == 2 && t2 == 7) || (t1 == 7 && t2 == 2);
+		big += se->y[8].mean + se->y[9].mean > 5;
+		bin_name(t1, n1, sizeof(n1));
+		bin_name(t2, n2, sizeof(n2));
+		len += (size_t)snprintf(ours + len, sizeof(ours) - len,
+			"%s%s: 40-79 %.1f%%, 1280-2559 %.1f%%; top bins %s "
+			"and %s",
+			len ? "; " : "", se->name, se->y[2].mean,
+			se->y[7].mean, n1, n2);
+		if (len >= sizeof(ours))
+			len = sizeof(ours) - 1;
+	}
+	if (!f5->nseries) {
+		emit(arg, claim, "no groups to compare (see Fig. 5's note)",
+		     "cannot check");
+		return;
+	}
+	if (big && len < sizeof(ours))
+		snprintf(ours + len, sizeof(ours) - len,
+			 ". %d group%s have more than 5%% of packets above "
+			 "2559 bytes: frames bigger than the MTU are "
+			 "segmentation offload (GSO/TSO) seen at the capture "
+			 "point",
+			 big, big == 1 ? "" : "s");
+	emit(arg, claim, ours,
+	     good == f5->nseries ? "agrees"
+	     : good		 ? "partly agrees"
+				 : "disagrees");
+}
+
+/* Total variation distance between the mean distributions of the two
+ * modes (0 = same, 1 = disjoint). */
+static void obs_similar(const struct rp_set *s, const struct rp_opts *o,
+			void (*emit)(void *, const char *, const char *,
+				     const char *),
+			void *arg)
+{
+	const char *claim = "The two working modes have very similar packet "
+			    "size distributions (Fig. 5).";
+	const char *vals[2] = { "download", "query" };
+	double d[2][PLEN_NBINS] = { { 0 } }, tv = 0;
+	int n[2] = { 0, 0 };
+	char b[128], ours[512];
+
+	for (int i = 0; i < s->n; i++) {
+		const struct node_figs *g = &s->v[i].fig;
+		if (!g->pkts || !rp_label(&s->v[i], o->series, b, sizeof(b)))
+			continue;
+		for (int k = 0; k < 2; k++) {
+			if (strcmp(b, vals[k]))
+				continue;
+			n[k]++;
+			for (int j = 0; j < PLEN_NBINS; j++)
+				d[k][j] += (double)g->plen[j] / (double)g->pkts;
+		}
+	}
+	if (!n[0] || !n[1]) {
+		snprintf(ours, sizeof(ours),
+			 "no nodes with %s=download and %s=query to compare",
+			 o->series, o->series);
+		emit(arg, claim, ours, "cannot check");
+		return;
+	}
+	for (int j = 0; j < PLEN_NBINS; j++)
+		tv += fabs(d[0][j] / n[0] - d[1][j] / n[1]) / 2;
+	snprintf(ours, sizeof(ours),
+		 "total variation distance between the mean distributions of "
+		 "download (%d nodes) and query (%d nodes): %.2f (0 = the "
+		 "same, 1 = disjoint; we call below 0.2 similar)",
+		 n[0], n[1], tv);
+	emit(arg, claim, ours, tv < 0.2 ? "agrees" : "disagrees");
+}
+
+void rp_observations(const struct rp_set *s, const struct rp_opts *o,
+		     void (*emit)(void *arg, const char *claim,
+				  const char *ours, const char *verdict),
+		     void *arg)
+{
+	double *a = calloc((size_t)s->n + 1, sizeof(double));
+	double *b = calloc((size_t)s->n + 1, sizeof(double));
+	struct rp_opts g = *o;
+	struct rp_fig f5;
+	struct pt_err err;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return;
+	}
+	obs_conv(s, o, a, b, emit, arg, RP_CONV,
+		 "A node in download mode opens more conversations than one "
+		 "in query mode (Fig. 2).",
+		 "conv/s");
+	obs_growth(s, o, a, b, emit, arg);
+	obs_conv(s, o, a, b, emit, arg, RP_PPS,
+		 "Query mode moves fewer packets per second than download "
+		 "mode (Fig. 3).",
+		 "pkt/s");
+	obs_avg(s, o, a, b, emit, arg);
+	g.ek = RP_ERR_SD;
+	{
+		struct rp_fig figs[5];
+		if (!rp_build_figs(s, &g, figs, &err)) {
+			f5 = figs[3];
+			obs_peaks(&f5, emit, arg);
+		}
+		for (int i = 0; i < 5; i++)
+			rp_fig_free(&figs[i]);
+	}
+	obs_similar(s, o, emit, arg);
+	free(a);
+	free(b);
+}
+
+/* ---- the page ------------------------------------------------------- */
+
+static const char css[] =
+	"body{font:15px/1.5 'DejaVu Sans',Helvetica,Arial,sans-serif;"
+	"color:#222;background:#fff;margin:0}"
+	"main{max-width:1040px;margin:0 auto;padding:16px 24px}"
+	"h1{font-size:1.6em;margin:.4em 0}h2{font-size:1.25em;"
+	"border-bottom:1px solid #ccc;margin-top:1.6em}"
+	"h3{font-size:1.05em;margin:.2em 0 .4em}"
+	".meta{color:#555}nav a{margin-right:1em}"
+	"figure{margin:1.2em 0;padding:10px;border:1px solid #ddd;"
+	"border-radius:4px;break-inside:avoid;page-break-inside:avoid}"
+	"svg.chart{max-width:100%;height:auto;display:block}"
+	"figcaption{font-size:.9em;color:#444;margin-top:.3em}"
+	".note{background:#fff4e5;border-left:4px solid #e69f00;"
+	"padding:.4em .8em}"
+	".tick{font-size:11px;fill:#333}.legend-note{font-size:11px;"
+	"fill:#555}"
+	"table{border-collapse:collapse;font-size:12px;margin:.5em 0}"
+	"th,td{border:1px solid #ddd;padding:2px 6px;text-align:right;"
+	"white-space:nowrap}th{background:#f3f3f3;position:sticky;top:0}"
+	"td.t,th.t{text-align:left}.wide{overflow-x:auto;max-width:100%}"
+	"ul.obs{padding-left:1.2em}ul.obs li{margin:.5em 0}"
+	".v{font-weight:bold;padding:0 .4em;border-radius:3px}"
+	".v-agrees{background:#d9f2e3}.v-disagrees{background:#fbd9d3}"
+	".v-partly{background:#fdf0c8}.v-cannot{background:#e8e8e8}"
+	"@media print{body{font-size:11pt}main{max-width:none;padding:0}"
+	"nav{display:none}.wide{overflow:visible}th{position:static}"
+	"details>*{display:block}table{font-size:7pt}}";
+
+static void emit_html(void *arg, const char *claim, const char *ours,
+		      const char *verdict)
+{
+	FILE *f = arg;
+	const char *cls = !strncmp(verdict, "agree", 5)	   ? "agrees"
+			  : !strncmp(verdict, "disagree", 8) ? "disagrees"
+			  : !strncmp(verdict, "partly", 6)   ? "partly"
+							     : "cannot";
+
+	fputs("<li><b>Paper:</b> ", f);
+	rp_esc(f, claim);
+	fprintf(f, " <span class=\"v v-%s\">Our data: ", cls);
+	rp_esc(f, verdict);
+	fputs(".</span><br><b>Ours:</b> ", f);
+	rp_esc(f, ours);
+	fputs(".</li>\n", f);
+}
+
+static void th(FILE *f, const char *name, int text)
+{
+	fprintf(f, "<th%s>", text ? " class=\"t\"" : "");
+	rp_esc(f, name);
+	fputs("</th>", f);
+}
+
+static void td_u(FILE *f, const char *col, uint64_t v)
+{
+	fprintf(f, "<td data-col=\"%s\">%llu</td>", col, (unsigned long long)v);
+}
+
+/* As row_f64 in lib/sink/rows.c. */
+static void td_f(FILE *f, const char *col, double v)
+{
+	if (!isfinite(v))
+		v = 0;
+	fprintf(f, "<td data-col=\"%s\">%.6g</td>", col, v);
+}
+
+static void td_s(FILE *f, const char *col, const char *v)
+{
+	fputs("<td class=\"t\" data-col=\"", f);
+	rp_esc(f, col);
+	fputs("\">", f);
+	rp_esc(f, v);
+	fputs("</td>", f);
+}
+
+/* Label keys seen, x / series / group first. */
+static int label_keys(const struct rp_set *s, const struct rp_opts *o,
+		      char (*keys)[64], int max)
+{
+	int n = 0;
+	const char *first[3] = { o->x, o->series, o->group };
+
+	for (int k = 0; k < 3; k++) {
+		char buf[64];
+		const char *p = first[k];
+		while (*p && n < max) { /* --group may be a list */
+			size_t l = strcspn(p, ",");
+			int dup = 0;
+			snprintf(buf, sizeof(buf), "%.*s", (int)(l < 63 ? l : 63), p);
+			for (int j = 0; j < n; j++)
+				dup |= !strcmp(keys[j], buf);
+			if (!dup && rp_has_label(s, buf))
+				snprintf(keys[n++], 64, "%s", buf);
+			p += l + (p[l] == ',');
+		}
+	}
+	for (int i = 0; i < s->n; i++) {
+		const char *p = s->v[i].labels;
+		while (p && *p && n < max) {
+			size_t l = strcspn(p, "=;");
+			int dup = 0;
+			char k[64];
+			snprintf(k, sizeof(k), "%.*s", (int)l, p);
+			for (int j = 0; j < n; j++)
+				dup |= !strcmp(keys[j], k);
+			if (!dup && k[0])
+				snprintf(keys[n++], 64, "%s", k);
+			p = strchr(p, ';');
+			p = p ? p + 1 : NULL;
+		}
+	}
+	return n;
+}
+
+#define MAXKEYS 32
+
+static void node_cells(FILE *f, const struct rp_node *n, char (*keys)[64],
+		       int nk)
+{
+	char b[256], col[80];
+
+	td_s(f, "node", n->name);
+	for (int k = 0; k < nk; k++) {
+		snprintf(col, sizeof(col), "label:%s", keys[k]);
+		td_s(f, col, rp_label(n, keys[k], b, sizeof(b)) ? b : "");
+	}
+}
+
+static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
+{
+	char keys[MAXKEYS][64], col[40];
+	int nk = label_keys(s, o, keys, MAXKEYS);
+	static const char *const main_cols[] = {
+		"addr",	      "duration_s", "pkts",	       "bytes",
+		"ip_pkts",    "flows",	    "flows_initiated", "conv_per_s",
+		"conv_init_per_s", "pkts_per_s", "bytes_per_s", "avg_pkt_size",
+		"pkts_up",    "pkts_down",  "bytes_up",	       "bytes_down",
+	};
+
+	fputs("<h3 id=\"t-nodes\">Figures per node</h3><div class=\"wide\">"
+	      "<table id=\"nodes\"><thead><tr>",
+	      f);
+	th(f, "node", 1);
+	for (int k = 0; k < nk; k++)
+		th(f, keys[k], 1);
+	for (size_t c = 0; c < sizeof(main_cols) / sizeof(main_cols[0]); c++)
+		th(f, main_cols[c], c == 0);
+	fputs("</tr></thead><tbody>\n", f);
+	for (int i = 0; i < s->n; i++) {
+		const struct rp_node *n = &s->v[i];
+		const struct node_figs *g = &n->fig;
+		fputs("<tr>", f);
+		node_cells(f, n, keys, nk);
+		td_s(f, "addr", n->addr);
+		td_f(f, "duration_s", node_duration_s(g));
+		td_u(f, "pkts", g->pkts);
+		td_u(f, "bytes", g->bytes);
+		td_u(f, "ip_pkts", g->ip_pkts);
+		td_u(f, "flows", g->flows);
+		td_u(f, "flows_initiated", g->flows_initiated);
+		td_f(f, "conv_per_s", node_conv_per_s(g));
+		td_f(f, "conv_init_per_s", node_conv_init_per_s(g));
+		td_f(f, "pkts_per_s", node_pkts_per_s(g));
+		td_f(f, "bytes_per_s", node_bytes_per_s(g));
+		td_f(f, "avg_pkt_size", node_avg_pkt_size(g));
+		td_u(f, "pkts_up", g->pkts_up);
+		td_u(f, "pkts_down", g->pkts_down);
+		td_u(f, "bytes_up", g->bytes_up);
+		td_u(f, "bytes_down", g->bytes_down);
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table></div>\n", f);
+
+	fputs("<h3 id=\"t-sizes\">Packet sizes per node (% of packets, the "
+	      "paper's bins)</h3><div class=\"wide\"><table id=\"sizes\">"
+	      "<thead><tr>",
+	      f);
+	th(f, "node", 1);
+	for (int k = 0; k < nk; k++)
+		th(f, keys[k], 1);
+	for (int b = 0; b < PLEN_NBINS; b++) {
+		bin_name(b, col, sizeof(col));
+		th(f, col, 0);
+	}
+	fputs("</tr></thead><tbody>\n", f);
+	for (int i = 0; i < s->n; i++) {
+		const struct node_figs *g = &s->v[i].fig;
+		fputs("<tr>", f);
+		node_cells(f, &s->v[i], keys, nk);
+		for (int b = 0; b < PLEN_NBINS; b++) {
+			snprintf(col, sizeof(col), "pct_%s", plen_bin_names[b]);
+			td_f(f, col,
+			     g->pkts ? 100.0 * (double)g->plen[b] /
+					       (double)g->pkts
+				     : 0);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table></div>\n", f);
+
+	fputs("<details id=\"t-counts\"><summary>Packet counts per node and "
+	      "bin: the paper's bins (all, up = sent by the node, down), "
+	      "and 32-byte bins</summary><div class=\"wide\"><table "
+	      "id=\"counts\"><thead><tr>",
+	      f);
+	th(f, "node", 1);
+	for (int b = 0; b < PLEN_NBINS; b++) {
+		snprintf(col, sizeof(col), "plen_%s", plen_bin_names[b]);
+		th(f, col, 0);
+	}
+	for (int b = 0; b < PLEN_NBINS; b++) {
+		snprintf(col, sizeof(col), "up_%s", plen_bin_names[b]);
+		th(f, col, 0);
+	}
+	for (int b = 0; b < PLEN_NBINS; b++) {
+		snprintf(col, sizeof(col), "down_%s", plen_bin_names[b]);
+		th(f, col, 0);
+	}
+	for (int b = 0; b < FINE_NBINS; b++) {
+		if (b == FINE_NBINS - 1)
+			snprintf(col, sizeof(col), "fine_%d_up", b * 32);
+		else
+			snprintf(col, sizeof(col), "fine_%d_%d", b * 32,
+				 b * 32 + 31);
+		th(f, col, 0);
+	}
+	fputs("</tr></thead><tbody>\n", f);
+	for (int i = 0; i < s->n; i++) {
+		const struct node_figs *g = &s->v[i].fig;
+		fputs("<tr>", f);
+		td_s(f, "node", s->v[i].name);
+		for (int b = 0; b < PLEN_NBINS; b++) {
+			snprintf(col, sizeof(col), "plen_%s", plen_bin_names[b]);
+			td_u(f, col, g->plen[b]);
+		}
+		for (int b = 0; b < PLEN_NBINS; b++) {
+			snprintf(col, sizeof(col), "up_%s", plen_bin_names[b]);
+			td_u(f, col, g->plen_up[b]);
+		}
+		for (int b = 0; b < PLEN_NBINS; b++) {
+			snprintf(col, sizeof(col), "down_%s", plen_bin_names[b]);
+			td_u(f, col, g->plen_down[b]);
+		}
+		for (int b = 0; b < FINE_NBINS; b++) {
+			if (b == FINE_NBINS - 1)
+				snprintf(col, sizeof(col), "fine_%d_up", b * 32);
+			else
+				snprintf(col, sizeof(col), "fine_%d_%d", b * 32,
+					 b * 32 + 31);
+			td_u(f, col, g->fine[b]);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table></div></details>\n", f);
+}
+
+void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
+	     const struct rp_fig figs[5], char *const svgs[5])
+{
+	char when[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<meta name=\"viewport\" content=\"width=device-width, "
+	      "initial-scale=1\"><title>",
+	      f);
+	rp_esc(f, o->title);
+	fprintf(f, "</title><style>%s</style></head>\n<body><main>\n<h1>", css);
+	rp_esc(f, o->title);
+	fprintf(f, "</h1>\n<p class=\"meta\">%d node%s. x axis: label "
+		   "<code>",
+		s->n, s->n == 1 ? "" : "s");
+	rp_esc(f, o->x);
+	fputs("</code>; one line per <code>", f);
+	rp_esc(f, o->series);
+	fputs("</code>; size distributions per <code>", f);
+	rp_esc(f, o->group);
+	fprintf(f, "</code>; error bars: %s. Made by p2ptrace %s on %s, with "
+		   "the same engine as <code>p2ptrace analyze</code> "
+		   "(definitions: docs/report.md).</p>\n",
+		o->ek == RP_ERR_CI95 ? "95% confidence interval of the mean"
+				     : "\xc2\xb1 1 sample standard deviation",
+		P2PTRACE_VERSION, when);
+	fputs("<nav><a href=\"#observations\">Observations</a>", f);
+	for (int i = 0; i < 5; i++)
+		fprintf(f, "<a href=\"#%s\">%s</a>", figs[i].id,
+			i == 4 ? "Fig. 5 fine" : (const char *[]){
+				"Fig. 2", "Fig. 3", "Fig. 4", "Fig. 5" }[i]);
+	fputs("<a href=\"#tables\">Tables</a></nav>\n", f);
+
+	fputs("<section id=\"observations\"><h2>The paper's observations, "
+	      "checked against our numbers</h2>\n<ul class=\"obs\">\n",
+	      f);
+	rp_observations(s, o, emit_html, f);
+	fputs("</ul></section>\n<section id=\"figures\"><h2>Figures</h2>\n", f);
+	for (int i = 0; i < 5; i++) {
+		fprintf(f, "<figure id=\"%s\"><h3>", figs[i].id);
+		rp_esc(f, figs[i].title);
+		fputs("</h3>\n", f);
+		fputs(svgs[i], f);
+		fputs("\n<figcaption>", f);
+		rp_esc(f, figs[i].caption);
+		fputs("</figcaption>", f);
+		if (figs[i].note) {
+			fputs("<p class=\"note\">", f);
+			rp_esc(f, figs[i].note);
+			fputs("</p>", f);
+		}
+		fputs("</figure>\n", f);
+	}
+	fputs("</section>\n<section id=\"tables\"><h2>Per node</h2>\n<p>Every "
+	      "number as <code>p2ptrace analyze --nodes</code> writes it "
+	      "(column names as in its CSV; docs/OUTPUTS.md).</p>\n",
+	      f);
+	tables(f, s, o);
+	fputs("<h3>Sources</h3><ul>", f);
+	for (int i = 0; i < s->n; i++) {
+		fputs("<li><code>", f);
+		rp_esc(f, s->v[i].name);
+		fputs("</code>: <code>", f);
+		rp_esc(f, s->v[i].source);
+		fputs("</code></li>", f);
+	}
+	fputs("</ul></section>\n</main></body></html>\n", f);
+}
+
+/* ---- text summary --------------------------------------------------- */
+
+static void emit_text(void *arg, const char *claim, const char *ours,
+		      const char *verdict)
+{
+	FILE *f = arg;
+
+	fprintf(f, "  - %s\n    ours (%s): %s\n", claim, verdict, ours);
+}
+
+void rp_summary(FILE *f, const struct rp_set *s, const struct rp_opts *o,
+		const struct rp_fig figs[5])
+{
+	for (int i = 0; i < 3; i++) {
+		const struct rp_fig *g = &figs[i];
+		fprintf(f, "%s (mean %s, n)\n", g->title,
+			o->ek == RP_ERR_CI95 ? "\xc2\xb1 95% CI"
+					     : "\xc2\xb1 sd");
+		if (g->note) {
+			fprintf(f, "  %s\n", g->note);
+			continue;
+		}
+		fprintf(f, "  %-10s", o->x);
+		for (int k = 0; k < g->nseries; k++)
+			fprintf(f, " %26s", g->s[k].name);
+		fputc('\n', f);
+		for (int c = 0; c < g->nxcats; c++) {
+			fprintf(f, "  %-10s", g->xcats[c]);
+			for (int k = 0; k < g->nseries; k++) {
+				const struct rp_series *se = &g->s[k];
+				char cell[64] = "-";
+				for (int p = 0; p < se->npts; p++)
+					if (se->x[p] == g->xticks[c])
+						snprintf(cell, sizeof(cell),
+							 "%.4g \xc2\xb1 %.3g (%d)",
+							 se->y[p].mean,
+							 se->y[p].err,
+							 se->y[p].n);
+				fprintf(f, " %26s", cell);
+			}
+			fputc('\n', f);
+		}
+	}
+	fprintf(f, "%s (mean %% of packets per %s)\n", figs[3].title, o->group);
+	if (figs[3].note)
+		fprintf(f, "  %s\n", figs[3].note);
+	else {
+		fprintf(f, "  %-14s", o->group);
+		for (int b = 0; b < PLEN_NBINS; b++)
+			fprintf(f, " %9s", figs[3].xcats[b]);
+		fputc('\n', f);
+		for (int k = 0; k < figs[3].nseries; k++) {
+			const struct rp_series *se = &figs[3].s[k];
+			fprintf(f, "  %-14s", se->name);
+			for (int b = 0; b < se->npts; b++)
+				fprintf(f, " %9.1f", se->y[b].mean);
+			fprintf(f, "   (%d nodes)\n", se->y[0].n);
+		}
+	}
+	fprintf(f, "The paper's observations, with our numbers:\n");
+	rp_observations(s, o, emit_text, f);
+}
