@@ -37,7 +37,7 @@ static struct {
 	char plen[PLEN_NBINS][24], pct[PLEN_NBINS][24], up[PLEN_NBINS][24],
 		down[PLEN_NBINS][24];
 	char fine[FINE_NBINS][24];
-	char first[FIRSTN][3][16];
+	char first[FIRSTN][3][24];
 } names;
 
 static void names_init(void)
@@ -62,9 +62,9 @@ static void names_init(void)
 				 i * 32 + 31);
 	}
 	for (int i = 0; i < FIRSTN; i++) {
-		snprintf(names.first[i][0], 16, "p%d_len", i + 1);
-		snprintf(names.first[i][1], 16, "p%d_dir", i + 1);
-		snprintf(names.first[i][2], 16, "p%d_us", i + 1);
+		snprintf(names.first[i][0], 24, "p%d_len", i + 1);
+		snprintf(names.first[i][1], 24, "p%d_dir", i + 1);
+		snprintf(names.first[i][2], 24, "p%d_us", i + 1);
 	}
 	names.done = 1;
 }
