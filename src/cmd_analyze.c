@@ -279,16 +279,17 @@ static int run_files(struct an *a, char **files, int nfiles)
 			return 1;
 		for (int i = 0; i < cnt; i++) {
 			e = source_open_file(files[first + i], &srcs[i], &err);
-			if (!e && a->cfg.filter)
-				e = source_set_filter(srcs[i], a->cfg.filter,
-						      &err);
 			if (e)
 				break;
 			opened++;
+			if (a->cfg.filter &&
+			    (e = source_set_filter(srcs[i], a->cfg.filter,
+						   &err)))
+				break;
 		}
 		if (e) {
 			tool_perr(&err);
-			rc = err.code == PT_EUSAGE ? 2 : 2;
+			rc = 2;
 		} else {
 			node_from_path(a, files[first], srcs[0], &n, name,
 				       sizeof(name));
