@@ -67,7 +67,7 @@ static void usage(FILE *f)
 		"The experiment file format, the catalog columns and the profiles: docs/lab.md\n");
 }
 
-static int parse_opts(int argc, char **argv, struct opts *o)
+static int parse_opts(int argc, char **argv, struct opts *o, int stop_at_arg)
 {
 	static const struct option lo[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -83,7 +83,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+n:o:d:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, stop_at_arg ? "+n:o:d:h" : "n:o:d:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o->name = optarg;
@@ -165,7 +165,7 @@ static int cmd_check(int argc, char **argv)
 	struct opts o;
 	struct lab_exp e;
 
-	if (parse_opts(argc, argv, &o))
+	if (parse_opts(argc, argv, &o, 0))
 		return 2;
 	if (optind != argc - 1) {
 		usage(stderr);
@@ -699,7 +699,7 @@ static int cmd_up(int argc, char **argv)
 	char out[PATH_MAX];
 	int rc;
 
-	if (parse_opts(argc, argv, &o))
+	if (parse_opts(argc, argv, &o, 0))
 		return 2;
 	if (optind != argc - 1) {
 		usage(stderr);
@@ -807,7 +807,7 @@ static int cmd_down(int argc, char **argv)
 	struct opts o;
 	int rc = 0;
 
-	if (parse_opts(argc, argv, &o))
+	if (parse_opts(argc, argv, &o, 0))
 		return 2;
 	if (geteuid() != 0) {
 		tool_msg("lab: needs root");
@@ -928,7 +928,7 @@ static int cmd_exec(int argc, char **argv)
 	struct opts o;
 	char name[LAB_NAME_MAX + 1], ns[128];
 
-	if (parse_opts(argc, argv, &o))
+	if (parse_opts(argc, argv, &o, 1))
 		return 2;
 	if (argc - optind < 2 || (strcmp(argv[optind + 1], "--") == 0 && argc - optind < 3)) {
 		usage(stderr);
@@ -1047,7 +1047,7 @@ static int cmd_run(int argc, char **argv)
 	uint64_t t0, dur;
 	int rc, tty = tool_progress_on();
 
-	if (parse_opts(argc, argv, &o))
+	if (parse_opts(argc, argv, &o, 0))
 		return 2;
 	if (optind != argc - 1) {
 		usage(stderr);

@@ -2,11 +2,17 @@
  * shape.c -- tc commands that shape one direction of one node's link.
  * Upload is shaped on the egress of the node's eth0 (inside the node's
  * namespace), download on the egress of the switch-side veth vN (inside the
- * switch namespace). Both are egress HTB: packets the shaper drops never
+ * switch namespace). Both are egress qdiscs: packets a shaper drops never
  * reach the capture point (vN), so a trace shows what crossed the "wire".
- * The burst scales with the rate (10 ms of traffic, at least one MTU
- * frame): Mininet's fixed 15 kB burst lets ~19 s through unshaped at
- * 6.4 kbit/s. The leaf queue holds ~2 s of traffic (10 .. 1000 packets).
+ *
+ * The shaper is TBF, not HTB: measured here, HTB (rate=ceil, burst 1600 B)
+ * let 5-frame bursts through at 6.4 kbit/s and gave 2.2x the rate at
+ * 6.4 kbit/s, 1.3x at 102.4 kbit/s; TBF gave 1.00x from 6.4 to 819.2 kbit/s
+ * (tests/lab/test_lab_shape.sh). The burst scales with the rate (10 ms of
+ * traffic, at least two full frames) -- Mininet's fixed 15 kB burst lets ~19 s
+ * through unshaped at 6.4 kbit/s -- and the queue holds 2 s of traffic (at
+ * least 16 full frames, so slow TCP senders are not starved by drops).
+ * Delay and loss use a netem child (absent from some kernels: up fails).
  */
 #include <stdio.h>
 #include "lab/lab.h"
@@ -26,26 +32,21 @@ int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
 	if (!bits)
 		bits = 10000000000ull; /* 10 Gbit: only netem matters */
 	burst = bps / 100;
-	if (burst < 1600)
-		burst = 1600;
-	limit = bps * 2 / 1514;
-	if (limit < 10)
-		limit = 10;
-	if (limit > 1000)
-		limit = 1000;
+	if (burst < 3028)
+		burst = 3028;
+	limit = bps * 2;
+	if (limit < 24224)
+		limit = 24224;
+	if (limit > 4000000)
+		limit = 4000000;
 	n = snprintf(buf, len,
-		     "qdisc add dev %s root handle 1: htb default 1\n"
-		     "class add dev %s parent 1: classid 1:1 htb rate %llubit ceil %llubit burst %llub cburst %llub quantum 1514\n",
-		     dev, dev, bits, bits, burst, burst);
+		     "qdisc add dev %s root handle 1: tbf rate %llubit burst %llub limit %llub\n",
+		     dev, bits, burst, limit);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	if (delay_ms > 0 || loss_pct > 0)
 		n += snprintf(buf + n, len - (size_t)n,
 			      "qdisc add dev %s parent 1:1 handle 10: netem delay %.3fms loss %.4f%% limit %llu\n",
-			      dev, delay_ms, loss_pct, limit);
-	else
-		n += snprintf(buf + n, len - (size_t)n,
-			      "qdisc add dev %s parent 1:1 handle 10: pfifo limit %llu\n",
-			      dev, limit);
+			      dev, delay_ms, loss_pct, limit / 1000 + 10);
 	return (size_t)n >= len ? -1 : 0;
 }
