@@ -335,8 +335,8 @@ int pcapng_w_close(struct pcapng_w *w, struct pt_err *err)
 	int rc = 0;
 
 	if (w->fd >= 0) {
-		if (!w->failed)
-			rc = pcapng_w_flush(w, err);
+		/* After a failure this reports it again. */
+		rc = pcapng_w_flush(w, err);
 		if (close(w->fd) != 0 && !rc) {
 			int e = errno;
 
