@@ -10,7 +10,7 @@ iproute2 ethtool iputils-ping iperf3 psmisc procps
 opentracker aria2 mktorrent transmission-cli
 nginx-light vsftpd openssh-server openssh-client curl wget ftp
 amule-daemon amule-utils qemu-system-x86 qemu-utils busybox-static linux-image-amd64
-chromium jq bc time"
+chromium jq bc time cppcheck clang-format"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
