@@ -233,9 +233,10 @@ void rp_fig_free(struct rp_fig *f)
 static const char *err_words(enum rp_errkind ek)
 {
 	return ek == RP_ERR_CI95 ? "bars: 95% confidence interval of the mean "
-				   "(Student's t)"
+				   "(Student's t); no bar where a group has one node"
 				 : "bars: \xc2\xb1 1 standard deviation "
-				   "(sample, n\xe2\x88\x92" "1)";
+				   "(sample, n\xe2\x88\x92" "1); no bar where a "
+				   "group has one node";
 }
 
 /* ---- figures 2-4 ---------------------------------------------------- */

@@ -583,6 +583,8 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 	      "id=\"counts\"><thead><tr>",
 	      f);
 	th(f, "node", 1);
+	th(f, "first_ns", 0);
+	th(f, "last_ns", 0);
 	for (int b = 0; b < PLEN_NBINS; b++) {
 		snprintf(col, sizeof(col), "plen_%s", plen_bin_names[b]);
 		th(f, col, 0);
@@ -608,6 +610,8 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 		const struct node_figs *g = &s->v[i].fig;
 		fputs("<tr>", f);
 		td_s(f, "node", s->v[i].name);
+		td_u(f, "first_ns", g->first_ns);
+		td_u(f, "last_ns", g->last_ns);
 		for (int b = 0; b < PLEN_NBINS; b++) {
 			snprintf(col, sizeof(col), "plen_%s", plen_bin_names[b]);
 			td_u(f, col, g->plen[b]);

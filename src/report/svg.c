@@ -187,7 +187,8 @@ static void legend(FILE *f, const struct rp_fig *fg, enum rp_errkind ek)
 			   "stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
 			lx, lx + 26, y, y, c,
 			fg->bars ? "" : dashes[k % 4]);
-		marker(f, k, lx + 13, y, c);
+		if (fg->bars || fg->nxcats <= 16)
+			marker(f, k, lx + 13, y, c);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 32, y + 4);
 		rp_esc(f, fg->s[k].name);
 		fputs("</text></g>", f);
