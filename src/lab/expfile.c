@@ -553,6 +553,10 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 			if (e->groups[g->server].profile != want)
 				return perr(c, "server=%s: that group's profile is %s, expected %s", servers[i], lab_profile_name(e->groups[g->server].profile), lab_profile_name(want));
 		}
+		/* query mode: the link's download is held to the query rate too
+		 * (aria2's own limit lets a pipeline of blocks through first) */
+		if (p == LAB_P_BT_QUERY && g->down_kbps <= 0)
+			g->down_kbps = g->query_kbps;
 		if (p == LAB_P_COMMAND && !g->cmd[0])
 			return perr(c, "profile command needs cmd=\"COMMAND LINE\"");
 		if (p == LAB_P_EDONKEY &&
