@@ -766,7 +766,8 @@ void rp_summary(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 			fprintf(f, "  %-14s", se->name);
 			for (int b = 0; b < se->npts; b++)
 				fprintf(f, " %9.1f", se->y[b].mean);
-			fprintf(f, "   (%d nodes)\n", se->y[0].n);
+			fprintf(f, "   (%d node%s)\n", se->y[0].n,
+				se->y[0].n == 1 ? "" : "s");
 		}
 	}
 	fprintf(f, "The paper's observations, with our numbers:\n");
