@@ -1,0 +1,42 @@
+#!/bin/sh
+# test_lab_shape.sh -- upload shaping of the 8 ranks of the paper's
+# Experiment I (6.4 .. 819.2 kbit/s), all at once: each rank node runs a
+# bulk TCP sender (iperf3) to a sink for the whole run; the rate is measured
+# from the node's own trace (tshark), over a steady interval (seconds 5..24
+# of the trace), as the frame bytes after the first frame divided by the
+# time from the first to the last frame. Must be within 10% of the rank.
+. "$(dirname "$0")/../lib.sh"
+why=$(need_root_netns) || { skip lab_shape "$why"; exit 0; }
+for t in iperf3 tshark; do
+	command -v $t >/dev/null || { skip lab_shape "$t missing (make deps)"; exit 0; }
+done
+NAME=sh$(($$ % 100000))
+OUT=$TMPD/out
+trap '"$P2PTRACE" lab down "$NAME" >/dev/null 2>&1' EXIT INT TERM
+{
+	echo "lab $NAME"; echo "subnet 198.18.0.0/24"; echo "out $OUT"; echo "snaplen 96"
+	echo "group sink command cmd=\"for p in 1 2 3 4 5 6 7 8; do iperf3 -s -p 520\$p & done; wait\""
+	k=1
+	for r in 6.4 12.8 25.6 51.2 102.4 204.8 409.6 819.2; do
+		echo "group r$r command up=${r}kbit start=1 cmd=\"iperf3 -c %{sink} -p 520$k -t 60\" labels rank=$r"
+		k=$((k+1))
+	done
+} >"$TMPD/shape.lab"
+if ! "$P2PTRACE" lab run "$TMPD/shape.lab" --duration 26 >"$TMPD/run.out" 2>&1; then
+	not_ok lab_run "$(tail -3 "$TMPD/run.out")"; exit 0
+fi
+ok lab_run
+tail -n +2 "$OUT/catalog.tsv" | while IFS='	' read -r node netns addr profile labels up down rest; do
+	case "$labels" in rank=*) ;; *) continue;; esac
+	rank=${labels#rank=}
+	rate=$(tshark -r "$OUT/traces/$node.pcapng" -Y "ip.src==$addr && frame.time_relative>=5 && frame.time_relative<=24" \
+		-T fields -e frame.time_epoch -e frame.len 2>/dev/null |
+		awk '{ if (NR==1) t1=$1; else { b+=$2; t2=$1 } } END { if (t2>t1) printf "%.3f", b*8/(t2-t1)/1000; else print 0 }')
+	ratio=$(echo "$rate $rank" | awk '{printf "%.3f", $1/$2}')
+	echo "rank $rank kbit/s (catalog up_kbps $up): measured $rate kbit/s from the trace, ratio $ratio"
+	if echo "$ratio" | awk '{exit !($1 >= 0.9 && $1 <= 1.1)}'; then echo "PASSCASE shape_$rank"; else echo "FAILCASE shape_$rank measured $rate kbit/s"; fi
+done >"$TMPD/cases"
+grep -v CASE "$TMPD/cases"
+expect_eq ranks_measured "$(grep -c CASE "$TMPD/cases")" 8
+grep '^PASSCASE' "$TMPD/cases" | while read -r _ n; do ok "$n"; done
+grep '^FAILCASE' "$TMPD/cases" | while read -r _ n why; do not_ok "$n" "$why"; done
