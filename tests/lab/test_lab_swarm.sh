@@ -87,6 +87,9 @@ expect_eq no_netns_left "$left" 0
 ip -br link >"$TMPD/links.after"; tc qdisc show >"$TMPD/qdisc.after"
 check root_links_unchanged cmp "$TMPD/links.before" "$TMPD/links.after"
 check root_qdiscs_unchanged cmp "$TMPD/qdisc.before" "$TMPD/qdisc.after"
-alive=0; for p in $pids; do kill -0 "$p" 2>/dev/null && alive=$((alive+1)); done
+alive=0; for p in $pids; do
+	st=$(sed 's/.*) \(.\).*/\1/' /proc/$p/stat 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && alive=$((alive+1))
+done
 expect_eq no_process_left "$alive" 0
 expect_eq no_state_left "$(ls /run/p2ptrace/$NAME.state 2>/dev/null | wc -l) $(ls -d "$W" 2>/dev/null | wc -l)" "0 0"
