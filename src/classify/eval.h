@@ -1,0 +1,63 @@
+/*
+ * eval.h -- evaluation that does not lie: splits by trace file (group),
+ * never by flow; a confusion matrix with per-class precision, recall and
+ * F1, macro-F1 and accuracy; the model against the port, PTP and size-bin
+ * baselines and early classification (first N packets) in the same run.
+ */
+#ifndef P2PTRACE_CLASSIFY_EVAL_H
+#define P2PTRACE_CLASSIFY_EVAL_H
+#include <stdio.h>
+#include "classify/dataset.h"
+#include "classify/xgb.h"
+
+struct metrics {
+	int k;
+	long conf[16][16]; /* [true][pred] */
+	long support[16], predicted[16];
+	double prec[16], rec[16], f1[16];
+	double macro_f1, accuracy;
+	long n;
+	int nclass_present; /* classes with support: macro-F1 averages them */
+};
+/* From true/pred arrays (entries < 0 skipped). */
+void metrics_compute(struct metrics *m, int k, const int *yt, const int *yp,
+		     int n);
+
+/* Stratified group k-fold: fold of each group (k folds), every group in
+ * one fold; groups are placed, largest first, where their classes are
+ * least represented. */
+int eval_folds(const struct dataset *ds, int k, uint64_t seed, int *fold);
+
+struct eval_opts {
+	int kfold;          /* k, or 0 for an explicit train/test split */
+	int early;          /* also early models N = 1..FIRSTN */
+	int windows;        /* classify node windows instead of flows */
+	struct xgb_params xp;
+	int segments;       /* cut each file into this many time segments */
+};
+
+struct eval_result {
+	struct metrics model, port, ptp, bins, early[FIRSTN];
+	int have_early, windows;
+	int ngroup_eff;
+	int *fold;          /* per effective group */
+	int *gfile;         /* effective group -> file group */
+	int *gseg;          /* effective group -> segment */
+	int nfolds;
+	long overlap;       /* groups with rows on both sides of a fold: 0 */
+	long train_rows[64], test_rows[64];
+	double train_s, flows_per_s;
+};
+
+/* fold[g] for an explicit split: 0 test, 1 train (pass kfold 0). */
+int eval_run(const struct dataset *ds, const struct eval_opts *o,
+	     const int *explicit_fold, struct eval_result *r,
+	     struct pt_err *err);
+void eval_result_free(struct eval_result *r);
+
+void eval_print_text(FILE *f, const struct dataset *ds,
+		     const struct eval_result *r);
+void eval_print_json(FILE *f, const struct dataset *ds,
+		     const struct eval_opts *o, const struct eval_result *r);
+
+#endif

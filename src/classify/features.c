@@ -1,0 +1,363 @@
+/*
+ * features.c -- flow -> feature vector, and the Karagiannis host context.
+ *
+ * Units are in the names: _B bytes (frame length), _ms milliseconds,
+ * _s seconds, _frac a share of the direction's packets. See features.h
+ * and docs/classify.md.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "classify/features.h"
+#include "classify/u64map.h"
+
+#define NDIRF 17 /* per-direction scalars before the 10 bins */
+static const char *const dir_names[NDIRF] = {
+	"pkts", "bytes_B", "payload_B", "size_min_B", "size_max_B",
+	"size_mean_B", "size_std_B", "iat_min_ms", "iat_max_ms",
+	"iat_mean_ms", "iat_std_ms", "syn", "fin", "rst", "psh",
+	"ack_only", "tcp_flags_or",
+};
+#define NHOST 7
+static const char *const host_names[NHOST] = {
+	"host_pair_tcp_udp", "host_resp_peer_ips", "host_resp_peer_ports",
+	"host_orig_peer_ips", "host_orig_peer_ports", "host_orig_rate_per_s",
+	"host_orig_flows",
+};
+#define PER_DIR (NDIRF + PLEN_NBINS)
+#define OFF_DIR 3
+#define OFF_FINE (OFF_DIR + 2 * PER_DIR)
+#define OFF_FIRST (OFF_FINE + FINE_NBINS)
+#define OFF_HOST (OFF_FIRST + 2 * FIRSTN)
+#define NFULL (OFF_HOST + NHOST)
+
+int feat_count(enum feat_set set, int nearly, int ports)
+{
+	switch (set) {
+	case FSET_FULL: return NFULL + (ports ? 2 : 0);
+	case FSET_BINS: return 2 * PLEN_NBINS;
+	case FSET_EARLY: return 1 + 2 * nearly + 4;
+	}
+	return 0;
+}
+
+const char *feat_name(enum feat_set set, int nearly, int ports, int i,
+		      char *buf, unsigned len)
+{
+	static const char *const d2[2] = { "fwd", "rev" };
+
+	buf[0] = 0;
+	if (set == FSET_BINS) {
+		snprintf(buf, len, "%s_plen_%s", d2[i / PLEN_NBINS],
+			 plen_bin_names[i % PLEN_NBINS]);
+		return buf;
+	}
+	if (set == FSET_EARLY) {
+		if (i == 0)
+			snprintf(buf, len, "proto");
+		else if (i <= 2 * nearly)
+			snprintf(buf, len, (i - 1) % 2 ? "first%d_gap_ms"
+						       : "first%d_len_B_signed",
+				 (i - 1) / 2 + 1);
+		else {
+			static const char *const s[4] = {
+				"firstn_fwd_pkts", "firstn_rev_pkts",
+				"firstn_size_mean_B", "firstn_size_max_B"
+			};
+			snprintf(buf, len, "%s", s[i - 1 - 2 * nearly]);
+		}
+		return buf;
+	}
+	(void)ports;
+	if (i == 0)
+		snprintf(buf, len, "proto");
+	else if (i == 1)
+		snprintf(buf, len, "duration_s");
+	else if (i == 2)
+		snprintf(buf, len, "fwd_byte_share");
+	else if (i < OFF_FINE) {
+		int d = (i - OFF_DIR) / PER_DIR, k = (i - OFF_DIR) % PER_DIR;
+		if (k < NDIRF)
+			snprintf(buf, len, "%s_%s", d2[d], dir_names[k]);
+		else
+			snprintf(buf, len, "%s_plen_%s_frac", d2[d],
+				 plen_bin_names[k - NDIRF]);
+	} else if (i < OFF_FIRST) {
+		int b = i - OFF_FINE;
+		if (b == FINE_NBINS - 1)
+			snprintf(buf, len, "fine_%d_up_frac", b * 32);
+		else
+			snprintf(buf, len, "fine_%d_%d_frac", b * 32,
+				 b * 32 + 31);
+	} else if (i < OFF_HOST) {
+		int k = i - OFF_FIRST;
+		if (k < FIRSTN)
+			snprintf(buf, len, "first%d_len_B_signed", k + 1);
+		else
+			snprintf(buf, len, "first%d_gap_ms", k - FIRSTN + 1);
+	} else if (i < NFULL)
+		snprintf(buf, len, "%s", host_names[i - OFF_HOST]);
+	else if (i == NFULL)
+		snprintf(buf, len, "sport");
+	else
+		snprintf(buf, len, "dport");
+	return buf;
+}
+
+/* ---- per-flow ----------------------------------------------------------- */
+
+static float std_of(double sum, double sq, double n)
+{
+	double m, v;
+
+	if (n < 2)
+		return n < 1 ? NAN : 0.0f;
+	m = sum / n;
+	v = sq / n - m * m;
+	return (float)(v > 0 ? sqrt(v) : 0.0);
+}
+
+static void dir_feats(const struct flow_dir *d, float *o)
+{
+	double n = (double)d->pkts, g = n - 1;
+
+	o[0] = (float)d->pkts;
+	o[1] = (float)d->bytes;
+	o[2] = (float)d->payload;
+	if (!d->pkts) {
+		for (int i = 3; i < 11; i++)
+			o[i] = NAN;
+	} else {
+		o[3] = (float)d->size_min;
+		o[4] = (float)d->size_max;
+		o[5] = (float)(d->size_sum / n);
+		o[6] = std_of(d->size_sum, d->size_sq, n);
+		if (g >= 1) {
+			o[7] = (float)((double)d->iat_min / 1e6);
+			o[8] = (float)((double)d->iat_max / 1e6);
+			o[9] = (float)(d->iat_sum / g / 1e6);
+			o[10] = std_of(d->iat_sum / 1e6, d->iat_sq / 1e12, g);
+		} else {
+			o[7] = o[8] = o[9] = o[10] = NAN;
+		}
+	}
+	o[11] = (float)d->syn;
+	o[12] = (float)d->fin;
+	o[13] = (float)d->rst;
+	o[14] = (float)d->psh;
+	o[15] = (float)d->ack_only;
+	o[16] = (float)d->tcp_flags;
+	for (int b = 0; b < PLEN_NBINS; b++)
+		o[NDIRF + b] = d->pkts ? (float)((double)d->plen[b] / n) : NAN;
+}
+
+void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
+	       float *out)
+{
+	uint64_t tb = f->dir[0].bytes + f->dir[1].bytes;
+	uint64_t tp = f->dir[0].pkts + f->dir[1].pkts;
+
+	out[0] = (float)f->key.proto;
+	out[1] = (float)((double)(flow_last_ns(f) - flow_first_ns(f)) / 1e9);
+	out[2] = tb ? (float)((double)f->dir[0].bytes / (double)tb) : NAN;
+	dir_feats(&f->dir[0], out + OFF_DIR);
+	dir_feats(&f->dir[1], out + OFF_DIR + PER_DIR);
+	for (int b = 0; b < FINE_NBINS; b++)
+		out[OFF_FINE + b] = f->fine && tp ? (float)((double)f->fine[b] /
+							    (double)tp)
+						  : NAN;
+	for (int i = 0; i < FIRSTN; i++) {
+		if (i < f->nfirst) {
+			float l = (float)f->first_len[i];
+			out[OFF_FIRST + i] = f->first_dir[i] ? -l : l;
+			out[OFF_FIRST + FIRSTN + i] =
+				i ? (float)((double)(f->first_us[i] -
+						     f->first_us[i - 1]) /
+					    1e3)
+				  : 0.0f;
+		} else {
+			out[OFF_FIRST + i] = NAN;
+			out[OFF_FIRST + FIRSTN + i] = NAN;
+		}
+	}
+	if (hf) {
+		out[OFF_HOST + 0] = hf->pair_tcp_udp;
+		out[OFF_HOST + 1] = hf->resp_peer_ips;
+		out[OFF_HOST + 2] = hf->resp_peer_ports;
+		out[OFF_HOST + 3] = hf->orig_peer_ips;
+		out[OFF_HOST + 4] = hf->orig_peer_ports;
+		out[OFF_HOST + 5] = hf->orig_rate;
+		out[OFF_HOST + 6] = hf->orig_flows;
+	} else {
+		for (int i = 0; i < NHOST; i++)
+			out[OFF_HOST + i] = NAN;
+	}
+	if (ports) {
+		out[NFULL] = (float)flow_sport(f);
+		out[NFULL + 1] = (float)flow_dport(f);
+	}
+}
+
+void feat_bins(const struct flow *f, float *out)
+{
+	for (int d = 0; d < 2; d++)
+		for (int b = 0; b < PLEN_NBINS; b++)
+			out[d * PLEN_NBINS + b] = (float)f->dir[d].plen[b];
+}
+
+void feat_early(uint8_t proto, const uint16_t *len, const uint8_t *dir,
+		const uint32_t *us, int nfirst, int n, float *out)
+{
+	int k = nfirst < n ? nfirst : n, nf = 0, nr = 0;
+	double sum = 0, mx = 0;
+
+	out[0] = (float)proto;
+	for (int i = 0; i < n; i++) {
+		if (i < k) {
+			out[1 + 2 * i] = dir[i] ? -(float)len[i] : (float)len[i];
+			out[2 + 2 * i] =
+				i ? (float)((double)(us[i] - us[i - 1]) / 1e3)
+				  : 0.0f;
+			if (dir[i])
+				nr++;
+			else
+				nf++;
+			sum += len[i];
+			if (len[i] > mx)
+				mx = len[i];
+		} else {
+			out[1 + 2 * i] = NAN;
+			out[2 + 2 * i] = NAN;
+		}
+	}
+	out[1 + 2 * n] = (float)nf;
+	out[2 + 2 * n] = (float)nr;
+	out[3 + 2 * n] = k ? (float)(sum / k) : NAN;
+	out[4 + 2 * n] = k ? (float)mx : NAN;
+}
+
+struct feat_hosts {
+	struct u64map pair;  /* addr pair -> bit 0 TCP, bit 1 UDP */
+	struct u64map seen;  /* (endpoint, peer addr|port) membership */
+	struct u64map ep;    /* endpoint -> ips << 32 | ports */
+	struct u64map addr;  /* addr -> flows */
+	struct u64map first; /* addr -> first flow start ns */
+};
+
+struct feat_hosts *feat_hosts_new(void)
+{
+	return calloc(1, sizeof(struct feat_hosts));
+}
+
+void feat_hosts_reset(struct feat_hosts *h)
+{
+	u64map_free(&h->pair);
+	u64map_free(&h->seen);
+	u64map_free(&h->ep);
+	u64map_free(&h->addr);
+	u64map_free(&h->first);
+}
+
+void feat_hosts_free(struct feat_hosts *h)
+{
+	if (!h)
+		return;
+	feat_hosts_reset(h);
+	free(h);
+}
+
+struct epkey {
+	uint8_t addr[16];
+	uint16_t port;
+	uint8_t proto;
+	uint8_t pad;
+};
+
+/* Count peer (addr, port) at endpoint; returns the endpoint's counters. */
+static int ep_add(struct feat_hosts *h, const uint8_t *addr, uint16_t port,
+		  uint8_t proto, const uint8_t *paddr, uint16_t pport,
+		  float *ips, float *ports)
+{
+	struct epkey k;
+	uint64_t ek, *e, *s;
+	int nw;
+	struct {
+		uint64_t ek;
+		uint8_t a[16];
+	} pa;
+	struct {
+		uint64_t ek;
+		uint16_t p;
+	} pp;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, addr, 16);
+	k.port = port;
+	k.proto = proto;
+	ek = u64_fp(&k, sizeof(k), 1);
+	e = u64map_slot(&h->ep, ek, &nw);
+	if (!e)
+		return -1;
+	memset(&pa, 0, sizeof(pa));
+	pa.ek = ek;
+	memcpy(pa.a, paddr, 16);
+	s = u64map_slot(&h->seen, u64_fp(&pa, sizeof(pa), 2), &nw);
+	if (!s)
+		return -1;
+	if (nw)
+		*e += 1ull << 32;
+	memset(&pp, 0, sizeof(pp));
+	pp.ek = ek;
+	pp.p = pport;
+	s = u64map_slot(&h->seen, u64_fp(&pp, sizeof(pp), 3), &nw);
+	if (!s)
+		return -1;
+	if (nw)
+		*e += 1;
+	*ips = (float)(*e >> 32);
+	*ports = (float)(*e & 0xffffffffu);
+	return 0;
+}
+
+int feat_hosts_add(struct feat_hosts *h, const struct flow *f,
+		   struct host_feats *hf)
+{
+	const uint8_t *src = flow_src(f), *dst = flow_dst(f);
+	uint64_t *pv, *cnt, *first, t0 = flow_first_ns(f);
+	uint8_t pk[32];
+	int nw;
+
+	for (unsigned i = 0; i < sizeof(*hf) / sizeof(float); i++)
+		((float *)hf)[i] = NAN;
+	memcpy(pk, f->key.a, 16);
+	memcpy(pk + 16, f->key.b, 16);
+	pv = u64map_slot(&h->pair, u64_fp(pk, 32, 0), &nw);
+	if (!pv)
+		return -1;
+	if (f->key.proto == 6)
+		*pv |= 1;
+	else if (f->key.proto == 17)
+		*pv |= 2;
+	hf->pair_tcp_udp = *pv == 3 ? 1.0f : 0.0f;
+	if (ep_add(h, dst, flow_dport(f), f->key.proto, src, flow_sport(f),
+		   &hf->resp_peer_ips, &hf->resp_peer_ports) ||
+	    ep_add(h, src, flow_sport(f), f->key.proto, dst, flow_dport(f),
+		   &hf->orig_peer_ips, &hf->orig_peer_ports))
+		return -1;
+	cnt = u64map_slot(&h->addr, u64_fp(src, 16, 4), &nw);
+	if (!cnt)
+		return -1;
+	(*cnt)++;
+	first = u64map_slot(&h->first, u64_fp(src, 16, 5), &nw);
+	if (!first)
+		return -1;
+	if (nw || t0 < *first)
+		*first = t0;
+	hf->orig_flows = (float)*cnt;
+	{
+		double span = (double)(t0 - *first) / 1e9;
+		hf->orig_rate = (float)((double)*cnt / (span > 1 ? span : 1));
+	}
+	return 0;
+}
