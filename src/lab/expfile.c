@@ -566,6 +566,8 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 				    strlen(g->name) + 6 >= LAB_NODE_MAX)
 			return perr(c, "group name too long");
 		total += g->count;
+		if (total > LAB_MAX_NODES || total > (1u << (32 - e->prefix)) - 2)
+			return perr(c, "%u nodes do not fit (subnet /%u holds %u hosts, a bridge %d ports)", total, e->prefix, (1u << (32 - e->prefix)) - 2, LAB_MAX_NODES);
 	}
 	c->line = 0;
 	if (!e->ngroups)
