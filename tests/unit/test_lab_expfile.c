@@ -1,0 +1,188 @@
+/*
+ * test_lab_expfile.c -- the experiment file parser (src/lab/expfile.c):
+ * a good file expands into the expected nodes, addresses, namespaces and
+ * labels; every kind of bad line is reported with its line number; units
+ * of rates and sizes; the tc text of the shaper (src/lab/shape.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "lab/lab.h"
+
+static const char good[] =
+	"# exp\n"
+	"lab exp1\n"
+	"subnet 198.18.0.0/16   # comment after\n"
+	"duration 10m\n"
+	"out /tmp/x\n"
+	"\n"
+	"file swarm size=20MiB piece=512KiB\n"
+	"group tracker bittorrent-tracker labels app=bittorrent mode=tracker\n"
+	"group seed bittorrent-seed count=2 file=swarm up=2mbit labels app=bittorrent mode=seed\n"
+	"group dl-6.4 bittorrent-leech file=swarm up=6.4kbit down=1mbit labels app=bittorrent mode=download rank=6.4\n"
+	"group web http-server size=1MiB\n"
+	"group c http-client server=web interval=0.5 up=800bit\n"
+	"group cmd command cmd=\"ping -c 1 %{web}\" labels note=\"two words\"\n";
+
+static void test_good(void **state)
+{
+	struct lab_exp e;
+	struct pt_err err = { 0 };
+	char a[32], v[64];
+
+	(void)state;
+	assert_int_equal(lab_exp_parse(&e, "good.lab", good, &err), 0);
+	assert_string_equal(e.name, "exp1");
+	assert_int_equal(e.prefix, 16);
+	assert_true(e.duration_ns == 600ull * 1000000000ull);
+	assert_int_equal(e.nfiles, 1);
+	assert_true(e.files[0].size == 20u << 20);
+	assert_true(e.files[0].piece == 512u << 10);
+	assert_int_equal(e.ngroups, 6);
+	assert_int_equal(e.nnodes, 7);
+	assert_string_equal(e.nodes[0].name, "tracker");
+	assert_string_equal(e.nodes[1].name, "seed-1");
+	assert_string_equal(e.nodes[2].name, "seed-2");
+	assert_string_equal(e.nodes[3].name, "dl-6.4");
+	assert_string_equal(lab_addr_str(e.nodes[3].addr, a, sizeof(a)), "198.18.0.4");
+	assert_string_equal(e.nodes[3].netns, "p2pn-exp1-dl-6.4");
+	assert_string_equal(e.nodes[3].veth, "v4");
+	assert_string_equal(e.switch_ns, "p2psw-exp1");
+	assert_true(e.groups[2].up_kbps > 6.39 && e.groups[2].up_kbps < 6.41);
+	assert_true(e.groups[2].down_kbps == 1000);
+	assert_true(e.groups[4].up_kbps > 0.79 && e.groups[4].up_kbps < 0.81);
+	assert_true(e.groups[4].interval_s == 0.5);
+	assert_int_equal(e.groups[4].server, 3);
+	assert_string_equal(e.groups[2].labels, "app=bittorrent;mode=download;rank=6.4");
+	assert_string_equal(lab_label(e.groups[2].labels, "rank", v, sizeof(v)), "6.4");
+	assert_null(lab_label(e.groups[2].labels, "ran", v, sizeof(v)));
+	assert_string_equal(e.groups[5].cmd, "ping -c 1 %{web}");
+	assert_string_equal(e.groups[5].labels, "note=two words");
+	assert_int_equal(lab_exp_rename(&e, "other"), 0);
+	assert_string_equal(e.nodes[0].netns, "p2pn-other-tracker");
+	assert_int_equal(lab_exp_rename(&e, "Bad Name"), -1);
+	lab_exp_free(&e);
+}
+
+struct badcase {
+	const char *text;
+	const char *where; /* expected err.where */
+	const char *msg;   /* substring of err.msg */
+};
+
+static const struct badcase bad[] = {
+	{ "lab x\nfoo bar\n", "b.lab:2", "unknown directive 'foo'" },
+	{ "lab x\n\n\ngroup a nosuch\n", "b.lab:4", "unknown profile 'nosuch'" },
+	{ "subnet 8.8.8.0/24\n", "b.lab:1", "not inside 198.18.0.0/15" },
+	{ "subnet 198.18.0.1/24\n", "b.lab:1", "host bits" },
+	{ "subnet 100.64.0.0/8\n", "b.lab:1", "not inside" },
+	{ "subnet 198.18.0.0\n", "b.lab:1", "expected a subnet" },
+	{ "group a idle up=-5\n", "b.lab:1", "up: expected a rate" },
+	{ "group a idle up=5kbps\n", "b.lab:1", "up: expected a rate" },
+	{ "group a idle count=1001\n", "b.lab:1", "count: expected 1..1000" },
+	{ "group a idle count=x\n", "b.lab:1", "count" },
+	{ "group a idle\ngroup b idle server=zz\n", "b.lab:2", "no group named 'zz'" },
+	{ "group a idle labels k=v k=w\n", "b.lab:1", "given twice" },
+	{ "group a idle labels k=v;x=y\n", "b.lab:1", "no ';'" },
+	{ "group a idle labels =v\n", "b.lab:1", "expected KEY=VALUE" },
+	{ "group a idle labels k=v labels\n", "b.lab:1", "'labels' given twice" },
+	{ "group a idle bogus=1\n", "b.lab:1", "unknown group option 'bogus'" },
+	{ "group a idle\nlab x y\n", "b.lab:2", "expected 'lab NAME'" },
+	{ "snaplen 10\n", "b.lab:1", "snaplen" },
+	{ "file a\n", "b.lab:1", "needs size" },
+	{ "file a size=1MiB\nfile a size=2MiB\n", "b.lab:2", "defined twice" },
+	{ "group a bittorrent-seed file=zz\n", "b.lab:1", "no 'file zz'" },
+	{ "file f size=1\ngroup t bittorrent-tracker count=2\ngroup s bittorrent-seed file=f\n", "b.lab:3", "exactly one" },
+	{ "subnet 198.18.0.0/30\ngroup a idle count=3\n", "b.lab:2", "do not fit" },
+	{ "group a idle\ngroup a-1 idle\ngroup a idle count=2\n", "b.lab:3", "defined twice" },
+	{ "group a idle count=2\ngroup a-1 idle\n", "b.lab:2", "used twice" },
+	{ "group c ssh-client server=s\ngroup s http-server\n", "b.lab:1", "expected ssh-server" },
+	{ "group a idle delay=20xs\n", "b.lab:1", "delay" },
+	{ "group a idle loss=120%\n", "b.lab:1", "loss" },
+	{ "lab x\n", "b.lab", "no 'group' line" },
+	{ "group a command cmd=\"x\n", "b.lab:1", "unterminated quote" },
+	{ "group a idle duration=3\n", "b.lab:1", "unknown group option" },
+	{ "group very-long-group-name-over-24 idle\n", "b.lab:1", "bad group name" },
+};
+
+static void test_bad(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lab_exp e;
+		struct pt_err err = { 0 };
+		int rc = lab_exp_parse(&e, "b.lab", bad[i].text, &err);
+
+		if (rc == 0 || strcmp(err.where, bad[i].where) ||
+		    !strstr(err.msg, bad[i].msg))
+			fail_msg("case %zu (%s): rc %d, got '%s: %s', want '%s: ...%s...'",
+				 i, bad[i].text, rc, err.where, err.msg, bad[i].where, bad[i].msg);
+		assert_int_equal(err.code, PT_EFORMAT);
+		assert_null(e.nodes);
+		lab_exp_free(&e);
+	}
+}
+
+static void test_units(void **state)
+{
+	double r;
+	uint64_t b;
+
+	(void)state;
+	assert_int_equal(lab_parse_rate("6.4", &r), 0);
+	assert_true(r == 6.4);
+	assert_int_equal(lab_parse_rate("2mbit", &r), 0);
+	assert_true(r == 2000);
+	assert_int_equal(lab_parse_rate("800bit", &r), 0);
+	assert_true(r > 0.799 && r < 0.801);
+	assert_int_equal(lab_parse_rate("1Gbit", &r), 0);
+	assert_true(r == 1e6);
+	assert_int_equal(lab_parse_rate("2kbps", &r), -1); /* tc's kbps is bytes: refused */
+	assert_int_equal(lab_parse_rate("", &r), -1);
+	assert_int_equal(lab_parse_rate("nan", &r), -1);
+	assert_int_equal(lab_parse_size("20MiB", &b), 0);
+	assert_true(b == 20971520);
+	assert_int_equal(lab_parse_size("2MB", &b), 0);
+	assert_true(b == 2000000);
+	assert_int_equal(lab_parse_size("1.5KiB", &b), 0);
+	assert_true(b == 1536);
+	assert_int_equal(lab_parse_size("1.3", &b), -1);
+	assert_int_equal(lab_parse_size("-1", &b), -1);
+	assert_int_equal(lab_profile_parse("bittorrent-query"), LAB_P_BT_QUERY);
+	assert_string_equal(lab_profile_name(LAB_P_FTP_SERVER), "ftp-server");
+	assert_int_equal(lab_profile_parse("bittorrent"), LAB_P_NONE);
+}
+
+static void test_shape(void **state)
+{
+	char b[600];
+
+	(void)state;
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 6.4, 0, 0), 0);
+	/* 6400 bit/s; burst at least two frames; queue at least 16 frames */
+	assert_non_null(strstr(b, "tbf rate 6400bit burst 3028b limit 24224b"));
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", 819.2, 0, 0), 0);
+	assert_non_null(strstr(b, "dev v3 root handle 1: tbf rate 819200bit"));
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 100000, 0, 0), 0);
+	assert_non_null(strstr(b, "burst 125000b limit 4000000b")); /* 10 ms; 2 s capped */
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 0, 0), 0);
+	assert_string_equal(b, "");
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 20, 1), 0);
+	assert_non_null(strstr(b, "netem delay 20.000ms loss 1.0000%"));
+	assert_int_equal(lab_shape_batch(b, 10, "eth0", 10, 0, 0), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_shape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
