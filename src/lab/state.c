@@ -84,7 +84,7 @@ int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err)
 			if (!p)
 				break;
 			st->netns = p;
-			snprintf(st->netns[st->nnetns++], 64, "%s", a);
+			snprintf(st->netns[st->nnetns++], 64, "%.63s", a);
 			continue;
 		}
 		a[0] = 0;
@@ -99,7 +99,7 @@ int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err)
 			st->procs[st->nprocs].pid = (pid_t)pid;
 			st->procs[st->nprocs].start = start;
 			st->procs[st->nprocs].capture = line[0] == 'c';
-			snprintf(st->procs[st->nprocs].node, LAB_NODE_MAX, "%s", a);
+			snprintf(st->procs[st->nprocs].node, LAB_NODE_MAX, "%.31s", a);
 			st->nprocs++;
 		}
 	}
