@@ -117,8 +117,8 @@ static int check_labels(const struct rp_set *s, const char *opt,
 						used += (size_t)snprintf(
 							seen + used,
 							sizeof(seen) - used,
-							"%s%s", used ? ", " : "",
-							key);
+							"%s%s",
+							used ? ", " : "", key);
 					q = strchr(q, ';');
 					q = q ? q + 1 : NULL;
 				}
@@ -205,8 +205,8 @@ static int write_all(const struct rp_set *s, const struct rp_opts *o,
 	}
 	for (int i = 0; i < nof; i++) {
 		if (rename(of[i].tmp, of[i].path)) {
-			tool_msg("%s: cannot rename into place: %s",
-				 of[i].path, strerror(errno));
+			tool_msg("%s: cannot rename into place: %s", of[i].path,
+				 strerror(errno));
 			goto out;
 		}
 		free(of[i].tmp);
@@ -236,8 +236,11 @@ out:
 
 int cmd_report(int argc, char **argv)
 {
-	struct rp_opts o = { .x = "rank", .series = "mode", .group = "app",
-			     .title = "p2ptrace report: the paper's Figures 2-5",
+	struct rp_opts o = { .x = "rank",
+			     .series = "mode",
+			     .group = "app",
+			     .title =
+				     "p2ptrace report: the paper's Figures 2-5",
 			     .ek = RP_ERR_SD };
 	const char *catalog = NULL, *out = "report.html", *figdir = NULL;
 	struct engine_cfg cfg;
@@ -250,23 +253,48 @@ int cmd_report(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case O_FIGS: figdir = optarg; break;
-		case O_CATALOG: catalog = optarg; break;
-		case O_X: o.x = optarg; o.x_given = 1; break;
-		case O_SERIES: o.series = optarg; o.series_given = 1; break;
-		case O_GROUP: o.group = optarg; o.group_given = 1; break;
-		case O_TITLE: o.title = optarg; break;
-		case O_CI: o.ek = RP_ERR_CI95; break;
+		case 'o':
+			out = optarg;
+			break;
+		case O_FIGS:
+			figdir = optarg;
+			break;
+		case O_CATALOG:
+			catalog = optarg;
+			break;
+		case O_X:
+			o.x = optarg;
+			o.x_given = 1;
+			break;
+		case O_SERIES:
+			o.series = optarg;
+			o.series_given = 1;
+			break;
+		case O_GROUP:
+			o.group = optarg;
+			o.group_given = 1;
+			break;
+		case O_TITLE:
+			o.title = optarg;
+			break;
+		case O_CI:
+			o.ek = RP_ERR_CI95;
+			break;
 		case O_IDLE:
 			if (tool_parse_seconds_ns(optarg, &cfg.ft.idle_ns)) {
 				tool_msg("--idle: bad value '%s'", optarg);
 				return 2;
 			}
 			break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {

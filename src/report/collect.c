@@ -88,8 +88,8 @@ static void ev_warn(void *arg, const struct pt_err *w)
 	fprintf(stderr, "p2ptrace: warning: %s: %s\n", w->where, w->msg);
 }
 
-static void ev_progress(void *arg, const struct engine_stats *st,
-			uint64_t off, uint64_t size)
+static void ev_progress(void *arg, const struct engine_stats *st, uint64_t off,
+			uint64_t size)
 {
 	(void)arg;
 	(void)st;
@@ -203,16 +203,17 @@ int rp_add_folder(struct rp_set *s, const char *dir,
 		return e;
 	if (cat->nrows == 0) {
 		catalog_free(cat);
-		return pt_fail(err, PT_EFORMAT, path, "no nodes in the catalog");
+		return pt_fail(err, PT_EFORMAT, path,
+			       "no nodes in the catalog");
 	}
 	for (int i = 0; i < cat->nrows; i++) {
 		const struct catalog_row *r = &cat->rows[i];
 		if (!r->trace[0] || !readable(r->trace_path)) {
 			e = pt_fail(err, PT_EUSAGE, path,
-				    "node %s: trace '%s' %s", r->node,
-				    r->trace,
-				    r->trace[0] ? "is missing"
-						: "not given (no trace column)");
+				    "node %s: trace '%s' %s", r->node, r->trace,
+				    r->trace[0]
+					    ? "is missing"
+					    : "not given (no trace column)");
 			catalog_free(cat);
 			return e;
 		}
@@ -234,8 +235,7 @@ int rp_add_traces(struct rp_set *s, const char *catalog_path, char **files,
 		return e;
 	for (int i = 0; i < nfiles && !e; i++) {
 		if (!readable(files[i]))
-			e = pt_fail(err, PT_EUSAGE, files[i],
-				    "cannot open: %s",
+			e = pt_fail(err, PT_EUSAGE, files[i], "cannot open: %s",
 				    errno ? strerror(errno) : "not a file");
 		else if (cat && !catalog_find_trace(cat, files[i]))
 			e = pt_fail(err, PT_EUSAGE, files[i],
@@ -349,15 +349,16 @@ static int csv_row(struct csvmap *m, char **f, struct rp_node *n,
 		size_t off;
 	} u[] = {
 #define U(x) { #x, offsetof(struct node_figs, x) }
-		U(first_ns), U(last_ns), U(pkts), U(bytes), U(ip_pkts),
-		U(pkts_up), U(pkts_down), U(bytes_up), U(bytes_down), U(flows),
-		U(flows_initiated),
+		U(first_ns),  U(last_ns),	  U(pkts),
+		U(bytes),     U(ip_pkts),	  U(pkts_up),
+		U(pkts_down), U(bytes_up),	  U(bytes_down),
+		U(flows),     U(flows_initiated),
 #undef U
 	};
 
 	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]) && !e; i++)
-		e = get_u64(m, f, u[i].name,
-			    (uint64_t *)((char *)g + u[i].off), where, err);
+		e = get_u64(m, f, u[i].name, (uint64_t *)((char *)g + u[i].off),
+			    where, err);
 	for (int i = 0; i < PLEN_NBINS && !e; i++) {
 		snprintf(c, sizeof(c), "plen_%s", plen_bin_names[i]);
 		e = get_u64(m, f, c, &g->plen[i], where, err);
@@ -404,7 +405,8 @@ int rp_add_csv(struct rp_set *s, const char *path, struct pt_err *err)
 		char where[300];
 		int nf;
 		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		while (len > 0 &&
+		       (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = 0;
 		if (!len)
 			continue;
@@ -412,7 +414,8 @@ int rp_add_csv(struct rp_set *s, const char *path, struct pt_err *err)
 		if (!head) {
 			head = strdup(line);
 			if (!head) {
-				e = pt_fail(err, PT_ENOMEM, path, "out of memory");
+				e = pt_fail(err, PT_ENOMEM, path,
+					    "out of memory");
 				break;
 			}
 			m.ncol = csv_split(head, m.names, CSV_MAXCOL);

@@ -18,12 +18,11 @@
 /* Student's t, two-sided 95%, for 1..30 degrees of freedom. */
 static const double t95[30] = {
 	12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-	2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-	2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+	2.201,	2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+	2.080,	2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
 };
 
-void rp_stat_of(const double *v, int n, enum rp_errkind ek,
-		struct rp_stat *out)
+void rp_stat_of(const double *v, int n, enum rp_errkind ek, struct rp_stat *out)
 {
 	double sum = 0, sq = 0;
 
@@ -87,9 +86,12 @@ double rp_spearman(const double *x, const double *y, int n)
 double rp_metric_of(const struct node_figs *f, enum rp_metric m)
 {
 	switch (m) {
-	case RP_CONV: return node_conv_per_s(f);
-	case RP_PPS: return node_pkts_per_s(f);
-	case RP_AVG: return node_avg_pkt_size(f);
+	case RP_CONV:
+		return node_conv_per_s(f);
+	case RP_PPS:
+		return node_pkts_per_s(f);
+	case RP_AVG:
+		return node_avg_pkt_size(f);
 	}
 	return 0;
 }
@@ -232,11 +234,13 @@ void rp_fig_free(struct rp_fig *f)
 
 static const char *err_words(enum rp_errkind ek)
 {
-	return ek == RP_ERR_CI95 ? "bars: 95% confidence interval of the mean "
-				   "(Student's t); no bar where a group has one node"
-				 : "bars: \xc2\xb1 1 standard deviation "
-				   "(sample, n\xe2\x88\x92" "1); no bar where a "
-				   "group has one node";
+	return ek == RP_ERR_CI95
+		       ? "bars: 95% confidence interval of the mean "
+			 "(Student's t); no bar where a group has one node"
+		       : "bars: \xc2\xb1 1 standard deviation "
+			 "(sample, n\xe2\x88\x92"
+			 "1); no bar where a "
+			 "group has one node";
 }
 
 /* ---- figures 2-4 ---------------------------------------------------- */
@@ -248,7 +252,8 @@ static const struct {
 	  "conversations per second",
 	  "Conversations per second: flows started in which the node takes "
 	  "part, over the trace's duration" },
-	{ "fig3", "Fig. 3 \xe2\x80\x94 Packets per second", "packets per second",
+	{ "fig3", "Fig. 3 \xe2\x80\x94 Packets per second",
+	  "packets per second",
 	  "Packets per second: every packet of the node's trace over its "
 	  "duration" },
 	{ "fig4", "Fig. 4 \xe2\x80\x94 Average packet size",
@@ -291,8 +296,11 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 		if (strs_add(&ss, sb) < 0)
 			goto out;
 	}
-	qsort(xs.v, (size_t)xs.n, sizeof(char *), numeric ? cmp_num : cmp_str);
-	qsort(ss.v, (size_t)ss.n, sizeof(char *), cmp_series);
+	if (xs.n)
+		qsort(xs.v, (size_t)xs.n, sizeof(char *),
+		      numeric ? cmp_num : cmp_str);
+	if (ss.n)
+		qsort(ss.v, (size_t)ss.n, sizeof(char *), cmp_series);
 	f->xcat = !numeric;
 	f->xlog = numeric && xs.n > 1 && lo > 0 && hi / lo >= 4;
 	f->xlabel = !strcmp(o->x, "rank")
@@ -361,13 +369,13 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 			snprintf(per, sizeof(per),
 				 "one line (no node has the label %s)",
 				 o->series);
-		f->caption = fmt("%s, against %s; %s. A point is the mean "
-				 "over the nodes of that %s and %s; %s. %d "
-				 "node%s shown%s.",
-				 line_figs[m].what, o->x, per, o->x,
-				 have_series ? o->series : "group",
-				 err_words(o->ek), f->nodes_used,
-				 f->nodes_used == 1 ? "" : "s", left);
+		f->caption =
+			fmt("%s, against %s; %s. A point is the mean "
+			    "over the nodes of that %s and %s; %s. %d "
+			    "node%s shown%s.",
+			    line_figs[m].what, o->x, per, o->x,
+			    have_series ? o->series : "group", err_words(o->ek),
+			    f->nodes_used, f->nodes_used == 1 ? "" : "s", left);
 	}
 	rc = f->title && f->ylabel && f->xlabel && f->caption ? 0 : -1;
 out:
@@ -390,9 +398,10 @@ static int build_sizes(const struct rp_set *s, const struct rp_opts *o,
 	if (!vals)
 		return -1;
 	f->id = fine ? "fig5-fine" : "fig5";
-	f->title = strdup(fine ? "Fig. 5 (finer bins) \xe2\x80\x94 Packet size "
-				 "distribution, 32-byte bins"
-			       : "Fig. 5 \xe2\x80\x94 Packet size distribution");
+	f->title =
+		strdup(fine ? "Fig. 5 (finer bins) \xe2\x80\x94 Packet size "
+			      "distribution, 32-byte bins"
+			    : "Fig. 5 \xe2\x80\x94 Packet size distribution");
 	f->ylabel = strdup("% of packets");
 	f->xlabel = strdup(fine ? "frame length (bytes), 32-byte bins"
 				: "frame length (bytes), the paper's bins");
@@ -406,7 +415,8 @@ static int build_sizes(const struct rp_set *s, const struct rp_opts *o,
 		if (strs_add(&gs, gb) < 0)
 			goto out;
 	}
-	qsort(gs.v, (size_t)gs.n, sizeof(char *), cmp_str);
+	if (gs.n)
+		qsort(gs.v, (size_t)gs.n, sizeof(char *), cmp_str);
 	f->bars = !fine;
 	f->xcat = !fine;
 	f->nxcats = nb;
@@ -427,9 +437,9 @@ static int build_sizes(const struct rp_set *s, const struct rp_opts *o,
 			}
 			f->xticks[b] = b;
 		} else {
-			f->xcats[b] = b == nb - 1 ? fmt("%d+", b * 32)
-						  : fmt("%d-%d", b * 32,
-							b * 32 + 31);
+			f->xcats[b] =
+				b == nb - 1 ? fmt("%d+", b * 32)
+					    : fmt("%d-%d", b * 32, b * 32 + 31);
 			f->xticks[b] = b * 32 + 16;
 		}
 		if (!f->xcats[b])

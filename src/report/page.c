@@ -74,12 +74,10 @@ static int xvals(const struct rp_set *s, const struct rp_opts *o,
 
 #define MAXX 64
 
-static void obs_conv(const struct rp_set *s, const struct rp_opts *o,
-		     double *a, double *b,
-		     void (*emit)(void *, const char *, const char *,
-				  const char *),
-		     void *arg, enum rp_metric m, const char *claim,
-		     const char *unit)
+static void
+obs_conv(const struct rp_set *s, const struct rp_opts *o, double *a, double *b,
+	 void (*emit)(void *, const char *, const char *, const char *),
+	 void *arg, enum rp_metric m, const char *claim, const char *unit)
 {
 	char ours[1024], xs[MAXX][64];
 	int na = pick(s, o, "download", NULL, m, a);
@@ -110,9 +108,9 @@ static void obs_conv(const struct rp_set *s, const struct rp_opts *o,
 		 "both modes were measured",
 		 ma, unit, na, mb, unit, nb, wins, both, o->x);
 	emit(arg, claim, ours,
-	     ma > mb && wins == both	 ? "agrees"
-	     : ma > mb || wins > 0 ? "partly agrees"
-				   : "disagrees");
+	     ma > mb && wins == both ? "agrees"
+	     : ma > mb || wins > 0   ? "partly agrees"
+				     : "disagrees");
 }
 
 static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
@@ -140,8 +138,7 @@ static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
 			if (*end || end == b)
 				continue;
 			if (rp_has_label(s, o->series) &&
-			    (!rp_label(&s->v[i], o->series, cur,
-				       sizeof(cur)) ||
+			    (!rp_label(&s->v[i], o->series, cur, sizeof(cur)) ||
 			     strcmp(cur, vals[k])))
 				continue;
 			xv[n] = x;
@@ -170,12 +167,13 @@ static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
 		tried++;
 		pos += rho >= 0.5;
 		neg += rho <= 0;
-		len += (size_t)snprintf(ours + len, sizeof(ours) - len,
+		len += (size_t)snprintf(
+			ours + len, sizeof(ours) - len,
 			"%s%s: %.4g pkt/s at %s %g, %.4g pkt/s at %s %g; "
 			"Spearman's rho over %d nodes %.2f",
 			len ? "; " : "",
-			rp_has_label(s, o->series) ? vals[k] : "all nodes",
-			ylo, o->x, lo, yhi, o->x, hi, n, rho);
+			rp_has_label(s, o->series) ? vals[k] : "all nodes", ylo,
+			o->x, lo, yhi, o->x, hi, n, rho);
 		if (!rp_has_label(s, o->series))
 			break;
 	}
@@ -188,16 +186,15 @@ static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
 		return;
 	}
 	emit(arg, claim, ours,
-	     pos == tried ? "agrees"
+	     pos == tried   ? "agrees"
 	     : neg == tried ? "disagrees"
 			    : "partly agrees");
 }
 
-static void obs_avg(const struct rp_set *s, const struct rp_opts *o,
-		    double *a, double *b,
-		    void (*emit)(void *, const char *, const char *,
-				 const char *),
-		    void *arg)
+static void
+obs_avg(const struct rp_set *s, const struct rp_opts *o, double *a, double *b,
+	void (*emit)(void *, const char *, const char *, const char *),
+	void *arg)
 {
 	const char *claim = "The two working modes differ in average packet "
 			    "size: control messages (query) vs content "
@@ -232,8 +229,8 @@ static void bin_name(int b, char *buf, size_t len)
 {
 	char *p;
 
-	snprintf(buf, len, "%s", b == PLEN_NBINS - 1 ? "5120+"
-						     : plen_bin_names[b]);
+	snprintf(buf, len, "%s",
+		 b == PLEN_NBINS - 1 ? "5120+" : plen_bin_names[b]);
 	for (p = buf; *p; p++)
 		if (*p == '_')
 			*p = '-';
@@ -257,7 +254,8 @@ static void obs_peaks(const struct rp_fig *f5,
 			if (se->y[b].mean > se->y[t1].mean)
 				t1 = b;
 		for (int b = 0; b < se->npts; b++)
-			if (b != t1 && (t2 < 0 || se->y[b].mean > se->y[t2].mean))
+			if (b != t1 &&
+			    (t2 < 0 || se->y[b].mean > se->y[t2].mean))
 				t2 = b;
 		if (t2 < 0)
 			continue;
@@ -265,11 +263,12 @@ static void obs_peaks(const struct rp_fig *f5,
 		big += se->y[8].mean + se->y[9].mean > 5;
 		bin_name(t1, n1, sizeof(n1));
 		bin_name(t2, n2, sizeof(n2));
-		len += (size_t)snprintf(ours + len, sizeof(ours) - len,
+		len += (size_t)snprintf(
+			ours + len, sizeof(ours) - len,
 			"%s%s: 40-79 %.1f%%, 1280-2559 %.1f%%; top bins %s "
 			"and %s",
-			len ? "; " : "", se->name, se->y[2].mean,
-			se->y[7].mean, n1, n2);
+			len ? "; " : "", se->name, se->y[2].mean, se->y[7].mean,
+			n1, n2);
 		if (len >= sizeof(ours))
 			len = sizeof(ours) - 1;
 	}
@@ -409,7 +408,7 @@ static void emit_html(void *arg, const char *claim, const char *ours,
 		      const char *verdict)
 {
 	FILE *f = arg;
-	const char *cls = !strncmp(verdict, "agree", 5)	   ? "agrees"
+	const char *cls = !strncmp(verdict, "agree", 5)	     ? "agrees"
 			  : !strncmp(verdict, "disagree", 8) ? "disagrees"
 			  : !strncmp(verdict, "partly", 6)   ? "partly"
 							     : "cannot";
@@ -465,7 +464,8 @@ static int label_keys(const struct rp_set *s, const struct rp_opts *o,
 		while (*p && n < max) { /* --group may be a list */
 			size_t l = strcspn(p, ",");
 			int dup = 0;
-			snprintf(buf, sizeof(buf), "%.*s", (int)(l < 63 ? l : 63), p);
+			snprintf(buf, sizeof(buf), "%.*s",
+				 (int)(l < 63 ? l : 63), p);
 			for (int j = 0; j < n; j++)
 				dup |= !strcmp(keys[j], buf);
 			if (!dup && rp_has_label(s, buf))
@@ -510,10 +510,22 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 	char keys[MAXKEYS][64], col[40];
 	int nk = label_keys(s, o, keys, MAXKEYS);
 	static const char *const main_cols[] = {
-		"addr",	      "duration_s", "pkts",	       "bytes",
-		"ip_pkts",    "flows",	    "flows_initiated", "conv_per_s",
-		"conv_init_per_s", "pkts_per_s", "bytes_per_s", "avg_pkt_size",
-		"pkts_up",    "pkts_down",  "bytes_up",	       "bytes_down",
+		"addr",
+		"duration_s",
+		"pkts",
+		"bytes",
+		"ip_pkts",
+		"flows",
+		"flows_initiated",
+		"conv_per_s",
+		"conv_init_per_s",
+		"pkts_per_s",
+		"bytes_per_s",
+		"avg_pkt_size",
+		"pkts_up",
+		"pkts_down",
+		"bytes_up",
+		"bytes_down",
 	};
 
 	fputs("<h3 id=\"t-nodes\">Figures per node</h3><div class=\"wide\">"
@@ -613,7 +625,8 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 		td_u(f, "first_ns", g->first_ns);
 		td_u(f, "last_ns", g->last_ns);
 		for (int b = 0; b < PLEN_NBINS; b++) {
-			snprintf(col, sizeof(col), "plen_%s", plen_bin_names[b]);
+			snprintf(col, sizeof(col), "plen_%s",
+				 plen_bin_names[b]);
 			td_u(f, col, g->plen[b]);
 		}
 		for (int b = 0; b < PLEN_NBINS; b++) {
@@ -621,12 +634,14 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 			td_u(f, col, g->plen_up[b]);
 		}
 		for (int b = 0; b < PLEN_NBINS; b++) {
-			snprintf(col, sizeof(col), "down_%s", plen_bin_names[b]);
+			snprintf(col, sizeof(col), "down_%s",
+				 plen_bin_names[b]);
 			td_u(f, col, g->plen_down[b]);
 		}
 		for (int b = 0; b < FINE_NBINS; b++) {
 			if (b == FINE_NBINS - 1)
-				snprintf(col, sizeof(col), "fine_%d_up", b * 32);
+				snprintf(col, sizeof(col), "fine_%d_up",
+					 b * 32);
 			else
 				snprintf(col, sizeof(col), "fine_%d_%d", b * 32,
 					 b * 32 + 31);
@@ -653,25 +668,28 @@ void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 	rp_esc(f, o->title);
 	fprintf(f, "</title><style>%s</style></head>\n<body><main>\n<h1>", css);
 	rp_esc(f, o->title);
-	fprintf(f, "</h1>\n<p class=\"meta\">%d node%s. x axis: label "
-		   "<code>",
+	fprintf(f,
+		"</h1>\n<p class=\"meta\">%d node%s. x axis: label "
+		"<code>",
 		s->n, s->n == 1 ? "" : "s");
 	rp_esc(f, o->x);
 	fputs("</code>; one line per <code>", f);
 	rp_esc(f, o->series);
 	fputs("</code>; size distributions per <code>", f);
 	rp_esc(f, o->group);
-	fprintf(f, "</code>; error bars: %s. Made by p2ptrace %s on %s, with "
-		   "the same engine as <code>p2ptrace analyze</code> "
-		   "(definitions: docs/report.md).</p>\n",
+	fprintf(f,
+		"</code>; error bars: %s. Made by p2ptrace %s on %s, with "
+		"the same engine as <code>p2ptrace analyze</code> "
+		"(definitions: docs/report.md).</p>\n",
 		o->ek == RP_ERR_CI95 ? "95% confidence interval of the mean"
 				     : "\xc2\xb1 1 sample standard deviation",
 		P2PTRACE_VERSION, when);
 	fputs("<nav><a href=\"#observations\">Observations</a>", f);
 	for (int i = 0; i < 5; i++)
 		fprintf(f, "<a href=\"#%s\">%s</a>", figs[i].id,
-			i == 4 ? "Fig. 5 fine" : (const char *[]){
-				"Fig. 2", "Fig. 3", "Fig. 4", "Fig. 5" }[i]);
+			i == 4 ? "Fig. 5 fine"
+			       : (const char *[]){ "Fig. 2", "Fig. 3", "Fig. 4",
+						   "Fig. 5" }[i]);
 	fputs("<a href=\"#tables\">Tables</a></nav>\n", f);
 
 	fputs("<section id=\"observations\"><h2>The paper's observations, "
@@ -743,11 +761,12 @@ void rp_summary(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 				char cell[64] = "-";
 				for (int p = 0; p < se->npts; p++)
 					if (se->x[p] == g->xticks[c])
-						snprintf(cell, sizeof(cell),
-							 "%.4g \xc2\xb1 %.3g (%d)",
-							 se->y[p].mean,
-							 se->y[p].err,
-							 se->y[p].n);
+						snprintf(
+							cell, sizeof(cell),
+							"%.4g \xc2\xb1 %.3g (%d)",
+							se->y[p].mean,
+							se->y[p].err,
+							se->y[p].n);
 				fprintf(f, " %26s", cell);
 			}
 			fputc('\n', f);

@@ -66,18 +66,18 @@ double rp_spearman(const double *x, const double *y, int n);
 struct rp_series {
 	char *name;
 	int npts;
-	double *x;           /* numeric x, or the category index */
+	double *x; /* numeric x, or the category index */
 	struct rp_stat *y;
 };
 
 struct rp_fig {
-	const char *id;      /* "fig2" ... "fig5-fine" */
+	const char *id; /* "fig2" ... "fig5-fine" */
 	char *title, *caption, *xlabel, *ylabel, *note; /* note: why empty */
-	int xlog, xcat;      /* log axis; categorical axis */
+	int xlog, xcat; /* log axis; categorical axis */
 	int nxcats;
-	char **xcats;        /* category names (xcat) / tick labels */
-	double *xticks;      /* numeric axes: tick positions (nxcats) */
-	int bars;            /* grouped bars instead of lines */
+	char **xcats;	/* category names (xcat) / tick labels */
+	double *xticks; /* numeric axes: tick positions (nxcats) */
+	int bars;	/* grouped bars instead of lines */
 	int nseries;
 	struct rp_series *s;
 	int nodes_used, nodes_left; /* nodes in the figure / without labels */

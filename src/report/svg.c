@@ -14,7 +14,7 @@
 
 #define W 760
 #define H 440
-#define PL 78.0         /* plot area: left, right, top, bottom */
+#define PL 78.0 /* plot area: left, right, top, bottom */
 #define PR (W - 190.0)
 #define PT 24.0
 #define PB (H - 78.0)
@@ -30,12 +30,23 @@ void rp_esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
 		}
 	}
 }
@@ -75,12 +86,14 @@ static void marker(FILE *f, int k, double x, double y, const char *c)
 {
 	switch (k % 4) {
 	case 0:
-		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>",
+		fprintf(f,
+			"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>",
 			x, y, c);
 		break;
 	case 1:
-		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" "
-			   "fill=\"%s\"/>",
+		fprintf(f,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" height=\"8\" "
+			"fill=\"%s\"/>",
 			x - 4, y - 4, c);
 		break;
 	case 2:
@@ -88,7 +101,8 @@ static void marker(FILE *f, int k, double x, double y, const char *c)
 			y - 5.5, c);
 		break;
 	default:
-		fprintf(f, "<path d=\"M%.1f %.1fl5 5 -5 5 -5 -5z\" fill=\"%s\"/>",
+		fprintf(f,
+			"<path d=\"M%.1f %.1fl5 5 -5 5 -5 -5z\" fill=\"%s\"/>",
 			x, y - 5, c);
 	}
 }
@@ -102,8 +116,9 @@ static void err_bar(FILE *f, const struct axes *a, double x,
 		return;
 	lo = py(a, st->mean - st->err < 0 ? 0 : st->mean - st->err);
 	hi = py(a, st->mean + st->err);
-	fprintf(f, "<path class=\"errbar\" d=\"M%.1f %.1fV%.1fM%.1f %.1fh8M%.1f "
-		   "%.1fh8\" stroke=\"%s\" stroke-width=\"1.3\" fill=\"none\"/>",
+	fprintf(f,
+		"<path class=\"errbar\" d=\"M%.1f %.1fV%.1fM%.1f %.1fh8M%.1f "
+		"%.1fh8\" stroke=\"%s\" stroke-width=\"1.3\" fill=\"none\"/>",
 		x, lo, hi, x - 4, lo, x - 4, hi, c);
 }
 
@@ -132,11 +147,13 @@ static void y_axis(FILE *f, const struct axes *a)
 	for (double y = 0; y <= a->ymax * 1.0001; y += step) {
 		char lab[32];
 		snprintf(lab, sizeof(lab), "%g", y);
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-			   "stroke=\"#ddd\"/>",
+		fprintf(f,
+			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+			"stroke=\"#ddd\"/>",
 			PL, PR, py(a, y), py(a, y));
-		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
-			   "text-anchor=\"end\">%s</text>",
+		fprintf(f,
+			"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+			"text-anchor=\"end\">%s</text>",
 			PL - 6, py(a, y) + 4, lab);
 	}
 }
@@ -156,18 +173,21 @@ static void x_axis(FILE *f, const struct axes *a)
 				 fg->nxcats > 16 ? "" : fg->xcats[i]);
 		if (!fg->xcat && fg->nxcats > 16)
 			snprintf(lab, sizeof(lab), "%d", (int)(x - 16));
-		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-			   "stroke=\"#444\"/>",
+		fprintf(f,
+			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+			"stroke=\"#444\"/>",
 			px(a, x), px(a, x), PB, PB + 5);
 		if (fg->xcat) {
-			fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
-				   "text-anchor=\"end\" transform=\"rotate(-35 "
-				   "%.1f %.1f)\">",
+			fprintf(f,
+				"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+				"text-anchor=\"end\" transform=\"rotate(-35 "
+				"%.1f %.1f)\">",
 				px(a, x) + 3, PB + 16, px(a, x) + 3, PB + 16);
 			rp_esc(f, fg->xcats[i]);
 		} else {
-			fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
-				   "text-anchor=\"middle\">",
+			fprintf(f,
+				"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+				"text-anchor=\"middle\">",
 				px(a, fg->nxcats > 16 ? x - 16 : x), PB + 18);
 			rp_esc(f, lab);
 		}
@@ -182,21 +202,23 @@ static void legend(FILE *f, const struct rp_fig *fg, enum rp_errkind ek)
 
 	for (int k = 0; k < fg->nseries; k++, y += 20) {
 		const char *c = colors[k % NCOLORS];
-		fprintf(f, "<g class=\"legend-item\"><line x1=\"%.1f\" "
-			   "x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-			   "stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
-			lx, lx + 26, y, y, c,
-			fg->bars ? "" : dashes[k % 4]);
+		fprintf(f,
+			"<g class=\"legend-item\"><line x1=\"%.1f\" "
+			"x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+			"stroke-width=\"2\" stroke-dasharray=\"%s\"/>",
+			lx, lx + 26, y, y, c, fg->bars ? "" : dashes[k % 4]);
 		if (fg->bars || fg->nxcats <= 16)
 			marker(f, k, lx + 13, y, c);
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 32, y + 4);
 		rp_esc(f, fg->s[k].name);
 		fputs("</text></g>", f);
 	}
-	fprintf(f, "<text class=\"legend-note\" x=\"%.1f\" y=\"%.1f\">mean over "
-		   "nodes;</text>",
+	fprintf(f,
+		"<text class=\"legend-note\" x=\"%.1f\" y=\"%.1f\">mean over "
+		"nodes;</text>",
 		lx, y + 6);
-	fprintf(f, "<text class=\"legend-note\" x=\"%.1f\" y=\"%.1f\">%s</text>",
+	fprintf(f,
+		"<text class=\"legend-note\" x=\"%.1f\" y=\"%.1f\">%s</text>",
 		lx, y + 20,
 		ek == RP_ERR_CI95 ? "bars: 95% CI of the mean"
 				  : "bars: \xc2\xb1 1 std. deviation");
@@ -218,9 +240,10 @@ static void bars(FILE *f, const struct axes *a)
 			double x0 = PL + s->x[i] * slot + slot * 0.1 + k * bw;
 			double y = py(a, s->y[i].mean);
 			point_attrs(f, s, fg, i);
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-				   "height=\"%.1f\" fill=\"%s\" "
-				   "fill-opacity=\"%.2f\" stroke=\"%s\"/>",
+			fprintf(f,
+				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				"height=\"%.1f\" fill=\"%s\" "
+				"fill-opacity=\"%.2f\" stroke=\"%s\"/>",
 				x0, y, bw, PB - y, c, 0.55 + 0.15 * (k % 3), c);
 			err_bar(f, a, x0 + bw / 2, &s->y[i], "#222");
 			fputs("</g>", f);
@@ -239,9 +262,10 @@ static void lines(FILE *f, const struct axes *a)
 		const char *c = colors[k % NCOLORS];
 		fputs("<g class=\"series\" data-series=\"", f);
 		rp_esc(f, s->name);
-		fprintf(f, "\"><polyline fill=\"none\" stroke=\"%s\" "
-			   "stroke-width=\"2\" stroke-dasharray=\"%s\" "
-			   "points=\"",
+		fprintf(f,
+			"\"><polyline fill=\"none\" stroke=\"%s\" "
+			"stroke-width=\"2\" stroke-dasharray=\"%s\" "
+			"points=\"",
 			c, dashes[k % 4]);
 		for (int i = 0; i < s->npts; i++)
 			fprintf(f, "%s%.1f,%.1f", i ? " " : "", px(a, s->x[i]),
@@ -291,8 +315,9 @@ void rp_svg(FILE *f, const struct rp_fig *fg, enum rp_errkind ek,
 	a.xlo = lo;
 	a.xhi = hi;
 
-	fprintf(f, "<svg %sviewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-		   "role=\"img\" aria-label=\"",
+	fprintf(f,
+		"<svg %sviewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+		"role=\"img\" aria-label=\"",
 		standalone ? "xmlns=\"http://www.w3.org/2000/svg\" " : "", W,
 		H + (standalone ? 24 : 0), W, H + (standalone ? 24 : 0));
 	rp_esc(f, fg->title);
@@ -311,16 +336,19 @@ void rp_svg(FILE *f, const struct rp_fig *fg, enum rp_errkind ek,
 	}
 	y_axis(f, &a);
 	x_axis(f, &a);
-	fprintf(f, "<path d=\"M%.1f %.1fV%.1fH%.1f\" stroke=\"#444\" "
-		   "fill=\"none\"/>",
+	fprintf(f,
+		"<path d=\"M%.1f %.1fV%.1fH%.1f\" stroke=\"#444\" "
+		"fill=\"none\"/>",
 		PL, PT, PB, PR);
-	fprintf(f, "<text class=\"axis-label xlabel\" x=\"%.1f\" y=\"%.1f\" "
-		   "text-anchor=\"middle\" font-size=\"13\">",
+	fprintf(f,
+		"<text class=\"axis-label xlabel\" x=\"%.1f\" y=\"%.1f\" "
+		"text-anchor=\"middle\" font-size=\"13\">",
 		(PL + PR) / 2, H - 8.0);
 	rp_esc(f, fg->xlabel);
-	fprintf(f, "</text><text class=\"axis-label ylabel\" x=\"%.1f\" "
-		   "y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\" "
-		   "transform=\"rotate(-90 %.1f %.1f)\">",
+	fprintf(f,
+		"</text><text class=\"axis-label ylabel\" x=\"%.1f\" "
+		"y=\"%.1f\" text-anchor=\"middle\" font-size=\"13\" "
+		"transform=\"rotate(-90 %.1f %.1f)\">",
 		18.0, (PT + PB) / 2, 18.0, (PT + PB) / 2);
 	rp_esc(f, fg->ylabel);
 	fputs("</text>", f);
@@ -331,9 +359,10 @@ void rp_svg(FILE *f, const struct rp_fig *fg, enum rp_errkind ek,
 	if (fg->nseries)
 		legend(f, fg, ek);
 	if (fg->note || !fg->nseries) {
-		fprintf(f, "<text class=\"nodata\" x=\"%.1f\" y=\"%.1f\" "
-			   "text-anchor=\"middle\" font-size=\"14\" "
-			   "fill=\"#a00\">no data: see the note below</text>",
+		fprintf(f,
+			"<text class=\"nodata\" x=\"%.1f\" y=\"%.1f\" "
+			"text-anchor=\"middle\" font-size=\"14\" "
+			"fill=\"#a00\">no data: see the note below</text>",
 			(PL + PR) / 2, (PT + PB) / 2);
 	}
 	if (standalone)
