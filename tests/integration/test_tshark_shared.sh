@@ -1,0 +1,145 @@
+#!/bin/sh
+# tests/integration/test_tshark_shared.sh -- every trace of ../shared/data/pcap
+# (MANIFEST.tsv) through `p2ptrace analyze --idle 0`, checked against tshark
+# run once per file at test time:
+#  1. flows: summed per (addresses, ports, protocol) and per direction (by
+#     address), the packets and frame bytes equal tshark's, with tshark's
+#     packets keyed by the decoder's documented rules (tshark_flows.awk says
+#     which, and which packets are left out and why: the counts are printed);
+#  2. the nodes row's plen bins equal `tshark -q -z plen,tree` exactly.
+# tshark runs with IP/TCP reassembly off (the decoder does not reassemble).
+# Two files at a time (xargs -P); P2PT_SHARED_ONLY=GLOB limits the files.
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/integration/csv.sh"
+
+TSHARK_FIELDS="frame.len frame.protocols ip.src ip.dst ip.proto ip.id ip.flags.mf
+ip.frag_offset ipv6.src ipv6.dst ipv6.nxt ipv6.fraghdr.ident ipv6.fraghdr.offset
+ipv6.fraghdr.more ipv6.fraghdr.nxt tcp.srcport tcp.dstport udp.srcport udp.dstport
+icmp.type icmp.code icmpv6.type icmpv6.code sctp.srcport sctp.dstport
+ipv6.hopopts.nxt ipv6.routing.nxt ipv6.dstopts.nxt ah.next_header frame.time_epoch"
+
+# ---- one file (run by xargs): writes $TMPD/r/NAME.res --------------------
+if [ "${1:-}" = --one ]; then
+	f=$2
+	n=$(basename "$f")
+	o=$TMPD/r/$n
+	c=""
+	if [ -n "$TSH_CACHE" ]; then
+		c=$TSH_CACHE/$n.$(cksum <"$f" | tr ' ' '-').$TSH_KEY
+	fi
+	if [ -n "$c" ] && [ -s "$c" ]; then
+		cp "$c" "$o.t"
+	else
+		set --
+		for x in $TSHARK_FIELDS; do set -- "$@" -e "$x"; done
+		tshark -n -r "$f" -o ip.defragment:FALSE -o ipv6.defragment:FALSE \
+			-o tcp.desegment_tcp_streams:FALSE -T fields -E occurrence=a \
+			-E separator=/t "$@" -z plen,tree >"$o.tsh" 2>"$o.tsh.err"
+		awk -f "$ROOT/tests/integration/tshark_flows.awk" "$o.tsh" >"$o.t"
+		[ -n "$c" ] && grep -q '^B [0-9]' "$o.t" && cp "$o.t" "$c.$$" && mv "$c.$$" "$c"
+	fi
+	"$P2PTRACE" analyze -q --idle 0 --flows "$o.flows" --nodes "$o.nodes" "$f" \
+		>/dev/null 2>"$o.err"
+	rc=$?
+	if [ $rc != 0 ]; then
+		if [ $rc = 2 ] && grep -qi 'link' "$o.err"; then
+			echo "EXCLFILE $n link type refused: $(head -1 "$o.err")" >"$o.res"
+		else
+			echo "FAILRUN $n exit $rc: $(head -2 "$o.err" | tr '\n' ' ')" >"$o.res"
+		fi
+		exit 0
+	fi
+	# engine flows -> the same F lines, minus the keys tshark's side left out
+	sel "$o.flows" src_addr,src_port,dst_addr,dst_port,proto,pkts_fwd,bytes_fwd,pkts_rev,bytes_rev |
+		awk -F, -v x="$o.t" '
+		BEGIN { while ((getline l < x) > 0) { split(l, a, " "); if (a[1] == "X") xk[a[2] " " a[3] " " a[4] " " a[5] " " a[6]] = 1 } }
+		{
+			e1 = $1 " " $2; e2 = $3 " " $4
+			if (e1 <= e2) { k = $5 " " e1 " " e2; p0 = $6; b0 = $7; p1 = $8; b1 = $9 }
+			else { k = $5 " " e2 " " e1; p0 = $8; b0 = $9; p1 = $6; b1 = $7 }
+			if (k in xk) next
+			seen[k] = 1; P0[k] += p0; B0[k] += b0; P1[k] += p1; B1[k] += b1
+		}
+		END { for (k in seen) print "F", k, P0[k], B0[k], P1[k], B1[k] }' | sort >"$o.eflows"
+	grep '^F ' "$o.t" | sort >"$o.tflows"
+	nf=$(wc -l <"$o.tflows")
+	nx=$(grep -c '^X ' "$o.t")
+	tb=$(sed -n 's/^B //p' "$o.t")
+	eb=$(sel "$o.nodes" "$PLEN_COLS" | head -1)
+	res=OK
+	why=""
+	if ! cmp -s "$o.tflows" "$o.eflows"; then
+		res=FAIL
+		why="flows differ (< tshark, > p2ptrace): $(diff "$o.tflows" "$o.eflows" | grep '^[<>]' | head -6 | tr '\n' ';')"
+	fi
+	if [ -z "$tb" ] || [ "$tb" != "$eb" ]; then
+		res=FAIL
+		why="$why bins: p2ptrace '$eb' tshark '$tb'"
+	fi
+	echo "$res $n $nf $nx $why" >"$o.res"
+	grep '^E ' "$o.t" | sed "s/^E /$n /" >"$o.excl"
+	rm -f "$o.tsh" "$o.t"
+	exit 0
+fi
+
+# ---- the suite ---------------------------------------------------------
+if [ -z "$SHARED" ] || [ ! -f "$SHARED/MANIFEST.tsv" ]; then
+	skip "shared traces against tshark" "../shared/data/pcap not found"
+	exit 0
+fi
+if ! command -v tshark >/dev/null 2>&1; then
+	skip "shared traces against tshark" "tshark not installed"
+	exit 0
+fi
+if ! have_analyze; then
+	skip "shared traces against tshark" "p2ptrace analyze not available"
+	exit 0
+fi
+mkdir -p "$TMPD/r"
+# tshark's view of a file is kept in build/tshark-cache (keyed by the file's
+# checksum, this suite's awk rules and tshark's version), so the second run
+# in make check (sanitizer binary) does not run tshark again.
+# P2PT_TSHARK_CACHE= (empty) turns it off.
+TSH_CACHE=${P2PT_TSHARK_CACHE-$ROOT/build/tshark-cache}
+TSH_KEY=$( (cat "$ROOT/tests/integration/tshark_flows.awk"; echo "$TSHARK_FIELDS";
+	tshark --version 2>/dev/null | head -1) | cksum | cut -d' ' -f1)
+[ -n "$TSH_CACHE" ] && { mkdir -p "$TSH_CACHE" 2>/dev/null || TSH_CACHE=""; }
+export TMPD P2PTRACE ROOT SHARED TSH_CACHE TSH_KEY
+start=$(date +%s)
+awk -F'\t' 'NR > 1 && $1 != "" { print $1 }' "$SHARED/MANIFEST.tsv" |
+	while read -r n; do
+		case $n in ${P2PT_SHARED_ONLY:-*}) printf '%s\n' "$SHARED/$n" ;; esac
+	done | xargs -P 2 -I '{}' sh "$0" --one '{}'
+secs=$(($(date +%s) - start))
+total=$(awk -F'\t' 'NR > 1 && $1 != ""' "$SHARED/MANIFEST.tsv" | wc -l)
+cat "$TMPD"/r/*.res >"$TMPD/all.res" 2>/dev/null
+nres=$(wc -l <"$TMPD/all.res")
+nok=$(grep -c '^OK ' "$TMPD/all.res")
+nfail=$(grep -c '^FAIL' "$TMPD/all.res")
+nexf=$(grep -c '^EXCLFILE ' "$TMPD/all.res")
+flows=$(awk '$1 == "OK" || $1 == "FAIL" { s += $3 } END { print s + 0 }' "$TMPD/all.res")
+xflows=$(awk '$1 == "OK" || $1 == "FAIL" { s += $4 } END { print s + 0 }' "$TMPD/all.res")
+echo "   shared: $nres of $total files in ${secs}s; $nok agree with tshark, $nfail differ, $nexf files left out"
+echo "   shared: $flows flow keys compared, $xflows keys left out; packets left out by reason:"
+cat "$TMPD"/r/*.excl 2>/dev/null | awk '{ n = $2; f = $1; $1 = ""; $2 = ""; sub(/^  /, ""); c[$0] += n; nf[$0]++ }
+	END { for (r in c) printf "     %7d packets in %3d files: %s\n", c[r], nf[r], r }' | sort -rn
+grep '^EXCLFILE ' "$TMPD/all.res" | sed 's/^EXCLFILE /   left out: /'
+grep '^FAIL' "$TMPD/all.res" | while read -r st n rest; do
+	not_ok "shared $n agrees with tshark" "$st $rest"
+done
+if [ "$nres" != "$total" ]; then
+	not_ok "shared: every trace checked" "only $nres of $total"
+fi
+if [ "$nfail" = 0 ] && [ "$nok" -gt 0 ]; then
+	ok "shared: flows and bins of $nok files equal tshark's ($flows flow keys; $xflows keys and $nexf files left out, see above)"
+fi
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
+ncpu=$(nproc 2>/dev/null || echo 1)
+if [ "$secs" -lt 120 ]; then
+	ok "shared: all traces checked in ${secs}s (< 120 s)"
+elif awk -v l="${load:-0}" -v n="$ncpu" 'BEGIN { exit !(l > n + 1) }'; then
+	skip "shared: all traces checked in < 120 s" "took ${secs}s, but the machine was busy (load $load on $ncpu CPUs)"
+else
+	not_ok "shared: all traces checked in < 120 s" "took ${secs}s (load $load)"
+fi
+exit 0
