@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lab/lab.h"
+#include "lab/qemu.h"
 #include "tool.h"
 
 struct opts {
@@ -64,6 +65,7 @@ static void usage(FILE *f)
 		"       p2ptrace lab status [NAME]\n"
 		"       p2ptrace lab exec [--lab NAME] NODE -- COMMAND [ARG...]\n"
 		"       p2ptrace lab down [--keep-work] [NAME...]   (no NAME: every lab that is up)\n"
+		"       p2ptrace lab console [--lab NAME] NODE   (serial console of a VM node; docs/qemu.md)\n"
 		"The experiment file format, the catalog columns and the profiles: docs/lab.md\n");
 }
 
@@ -158,6 +160,7 @@ static void print_plan(const struct lab_exp *e, FILE *f)
 			lab_addr_str(n->addr, a, sizeof(a)), lab_profile_name(g->profile),
 			g->up_kbps, g->down_kbps, g->labels);
 	}
+	lab_vm_plan(e, f); /* qemu.c */
 }
 
 static int cmd_check(int argc, char **argv)
@@ -421,7 +424,8 @@ static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 
 		if (lab_ns_enter(n->netns) || lab_ns_offloads_off("eth0") ||
 		    lab_ns_link_up("lo", NULL) ||
-		    lab_ns_addr_add("eth0", n->addr, e->prefix) ||
+		    (e->groups[n->group].profile != LAB_P_QEMU && /* VM: the guest has it */
+		     lab_ns_addr_add("eth0", n->addr, e->prefix)) ||
 		    lab_ns_link_up("eth0", NULL))
 			rc = pt_fail(err, PT_EIO, n->netns, "link setup failed: %s", strerror(errno));
 	}
@@ -435,6 +439,9 @@ static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 	if (!rc && lab_ns_link_up("br0", NULL))
 		rc = pt_fail(err, PT_EIO, e->switch_ns, "br0 up: %s", strerror(errno));
 	lab_ns_home();
+	for (unsigned i = 0; i < e->nnodes && !rc; i++) /* 5b. VM nodes: eth0 + tap on a bridge (qemu.c) */
+		if (e->groups[e->nodes[i].group].profile == LAB_P_QEMU)
+			rc = lab_vm_net(e->nodes[i].netns, err);
 	if (rc)
 		goto out;
 	/* 6. shaping: download on the switch side, upload on the node side */
@@ -562,6 +569,15 @@ static int start_nodes(const struct lab_exp *e, struct lab_ctx *ctx, FILE *st,
 				 g->profile == LAB_P_FTP_SERVER || g->profile == LAB_P_SSH_SERVER;
 			if (server != !pass)
 				continue;
+			if (g->profile == LAB_P_QEMU) { /* a VM: qemu.c */
+				pid_t pid;
+
+				if ((rc = lab_vm_up_node(e, i, ctx->work, ctx->out, st, &pid, err)))
+					return rc;
+				r->pids[r->n] = pid;
+				r->starts[r->n++] = lab_proc_start(pid);
+				continue;
+			}
 			if (resolve_user(user, &uid, &gid))
 				return pt_fail(err, PT_EUSAGE, e->path, "group %s: no user '%s' on this machine", g->name, user);
 			ctx->uid = uid;
@@ -641,6 +657,16 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 			tool_msg("lab: namespace %s exists already", e->nodes[i].netns);
 			return 2;
 		}
+	for (unsigned i = 0; i < e->ngroups; i++) { /* VM images, before anything is created (qemu.c) */
+		char where[300];
+
+		snprintf(where, sizeof(where), "%.250s:%d", e->path, e->groups[i].line);
+		if (e->groups[i].vm && lab_vm_preflight(e->groups[i].vm, where, &err)) {
+			tool_perr(&err);
+			lab_exp_free(e);
+			return 2;
+		}
+	}
 	if (mkdirs(e->out, 0755) || !realpath(e->out, outabs)) {
 		tool_msg("lab: %s: cannot create: %s", e->out, strerror(errno));
 		return 2;
@@ -744,6 +770,13 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 		free(starts);
 		free(inodes);
 		return 1;
+	}
+	/* 0. VMs: ACPI power-off, kill by PID after their grace, overlays (qemu.c) */
+	{
+		unsigned vk, vn = lab_vm_down(name, &vk);
+
+		if (vn && !quiet)
+			fprintf(stderr, "p2ptrace: lab %s: %u VMs powered off (%u killed after the ACPI grace)\n", name, vn, vk);
 	}
 	/* 1. the nodes' processes, gracefully */
 	for (unsigned i = 0; i < st.nprocs; i++)
@@ -1105,6 +1138,8 @@ int cmd_lab(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "exec"))
 		return cmd_exec(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "console"))
+		return lab_vm_cmd_console(argc - 1, argv + 1); /* qemu.c */
 	tool_msg("lab: unknown subcommand '%s'", argv[1]);
 	usage(stderr);
 	return 2;

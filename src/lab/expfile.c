@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lab/lab.h"
+#include "lab/qemu.h"
 #include "tool.h"
 
 #define MAXTOK 64
@@ -30,6 +31,7 @@ static const char *const profile_names[LAB_P_COUNT] = {
 	[LAB_P_EDONKEY] = "edonkey",
 	[LAB_P_COMMAND] = "command",
 	[LAB_P_IDLE] = "idle",
+	[LAB_P_QEMU] = "qemu",
 };
 
 const char *lab_profile_name(enum lab_profile p)
@@ -370,6 +372,14 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 			return perr(c, "cmd: longer than %zu characters",
 				    sizeof(g->cmd) - 1);
 		snprintf(g->cmd, sizeof(g->cmd), "%s", v);
+	} else if (g->vm) { /* profile qemu: qemu.c */
+		char msg[300];
+		int r = lab_vm_opt(g->vm, k, v, msg, sizeof(msg));
+
+		if (r < 0)
+			return perr(c, "%s", msg);
+		if (r > 0)
+			return perr(c, "unknown option '%s' for profile qemu (expected image, format, memory, cpus, kernel, initrd, append, nic, accel, shutdown, qemu-args, count, up, down, or 'labels' before key=value labels)", k);
 	} else {
 		return perr(c, "unknown group option '%s' (expected count, up, down, delay, loss, file, server, port, interval, start, size, query-rate, user, cmd, or 'labels' before key=value labels)", k);
 	}
@@ -432,6 +442,8 @@ static int parse_group_line(struct pctx *c, char **tok, int n,
 			    tok[2], list);
 	}
 	g->count = 1;
+	if (g->profile == LAB_P_QEMU && !(g->vm = calloc(1, sizeof(*g->vm))))
+		return pt_fail(c->err, PT_ENOMEM, c->where, "out of memory");
 	g->file = g->server = -1;
 	g->interval_s = 1;
 	g->query_kbps = 2;
@@ -557,6 +569,12 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 		 * (aria2's own limit lets a pipeline of blocks through first) */
 		if (p == LAB_P_BT_QUERY && g->down_kbps <= 0)
 			g->down_kbps = g->query_kbps;
+		if (p == LAB_P_QEMU) {
+			char msg[300];
+
+			if (lab_vm_conf_check(g->vm, msg, sizeof(msg)))
+				return perr(c, "%s", msg);
+		}
 		if (p == LAB_P_COMMAND && !g->cmd[0])
 			return perr(c, "profile command needs cmd=\"COMMAND LINE\"");
 		if (p == LAB_P_EDONKEY &&
@@ -666,11 +684,8 @@ int lab_exp_parse(struct lab_exp *e, const char *where, const char *text,
 	if (!rc)
 		rc = finish(&c, servers);
 	free(servers);
-	if (rc) {
-		free(e->nodes);
-		e->nodes = NULL;
-		e->nnodes = 0;
-	}
+	if (rc)
+		lab_exp_free(e); /* nodes and VM settings */
 	return rc;
 }
 
@@ -708,6 +723,10 @@ int lab_exp_load(struct lab_exp *e, const char *path, struct pt_err *err)
 
 void lab_exp_free(struct lab_exp *e)
 {
+	for (unsigned i = 0; i <= e->ngroups && i < LAB_MAX_GROUPS; i++) {
+		free(e->groups[i].vm);
+		e->groups[i].vm = NULL;
+	}
 	free(e->nodes);
 	e->nodes = NULL;
 	e->nnodes = 0;

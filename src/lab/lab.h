@@ -36,6 +36,7 @@ enum lab_profile {
 	LAB_P_EDONKEY,
 	LAB_P_COMMAND,
 	LAB_P_IDLE,
+	LAB_P_QEMU, /* a VM node: src/lab/qemu.h */
 	LAB_P_COUNT
 };
 
@@ -64,6 +65,7 @@ struct lab_group {
 	char labels[512];          /* "k=v;k=v" */
 	int line;
 	unsigned first_node;       /* index in nodes[] */
+	struct lab_vm_conf *vm;    /* profile qemu: its settings (qemu.h) */
 };
 
 struct lab_node {
