@@ -26,6 +26,7 @@
 #include <linux/kvm.h>
 #include "lab/lab.h"
 #include "lab/qemu.h"
+#include "tool.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
 #define QEMU_IMG "qemu-img"
@@ -590,8 +591,8 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	if (strlen(con) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return pt_fail(err, PT_EUSAGE, con, "socket path longer than 107 bytes");
 	snprintf(overlay, sizeof(overlay), "%s/disk.qcow2", dir);
-	snprintf(log, sizeof(log), "%s/%s.qemu.log", vm->out, vm->node);
-	snprintf(conlog, sizeof(conlog), "%s/%s.console.log", vm->out, vm->node);
+	snprintf(log, sizeof(log), "%s/logs/%s.qemu.log", vm->out, vm->node);
+	snprintf(conlog, sizeof(conlog), "%s/traces/%s.console.log", vm->out, vm->node);
 	if (!realpath(c->image, base))
 		return pt_fail(err, PT_EUSAGE, c->image, "image: %s", strerror(errno));
 	if ((rc = probe_image(base, c->format, fmt, sizeof(fmt), vm->node, err)))
@@ -717,6 +718,45 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		sleep_ms(50);
 	}
 	return 0;
+}
+
+int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
+		   const char *out, FILE *state, pid_t *pid, struct pt_err *err)
+{
+	const struct lab_node *nd = &e->nodes[i];
+	const struct lab_group *g = &e->groups[nd->group];
+	struct lab_vm_start vm = {
+		.conf = g->vm, .node = nd->name, .netns = nd->netns,
+		.addr = nd->addr, .prefix = e->prefix, .work = work, .out = out,
+		.runas = g->user[0] ? g->user : e->user, .state = state,
+	};
+	char why[256];
+	enum lab_vm_accel a = lab_vm_accel(g->vm, why, sizeof(why));
+	double t0 = now_s();
+	int rc = lab_vm_start(&vm, a, pid, err);
+
+	if (!rc)
+		fprintf(stderr, "p2ptrace: lab %s: VM %s started (%s: %s; QEMU pid %d, ready in %.2f s)\n",
+			e->name, nd->name, lab_vm_accel_name(a), why, (int)*pid, now_s() - t0);
+	return rc;
+}
+
+void lab_vm_plan(const struct lab_exp *e, FILE *f)
+{
+	for (unsigned i = 0; i < e->ngroups; i++) {
+		const struct lab_group *g = &e->groups[i];
+		const struct lab_vm_conf *c = g->vm;
+		char why[256];
+		enum lab_vm_accel a;
+
+		if (!c)
+			continue;
+		a = lab_vm_accel(c, why, sizeof(why));
+		fprintf(f, "qemu group %s: %u VM(s), image %s (copy-on-write overlay each), memory %lluM, cpus %u, nic %s%s%s, accel %s (%s)\n",
+			g->name, g->count, c->image, (unsigned long long)(c->memory >> 20),
+			c->cpus ? c->cpus : 1, c->nic[0] ? c->nic : "virtio-net-pci",
+			c->kernel[0] ? ", kernel " : "", c->kernel, lab_vm_accel_name(a), why);
+	}
 }
 
 /* ---- down ----------------------------------------------------------------- */
@@ -933,4 +973,30 @@ int lab_vm_console(const char *lab, const char *node, struct pt_err *err)
 		tcsetattr(0, TCSANOW, &old);
 	close(fd);
 	return rc;
+}
+
+int lab_vm_cmd_console(int argc, char **argv)
+{
+	const char *lab = NULL, *node = NULL;
+	struct pt_err err = { 0 };
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--lab") && i + 1 < argc)
+			lab = argv[++i];
+		else if (argv[i][0] != '-' && !node)
+			node = argv[i];
+		else {
+			node = NULL;
+			break;
+		}
+	}
+	if (!node) {
+		fprintf(stderr, "usage: p2ptrace lab console [--lab NAME] NODE\n");
+		return 2;
+	}
+	if (lab_vm_console(lab, node, &err)) {
+		tool_perr(&err);
+		return err.code == PT_EUSAGE ? 2 : 1;
+	}
+	return 0;
 }

@@ -10,7 +10,7 @@
  *
  * Each VM boots from a copy-on-write qcow2 overlay of a base image (the
  * base is only ever opened read-only), with a serial console on a unix
- * socket logged to OUT/NODE.console.log and a QMP socket used for an ACPI
+ * socket logged to OUT/traces/NODE.console.log (beside the trace) and a QMP socket used for an ACPI
  * power-off before the process is killed by PID.
  *
  * The undo log gets "qemu NODE GRACE_S DIR" before anything of the VM is
@@ -72,7 +72,7 @@ struct lab_vm_start {
 	uint32_t addr;           /* host byte order */
 	unsigned prefix;
 	const char *work;        /* the lab's work dir: VM files go in work/vm-NODE */
-	const char *out;         /* output dir: NODE.console.log, NODE.qemu.log */
+	const char *out;         /* output dir: traces/NODE.console.log, logs/NODE.qemu.log */
 	const char *runas;       /* user QEMU drops to after setup ("" = stay root) */
 	FILE *state;             /* the undo log */
 };
@@ -80,6 +80,14 @@ struct lab_vm_start {
  * (QEMU is running the guest). *pid is QEMU's PID. */
 int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		 pid_t *pid, struct pt_err *err);
+
+struct lab_exp;
+/* lab up: start node I of EXP (a qemu group) with the lab's work and output
+ * dirs; prints one line (accelerator and why, start time). */
+int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
+		   const char *out, FILE *state, pid_t *pid, struct pt_err *err);
+/* lab check: one line per qemu group (settings, accelerator and why). */
+void lab_vm_plan(const struct lab_exp *e, FILE *f);
 
 /* Power off every VM of the lab in the state file NAME: ACPI power button
  * through QMP, wait up to each VM's grace period, then kill by PID; then
@@ -90,6 +98,9 @@ unsigned lab_vm_down(const char *name, unsigned *killed);
 /* The serial console of VM NODE of a lab that is up (LAB NULL = the one
  * lab that has it): relays the terminal to it until Ctrl-] or EOF. */
 int lab_vm_console(const char *lab, const char *node, struct pt_err *err);
+
+/* `p2ptrace lab console [--lab NAME] NODE` */
+int lab_vm_cmd_console(int argc, char **argv);
 
 /* Is the state line a VM line (so other readers may skip it)? */
 int lab_vm_state_line(const char *line);
