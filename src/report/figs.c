@@ -267,6 +267,7 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 	struct strs xs = { 0 }, ss = { 0 };
 	char xb[128], sb[128];
 	int numeric = 1, rc = -1, have_series = rp_has_label(s, o->series);
+	int nonpos = 0;
 	double v, lo = INFINITY, hi = -INFINITY;
 	double *vals = calloc((size_t)s->n + 1, sizeof(double));
 
@@ -275,20 +276,32 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 	f->id = line_figs[m].id;
 	f->title = strdup(line_figs[m].title);
 	f->ylabel = strdup(line_figs[m].ylabel);
+	/* A log axis when every x is a number and the positive ones span at
+	 * least 4x; nodes at x <= 0 (rank 0 = not shaped) are then left out. */
+	for (int i = 0; i < s->n; i++) {
+		if (!rp_label(&s->v[i], o->x, xb, sizeof(xb)))
+			continue;
+		if (!is_number(xb, &v))
+			numeric = 0;
+		else if (v > 0) {
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+	}
+	f->xcat = !numeric;
+	f->xlog = numeric && isfinite(lo) && hi / lo >= 4;
 	for (int i = 0; i < s->n; i++) {
 		if (!rp_label(&s->v[i], o->x, xb, sizeof(xb))) {
 			f->nodes_left++;
 			continue;
 		}
+		if (f->xlog && is_number(xb, &v) && v <= 0) {
+			nonpos++;
+			continue;
+		}
 		f->nodes_used++;
 		if (strs_add(&xs, xb) < 0)
 			goto out;
-		if (!is_number(xb, &v))
-			numeric = 0;
-		else {
-			lo = v < lo ? v : lo;
-			hi = v > hi ? v : hi;
-		}
 		if (!have_series)
 			snprintf(sb, sizeof(sb), "all nodes");
 		else if (!rp_label(&s->v[i], o->series, sb, sizeof(sb)))
@@ -301,8 +314,6 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 		      numeric ? cmp_num : cmp_str);
 	if (ss.n)
 		qsort(ss.v, (size_t)ss.n, sizeof(char *), cmp_series);
-	f->xcat = !numeric;
-	f->xlog = numeric && xs.n > 1 && lo > 0 && hi / lo >= 4;
 	f->xlabel = !strcmp(o->x, "rank")
 			    ? fmt("upload rank (kbit/s)%s",
 				  f->xlog ? ", log scale" : "")
@@ -357,11 +368,16 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 			      "another label with --x.",
 			      o->x);
 	{
-		char left[128] = "", per[160];
+		char left[256] = "", per[160];
 		if (f->nodes_left)
 			snprintf(left, sizeof(left),
 				 "; %d without the label %s not shown",
 				 f->nodes_left, o->x);
+		if (nonpos)
+			snprintf(left + strlen(left),
+				 sizeof(left) - strlen(left),
+				 "; %d with %s <= 0 not shown (log axis)",
+				 nonpos, o->x);
 		if (have_series)
 			snprintf(per, sizeof(per), "one line per %s",
 				 o->series);

@@ -95,6 +95,14 @@ $CHK figs "$R/e2.html" >"$R/e2.figs"
 check "no rank label: fig2-4 say why in place" sh -c "[ \$(grep -c \"^fig[234]: .*note=.No node carries the label 'rank'\" '$R/e2.figs') = 3 ]"
 check "no rank label: fig5 has no note" grep -q "^fig5: .*note=''" "$R/e2.figs"
 
+# a tracker at rank=0 and a seed: rank 0 cannot sit on the log axis
+mkdir -p "$R/trk" && cp -r "$FIX/traces" "$R/trk/"
+awk -F'\t' 'BEGIN{OFS="\t"} NR==2{$5="app=bittorrent;mode=tracker;rank=0"} NR==3{$5="app=bittorrent;mode=seed;rank=2048"} {print}' \
+	"$FIX/catalog.tsv" >"$R/trk/catalog.tsv"
+"$P2PTRACE" report -q -o "$R/trk.html" "$R/trk" 2>"$R/err"
+check "rank 0: left off the log axis, said in the caption" grep -q '1 with rank &lt;= 0 not shown (log axis)' "$R/trk.html"
+check "rank 0: no point at x=0, a seed point at 2048" sh -c "! grep -q 'data-x=\"0\"' '$R/trk.html' && grep -q 'data-series=\"seed\" data-x=\"2048\"' '$R/trk.html'"
+
 # ---- bad input --------------------------------------------------------------
 # $1 name, $2 expected text in the message, rest: report arguments
 bad_case() {
