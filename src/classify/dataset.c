@@ -482,6 +482,10 @@ int ds_set_classes(struct dataset *ds, const char *list, enum lsrc src,
 			}
 	if (!list && src != LS_CATALOG && src != LS_AUTO)
 		list = LBL_DEFAULT_CLASSES;
+	if (!list && ds->nnames == 1)
+		return pt_fail(err, PT_EUSAGE, ds->ngroup ? ds->group[0] : "labels",
+			       "only one class (%s) in the labeled data: need "
+			       "at least 2", ds->names[0]);
 	if (!list && ds->nnames) {
 		/* the distinct values seen, sorted */
 		char **v = malloc((size_t)ds->nnames * sizeof(*v));

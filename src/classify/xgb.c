@@ -44,8 +44,8 @@ static void quiet(void)
 
 void xgb_params_init(struct xgb_params *p)
 {
-	p->rounds = 80;
-	p->max_depth = 6;
+	p->rounds = 40;
+	p->max_depth = 5;
 	p->eta = 0.2;
 	p->seed = 1;
 	p->balance = 1;
@@ -341,6 +341,70 @@ static int parse_tree(const char *s, struct forest *f, int base, int *cap,
 	return *maxid >= 0 ? 0 : -1;
 }
 
+static int depth_of(const struct forest *f, int n, int d)
+{
+	const struct forest_node *nd = &f->nodes[n];
+	int a, b;
+
+	if (nd->feat < 0 || d > 12)
+		return d;
+	a = depth_of(f, nd->yes, d + 1);
+	b = depth_of(f, nd->no, d + 1);
+	return a > b ? a : b;
+}
+
+/* Node n of the source tree at perfect position i (depth d). */
+static void lay(struct forest *f, struct forest_pnode *pn, float *pl, int n,
+		int i, int d)
+{
+	const struct forest_node *nd = &f->nodes[n];
+	int ninner = (1 << f->depth) - 1;
+
+	if (d == f->depth) {
+		pl[i - ninner] = nd->val;
+		return;
+	}
+	if (nd->feat < 0) {
+		/* pass-through: everything goes left, to the same leaf */
+		pn[i].thr = INFINITY;
+		pn[i].feat = 0;
+		pn[i].dleft = 1;
+		lay(f, pn, pl, n, 2 * i + 1, d + 1);
+		lay(f, pn, pl, n, 2 * i + 2, d + 1);
+		return;
+	}
+	pn[i].thr = nd->val;
+	pn[i].feat = (uint16_t)nd->feat;
+	pn[i].dleft = nd->missing == nd->yes;
+	lay(f, pn, pl, nd->yes, 2 * i + 1, d + 1);
+	lay(f, pn, pl, nd->no, 2 * i + 2, d + 1);
+}
+
+static int perfect(struct forest *f)
+{
+	int d = 0;
+	size_t ni, nl, nt = f->ntrees > 0 ? (size_t)f->ntrees : 0;
+
+	for (int t = 0; t < f->ntrees; t++) {
+		int x = depth_of(f, f->root[t], 0);
+		if (x > d)
+			d = x;
+	}
+	if (d > 12)
+		return -1;
+	f->depth = d;
+	ni = ((size_t)1 << d) - 1;
+	nl = (size_t)1 << d;
+	f->pn = calloc(nt * ni + 1, sizeof(*f->pn));
+	f->pl = calloc(nt * nl + 1, sizeof(*f->pl));
+	if (!f->pn || !f->pl)
+		return -1;
+	for (int t = 0; t < f->ntrees; t++)
+		lay(f, f->pn + (size_t)t * ni, f->pl + (size_t)t * nl,
+		    f->root[t], 0, 0);
+	return 0;
+}
+
 int forest_from_xgb(const struct xgb_model *m, struct forest *f,
 		    struct pt_err *err)
 {
@@ -375,31 +439,60 @@ int forest_from_xgb(const struct xgb_model *m, struct forest *f,
 	}
 	f->nnodes = base;
 	for (int i = 0; i < f->nnodes; i++)
-		if (f->nodes[i].feat >= f->nfeat) {
+		if (f->nodes[i].feat >= f->nfeat || f->nodes[i].feat > 65535) {
 			forest_free(f);
 			return pt_fail(err, PT_EFORMAT, "forest",
 				       "split on feature %d of %d",
 				       f->nodes[i].feat, f->nfeat);
 		}
+	if (perfect(f)) {
+		forest_free(f);
+		return pt_fail(err, PT_EFORMAT, "forest",
+			       "trees deeper than 12 or out of memory");
+	}
 	return 0;
+}
+
+static inline int step(const struct forest_pnode *pn, const float *x,
+			int i)
+{
+	float v = x[pn[i].feat];
+	int left = v != v ? pn[i].dleft : v < pn[i].thr;
+
+	return 2 * i + 2 - left;
 }
 
 void forest_predict(const struct forest *f, const float *x, float *prob)
 {
 	double m[64], mx = -INFINITY, sum = 0;
-	int k = f->nclass < 64 ? f->nclass : 64;
+	int k = f->nclass < 64 ? f->nclass : 64, t = 0;
+	int ni = (1 << f->depth) - 1, nl = 1 << f->depth, D = f->depth;
 
 	for (int c = 0; c < k; c++)
 		m[c] = 0;
-	for (int t = 0; t < f->ntrees; t++) {
-		const struct forest_node *nd = &f->nodes[f->root[t]];
-		while (nd->feat >= 0) {
-			float v = x[nd->feat];
-			int nx = isnan(v) ? nd->missing
-					  : (v < nd->val ? nd->yes : nd->no);
-			nd = &f->nodes[nx];
+	/* four trees side by side: independent chains of loads */
+	for (; t + 4 <= f->ntrees; t += 4) {
+		const struct forest_pnode *p0 = f->pn + (size_t)t * ni;
+		const struct forest_pnode *p1 = p0 + ni, *p2 = p1 + ni,
+					  *p3 = p2 + ni;
+		int i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+		for (int d = 0; d < D; d++) {
+			i0 = step(p0, x, i0);
+			i1 = step(p1, x, i1);
+			i2 = step(p2, x, i2);
+			i3 = step(p3, x, i3);
 		}
-		m[f->klass[t]] += nd->val;
+		m[f->klass[t]] += f->pl[(size_t)t * nl + i0 - ni];
+		m[f->klass[t + 1]] += f->pl[(size_t)(t + 1) * nl + i1 - ni];
+		m[f->klass[t + 2]] += f->pl[(size_t)(t + 2) * nl + i2 - ni];
+		m[f->klass[t + 3]] += f->pl[(size_t)(t + 3) * nl + i3 - ni];
+	}
+	for (; t < f->ntrees; t++) {
+		const struct forest_pnode *p0 = f->pn + (size_t)t * ni;
+		int i0 = 0;
+		for (int d = 0; d < D; d++)
+			i0 = step(p0, x, i0);
+		m[f->klass[t]] += f->pl[(size_t)t * nl + i0 - ni];
 	}
 	for (int c = 0; c < k; c++)
 		if (m[c] > mx)
@@ -415,5 +508,7 @@ void forest_free(struct forest *f)
 	free(f->root);
 	free(f->klass);
 	free(f->nodes);
+	free(f->pn);
+	free(f->pl);
 	memset(f, 0, sizeof(*f));
 }

@@ -1,0 +1,101 @@
+#!/bin/sh
+# test_classify.sh -- classify train/eval/predict on synthetic lab folders
+# made by mksynth.py (a known separable rule, and the same traffic with
+# labels that say nothing), determinism, the split check, analyze --model,
+# and bad input.
+. "$(dirname "$0")/../lib.sh"
+trap 'rm -rf "$TMPD/s"' EXIT INT TERM
+command -v python3 >/dev/null 2>&1 || { skip all "python3 not found (makes the synthetic pcaps)"; exit 0; }
+G="python3 $ROOT/tests/classify/mksynth.py"
+mkdir -p "$TMPD/s"
+$G "$TMPD/s/sep" 8 1 && $G "$TMPD/s/shuf" 8 1 shuffle && $G "$TMPD/s/sep2" 8 2 ||
+	{ not_ok generate "mksynth.py failed"; exit 0; }
+
+jget() { # FILE python-expression-on-j
+	python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# 1. the separable rule is learned (held out by node)
+"$P2PTRACE" classify eval --kfold 4 --json "$TMPD/s/sep" >"$TMPD/sep.json" 2>"$TMPD/err"
+acc=$(jget "$TMPD/sep.json" 'j["model"]["accuracy"]')
+python3 -c "import sys; sys.exit(0 if float('$acc') >= 0.99 else 1)" &&
+	ok "separable rule learned (accuracy $acc >= 0.99)" ||
+	not_ok "separable rule learned" "accuracy $acc < 0.99 ($(cat "$TMPD/err"))"
+
+# 2. labels that say nothing: the evaluation must fall to chance
+"$P2PTRACE" classify eval --kfold 4 --json "$TMPD/s/shuf" >"$TMPD/shuf.json" 2>"$TMPD/err"
+acc=$(jget "$TMPD/shuf.json" 'j["model"]["accuracy"]')
+python3 -c "import sys; sys.exit(0 if float('$acc') <= 0.75 else 1)" &&
+	ok "shuffled labels fall to chance (accuracy $acc <= 0.75)" ||
+	not_ok "shuffled labels fall to chance" "accuracy $acc > 0.75"
+
+# 3. every trace file on one side: each file is in exactly one fold's test
+# list, the folds' test lists cover every file, and the tool's own check
+n=$(jget "$TMPD/sep.json" 'sum(len(f["test"]) for f in j["split"]["fold_files"])')
+u=$(jget "$TMPD/sep.json" 'len(set(t for f in j["split"]["fold_files"] for t in f["test"]))')
+b=$(jget "$TMPD/sep.json" 'j["split"]["groups_on_both_sides"]')
+expect_eq "split: 8 files, each tested once, none on both sides" "$n $u $b" "8 8 0"
+tr=$(jget "$TMPD/sep.json" 'sorted(set(f["train_rows"]+f["test_rows"] for f in j["split"]["fold_files"]))')
+expect_eq "split: train + test rows = all 240 flows in every fold" "$tr" "[240]"
+
+# explicit split: train on one lab, test on another
+"$P2PTRACE" classify eval --train "$TMPD/s/sep" --test "$TMPD/s/sep2" --json >"$TMPD/tt.json" 2>"$TMPD/err"
+v=$(jget "$TMPD/tt.json" '"%s %d %d" % (j["split"]["kind"], j["split"]["fold_files"][0]["train_rows"], j["split"]["fold_files"][0]["test_rows"])')
+expect_eq "train/test split: 240 train rows, 240 test rows" "$v" "train_test 240 240"
+if "$P2PTRACE" classify eval --train "$TMPD/s/sep/n00.pcap" "$TMPD/s/sep/n01.pcap" --test "$TMPD/s/sep/n00.pcap" --label catalog >/dev/null 2>"$TMPD/err"; then
+	not_ok "same file on both sides refused" "exit 0"
+else
+	grep -q "both sides" "$TMPD/err" && ok "same file on both sides refused" ||
+		not_ok "same file on both sides refused" "$(cat "$TMPD/err")"
+fi
+
+# 4. determinism: same data and seed, byte-identical model files
+"$P2PTRACE" classify train --model "$TMPD/m1.json" --seed 7 "$TMPD/s/sep" 2>/dev/null &&
+	"$P2PTRACE" classify train --model "$TMPD/m2.json" --seed 7 "$TMPD/s/sep" 2>/dev/null
+check "same seed, byte-identical model files" cmp "$TMPD/m1.json" "$TMPD/m2.json"
+v=$(jget "$TMPD/m1.json" 'j["learner"]["attributes"]["p2ptrace_classes"] + " " + j["learner"]["learner_model_param"]["num_class"]')
+expect_eq "model is XGBoost JSON with the class names beside it" "$v" "a,b 2"
+
+# 5. predict: every flow of an unseen lab, right class
+"$P2PTRACE" classify predict --model "$TMPD/m1.json" "$TMPD/s/sep2" >"$TMPD/pred.csv" 2>"$TMPD/err"
+v=$(awk -F, 'NR>1 { n++; if ($9 == $11) ok++ } END { print n, ok }' "$TMPD/pred.csv")
+expect_eq "predict: 240 flows of another lab, all right" "$v" "240 240"
+
+# 6. analyze --model adds pred_class/pred_prob to flow rows
+"$P2PTRACE" analyze -q --model "$TMPD/m1.json" --flows "$TMPD/flows.csv" "$TMPD/s/sep2/n00.pcap" "$TMPD/s/sep2/n01.pcap" 2>"$TMPD/err"
+v=$(awk -F, 'NR==1 { for (i = 1; i <= NF; i++) { if ($i == "pred_class") c = i; if ($i == "node") nd = i } next }
+	{ n++; want = ($nd == "n00") ? "a" : "b"; if ($c == want) ok++ } END { print n, ok }' "$TMPD/flows.csv")
+expect_eq "analyze --model: 60 flow rows, predicted class right" "$v" "60 60"
+
+# 7. working mode: node windows, labeled by a catalog key
+"$P2PTRACE" classify eval --kfold 4 --windows --label-key kind --window 5 --json "$TMPD/s/sep" >"$TMPD/win.json" 2>"$TMPD/err"
+v=$(jget "$TMPD/win.json" '"%s %d" % (j["target"], j["model"]["accuracy"] >= 0.95)')
+expect_eq "node windows: working mode learned by node (accuracy >= 0.95)" "$v" "node_windows 1"
+
+# 8. bad input: clear message, non-zero exit
+bad() { # NAME PATTERN CMD...
+	_n=$1; _p=$2; shift 2
+	"$@" >/dev/null 2>"$TMPD/bad.err"; _rc=$?
+	if [ $_rc -ne 0 ] && grep -q "$_p" "$TMPD/bad.err" && ! grep -qi "sanitizer\|segmentation" "$TMPD/bad.err"; then
+		ok "$_n"
+	else
+		not_ok "$_n" "exit $_rc: $(head -2 "$TMPD/bad.err")"
+	fi
+}
+cp "$TMPD/s/sep/n00.pcap" "$TMPD/nolabel.pcap"
+bad "no labels" "no labels" "$P2PTRACE" classify train --model "$TMPD/x.json" "$TMPD/nolabel.pcap"
+mkdir -p "$TMPD/s/one"
+cp "$TMPD/s/sep/n00.pcap" "$TMPD/s/sep/n02.pcap" "$TMPD/s/one/"
+printf 'node\taddr\tlabels\ttrace\nn00\t198.18.0.1\tapp=a\tn00.pcap\nn02\t198.18.0.3\tapp=a\tn02.pcap\n' >"$TMPD/s/one/catalog.tsv"
+bad "one class only" "only one class" "$P2PTRACE" classify train --model "$TMPD/x.json" "$TMPD/s/one"
+echo '{"hello": 1}' >"$TMPD/other.json"
+bad "model file from something else (JSON)" "not an XGBoost JSON model" "$P2PTRACE" classify predict --model "$TMPD/other.json" "$TMPD/s/sep"
+sed 's/"p2ptrace_format":"[^"]*",\{0,1\}//' "$TMPD/m1.json" >"$TMPD/foreign.json"
+bad "XGBoost model not written by classify" "not one written by" "$P2PTRACE" classify predict --model "$TMPD/foreign.json" "$TMPD/s/sep"
+bad "analyze --model with a pcap as model" "not an XGBoost" "$P2PTRACE" analyze -q --model "$TMPD/nolabel.pcap" --flows /dev/null "$TMPD/nolabel.pcap"
+printf 'garbage\n' >"$TMPD/g.pcap.ndpi.out"
+cp "$TMPD/nolabel.pcap" "$TMPD/g.pcap"
+bad "ndpi.out that is not one" "no flow lines" "$P2PTRACE" classify train --model "$TMPD/x.json" "$TMPD/g.pcap"
+bad "kfold larger than the files" "needs at least" "$P2PTRACE" classify eval --kfold 9 "$TMPD/s/sep"
+bad "bad --classes" "classes" "$P2PTRACE" classify train --model "$TMPD/x.json" --classes a "$TMPD/s/sep"
+exit 0
