@@ -48,7 +48,7 @@ $(BUILD)/p2ptrace: $(BUILD)/src/main.o $(BUILD)/libp2ptool.a $(BUILD)/libp2ptrac
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libp2ptool.a $(BUILD)/libp2ptrace.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 $(BUILD)/mkfixtures: tests/fixtures/gen/mkpcap.c
 	@mkdir -p $(dir $@)
