@@ -1,0 +1,38 @@
+#!/bin/sh
+# test_classify_shared.sh -- classify over the shared nDPI corpus
+# (../shared/data/pcap): the join of .ndpi.out labels to our flows is
+# checked against the .ndpi.out files themselves (grep), and a by-file
+# k-fold evaluation prints the model and every baseline.
+. "$(dirname "$0")/../lib.sh"
+[ -n "$SHARED" ] || { skip all "no shared traces (\$SHARED is empty)"; exit 0; }
+command -v python3 >/dev/null 2>&1 || { skip all "python3 not found"; exit 0; }
+S=$SHARED
+
+# 1. labels: every DPI-confidence 5-tuple of a protocol in the .ndpi.out
+# file is found among our flows with that class (our flows may split one
+# nDPI flow at the 64 s idle timeout: count distinct 5-tuples)
+"$P2PTRACE" classify train --model "$TMPD/m.json" "$S/gnutella.pcap" "$S/bittorrent_transmission.pcapng" "$S/skype.pcap" "$S/443-curl.pcap" 2>"$TMPD/err" ||
+	not_ok "train on four shared traces" "$(cat "$TMPD/err")"
+for t in gnutella.pcap:gnutella:Gnutella bittorrent_transmission.pcapng:bittorrent:BitTorrent; do
+	f=${t%%:*}; r=${t#*:}; cls=${r%%:*}; name=${r#*:}
+	"$P2PTRACE" classify predict --model "$TMPD/m.json" "$S/$f" >"$TMPD/p.csv" 2>"$TMPD/err"
+	got=$(awk -F, -v c="$cls" 'NR>1 && $9==c { a=$2":"$3; b=$4":"$5; k=(a<b)? a"-"b : b"-"a; print $6"/"k }' "$TMPD/p.csv" | sort -u | wc -l)
+	want=$(grep -P '^\t\d+\t' "$S/$f.ndpi.out" | grep "$name[].]" | grep -c 'Confidence: DPI')
+	expect_eq "$f: $cls-labeled 5-tuples = nDPI's DPI $name lines" "$got" "$want"
+done
+
+# 2. a by-file 3-fold evaluation on part of the corpus: keys and ranges
+ls "$S"/*.pcap | head -60 >"$TMPD/list"
+"$P2PTRACE" classify eval --kfold 3 --no-early --json $(cat "$TMPD/list") "$S/gnutella.pcap" "$S/bittorrent_transmission.pcapng" >"$TMPD/e.json" 2>"$TMPD/err" ||
+	not_ok "eval on the shared corpus" "$(cat "$TMPD/err")"
+v=$(python3 - "$TMPD/e.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+ok = all(0 <= j[k]["macro_f1"] <= 1 for k in ["model"]) and \
+     all(0 <= j["baselines"][b]["macro_f1"] <= 1 for b in ["port", "ptp", "size_bins"])
+files = [t for f in j["split"]["fold_files"] for t in f["test"]]
+print(ok, len(files) == len(set(files)), j["split"]["groups_on_both_sides"], j["classes"][0])
+PY
+)
+expect_eq "eval on shared traces: metrics in [0,1], each file tested once" "$v" "True True 0 bittorrent"
+exit 0
