@@ -165,13 +165,14 @@ static void test_shape(void **state)
 	/* 6400 bit/s; burst at least two frames; queue at least 16 frames */
 	assert_non_null(strstr(b, "tbf rate 6400bit burst 3028b limit 24224b"));
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", 819.2, 0, 0), 0);
-	assert_non_null(strstr(b, "dev v3 root handle 1: tbf rate 819200bit"));
+	assert_non_null(strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit"));
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 100000, 0, 0), 0);
 	assert_non_null(strstr(b, "burst 125000b limit 4000000b")); /* 10 ms; 2 s capped */
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 0, 0), 0);
 	assert_string_equal(b, "");
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 20, 1), 0);
 	assert_non_null(strstr(b, "netem delay 20.000ms loss 1.0000%"));
+	assert_non_null(strstr(b, "protocol arp prio 1 u32 match u32 0 0 flowid 1:1"));
 	assert_int_equal(lab_shape_batch(b, 10, "eth0", 10, 0, 0), -1);
 }
 
