@@ -21,6 +21,19 @@ for t in gnutella.pcap:gnutella:Gnutella bittorrent_transmission.pcapng:bittorre
 	expect_eq "$f: $cls-labeled 5-tuples = nDPI's DPI $name lines" "$got" "$want"
 done
 
+# --label ndpi: libndpi 4.2 on the packets agrees with Debian's ndpiReader
+# (same library) on which 5-tuples are Gnutella
+if command -v ndpiReader >/dev/null 2>&1; then
+	"$P2PTRACE" classify train --label ndpi --model "$TMPD/n.json" "$S/gnutella.pcap" "$S/443-curl.pcap" 2>"$TMPD/err" ||
+		not_ok "train --label ndpi" "$(cat "$TMPD/err")"
+	"$P2PTRACE" classify predict --label ndpi --model "$TMPD/n.json" "$S/gnutella.pcap" >"$TMPD/p.csv" 2>"$TMPD/err"
+	got=$(awk -F, 'NR>1 && $9=="gnutella" && $10=="ndpi" { a=$2":"$3; b=$4":"$5; k=(a<b)? a"-"b : b"-"a; print $6"/"k }' "$TMPD/p.csv" | sort -u | wc -l)
+	want=$(ndpiReader -i "$S/gnutella.pcap" -v 2 2>/dev/null | grep -P '^\s*\d+\s+(TCP|UDP) ' | grep -c 'Gnutella[].]')
+	expect_eq "--label ndpi: Gnutella 5-tuples = ndpiReader's ($want)" "$got" "$want"
+else
+	skip "--label ndpi vs ndpiReader" "ndpiReader not installed (libndpi-bin)"
+fi
+
 # 2. a by-file 3-fold evaluation on part of the corpus: keys and ranges
 ls "$S"/*.pcap | head -60 >"$TMPD/list"
 "$P2PTRACE" classify eval --kfold 3 --no-early --json $(cat "$TMPD/list") "$S/gnutella.pcap" "$S/bittorrent_transmission.pcapng" >"$TMPD/e.json" 2>"$TMPD/err" ||
