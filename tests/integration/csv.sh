@@ -61,3 +61,38 @@ have_analyze() {
 		"$ROOT/tests/fixtures/tcp_end.pcap" >"$TMPD/probe.out" 2>&1 || return 1
 	! grep -qi 'not built yet' "$TMPD/probe.out"
 }
+
+# eng_flines FLOWS_CSV TSHARK_T: the flows of FLOWS_CSV summed per key and
+# direction by address, as the "F ..." lines of tshark_flows.awk, without
+# the keys TSHARK_T marks "X" (left out on tshark's side), sorted.
+eng_flines() {
+	sel "$1" src_addr,src_port,dst_addr,dst_port,proto,pkts_fwd,bytes_fwd,pkts_rev,bytes_rev |
+		awk -F, -v x="$2" '
+		BEGIN { while ((getline l < x) > 0) { split(l, a, " "); if (a[1] == "X") xk[a[2] " " a[3] " " a[4] " " a[5] " " a[6]] = 1 } }
+		{
+			e1 = $1 " " $2; e2 = $3 " " $4
+			if (e1 <= e2) { k = $5 " " e1 " " e2; p0 = $6; b0 = $7; p1 = $8; b1 = $9 }
+			else { k = $5 " " e2 " " e1; p0 = $8; b0 = $9; p1 = $6; b1 = $7 }
+			if (k in xk) next
+			seen[k] = 1; P0[k] += p0; B0[k] += b0; P1[k] += p1; B1[k] += b1
+		}
+		END { for (k in seen) print "F", k, P0[k], B0[k], P1[k], B1[k] }' | sort
+}
+
+# tshark_t PCAP OUT: tshark's view of PCAP (fields + plen tree) through
+# tshark_flows.awk into OUT (F/X/E/B lines). PCAP "-" reads stdin.
+TSHARK_FIELDS="frame.len frame.protocols ip.src ip.dst ip.proto ip.id ip.flags.mf
+ip.frag_offset ipv6.src ipv6.dst ipv6.nxt ipv6.fraghdr.ident ipv6.fraghdr.offset
+ipv6.fraghdr.more ipv6.fraghdr.nxt tcp.srcport tcp.dstport udp.srcport udp.dstport
+icmp.type icmp.code icmpv6.type icmpv6.code sctp.srcport sctp.dstport
+ipv6.hopopts.nxt ipv6.routing.nxt ipv6.dstopts.nxt ah.next_header frame.time_epoch"
+tshark_t() {
+	(
+		_p=$1
+		set --
+		for x in $TSHARK_FIELDS; do set -- "$@" -e "$x"; done
+		tshark -n -r "$_p" -o ip.defragment:FALSE -o ipv6.defragment:FALSE \
+			-o tcp.desegment_tcp_streams:FALSE -T fields -E occurrence=a \
+			-E separator=/t "$@" -z plen,tree 2>/dev/null
+	) | awk -f "$ROOT/tests/integration/tshark_flows.awk" >"$2"
+}

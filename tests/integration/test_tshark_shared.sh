@@ -12,12 +12,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/integration/csv.sh"
 
-TSHARK_FIELDS="frame.len frame.protocols ip.src ip.dst ip.proto ip.id ip.flags.mf
-ip.frag_offset ipv6.src ipv6.dst ipv6.nxt ipv6.fraghdr.ident ipv6.fraghdr.offset
-ipv6.fraghdr.more ipv6.fraghdr.nxt tcp.srcport tcp.dstport udp.srcport udp.dstport
-icmp.type icmp.code icmpv6.type icmpv6.code sctp.srcport sctp.dstport
-ipv6.hopopts.nxt ipv6.routing.nxt ipv6.dstopts.nxt ah.next_header frame.time_epoch"
-
 # ---- one file (run by xargs): writes $TMPD/r/NAME.res --------------------
 if [ "${1:-}" = --one ]; then
 	f=$2
@@ -30,12 +24,7 @@ if [ "${1:-}" = --one ]; then
 	if [ -n "$c" ] && [ -s "$c" ]; then
 		cp "$c" "$o.t"
 	else
-		set --
-		for x in $TSHARK_FIELDS; do set -- "$@" -e "$x"; done
-		tshark -n -r "$f" -o ip.defragment:FALSE -o ipv6.defragment:FALSE \
-			-o tcp.desegment_tcp_streams:FALSE -T fields -E occurrence=a \
-			-E separator=/t "$@" -z plen,tree >"$o.tsh" 2>"$o.tsh.err"
-		awk -f "$ROOT/tests/integration/tshark_flows.awk" "$o.tsh" >"$o.t"
+		tshark_t "$f" "$o.t"
 		[ -n "$c" ] && grep -q '^B [0-9]' "$o.t" && cp "$o.t" "$c.$$" && mv "$c.$$" "$c"
 	fi
 	"$P2PTRACE" analyze -q --idle 0 --flows "$o.flows" --nodes "$o.nodes" "$f" \
@@ -49,18 +38,7 @@ if [ "${1:-}" = --one ]; then
 		fi
 		exit 0
 	fi
-	# engine flows -> the same F lines, minus the keys tshark's side left out
-	sel "$o.flows" src_addr,src_port,dst_addr,dst_port,proto,pkts_fwd,bytes_fwd,pkts_rev,bytes_rev |
-		awk -F, -v x="$o.t" '
-		BEGIN { while ((getline l < x) > 0) { split(l, a, " "); if (a[1] == "X") xk[a[2] " " a[3] " " a[4] " " a[5] " " a[6]] = 1 } }
-		{
-			e1 = $1 " " $2; e2 = $3 " " $4
-			if (e1 <= e2) { k = $5 " " e1 " " e2; p0 = $6; b0 = $7; p1 = $8; b1 = $9 }
-			else { k = $5 " " e2 " " e1; p0 = $8; b0 = $9; p1 = $6; b1 = $7 }
-			if (k in xk) next
-			seen[k] = 1; P0[k] += p0; B0[k] += b0; P1[k] += p1; B1[k] += b1
-		}
-		END { for (k in seen) print "F", k, P0[k], B0[k], P1[k], B1[k] }' | sort >"$o.eflows"
+	eng_flines "$o.flows" "$o.t" >"$o.eflows"
 	grep '^F ' "$o.t" | sort >"$o.tflows"
 	nf=$(wc -l <"$o.tflows")
 	nx=$(grep -c '^X ' "$o.t")
@@ -78,7 +56,7 @@ if [ "${1:-}" = --one ]; then
 	fi
 	echo "$res $n $nf $nx $why" >"$o.res"
 	grep '^E ' "$o.t" | sed "s/^E /$n /" >"$o.excl"
-	rm -f "$o.tsh" "$o.t"
+	rm -f "$o.t"
 	exit 0
 fi
 
@@ -109,9 +87,10 @@ start=$(date +%s)
 awk -F'\t' 'NR > 1 && $1 != "" { print $1 }' "$SHARED/MANIFEST.tsv" |
 	while read -r n; do
 		case $n in ${P2PT_SHARED_ONLY:-*}) printf '%s\n' "$SHARED/$n" ;; esac
-	done | xargs -P 2 -I '{}' sh "$0" --one '{}'
+	done >"$TMPD/files"
+xargs -P 2 -I '{}' sh "$0" --one '{}' <"$TMPD/files"
 secs=$(($(date +%s) - start))
-total=$(awk -F'\t' 'NR > 1 && $1 != ""' "$SHARED/MANIFEST.tsv" | wc -l)
+total=$(wc -l <"$TMPD/files")
 cat "$TMPD"/r/*.res >"$TMPD/all.res" 2>/dev/null
 nres=$(wc -l <"$TMPD/all.res")
 nok=$(grep -c '^OK ' "$TMPD/all.res")
