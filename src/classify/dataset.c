@@ -319,8 +319,8 @@ static void base_name(const char *path, char *buf, size_t len)
 
 /* Run one trace file. labels: the node's "k=v;k=v" (catalog) or NULL. */
 static int load_file(struct dataset *ds, const char *path, const char *node,
-		     const char *labels, const struct ds_opts *o,
-		     struct pt_err *err)
+		     const char *labels, const char *addr,
+		     const struct ds_opts *o, struct pt_err *err)
 {
 	struct run r;
 	struct source *src = NULL;
@@ -392,6 +392,10 @@ static int load_file(struct dataset *ds, const char *path, const char *node,
 	ni.name = node ? node : nbuf;
 	ni.labels = labels ? labels : "";
 	ni.trace = path;
+	if (addr && inet_pton(AF_INET, addr, ni.addr) == 1)
+		ni.ipver = 4;
+	else if (addr && inet_pton(AF_INET6, addr, ni.addr) == 1)
+		ni.ipver = 6;
 	memset(&ev, 0, sizeof(ev));
 	ev.arg = &r;
 	ev.flow = on_flow;
@@ -452,11 +456,12 @@ int ds_load(struct dataset *ds, char **traces, int ntraces,
 			for (int i = 0; i < c->nrows && !rc; i++)
 				rc = load_file(ds, c->rows[i].trace_path,
 					       c->rows[i].node,
-					       c->rows[i].labels, &oc, err);
+					       c->rows[i].labels,
+					       c->rows[i].addr, &oc, err);
 			catalog_free(c);
 			if (rc)
 				return rc;
-		} else if ((rc = load_file(ds, traces[t], NULL, NULL, o, err))) {
+		} else if ((rc = load_file(ds, traces[t], NULL, NULL, NULL, o, err))) {
 			return rc;
 		}
 	}
