@@ -121,7 +121,6 @@ if [ -f "$S/MANIFEST.tsv" ] && [ -f "$IN" ]; then
 	t1=$(best "$P" analyze -q --flows /dev/null --model "$OUT/shared.json" "$IN")
 	fl=$("$P" analyze -q --flows - "$IN" 2>/dev/null | tail -n +2 | wc -l)
 	tp=$(best "$P" classify predict --model "$OUT/shared.json" "$IN")
-	tl=$(best "$P" classify predict --model "$OUT/shared.json" --label catalog "$S/443-curl.pcap")
 	echo "== speed on $IN ($pk packets, $fl flows; best of 5 wall times)"
 	awk -v p="$pk" -v f="$fl" -v a="$t0" -v b="$t1" -v c="$tp" 'BEGIN {
 		printf "   analyze            %.3f s  %.0f packets/s\n", a, p / a

@@ -45,6 +45,8 @@ static void usage(FILE *f)
 		"                   " LBL_DEFAULT_CLASSES ")\n"
 		"  --all-confidence also flows nDPI labeled by port or guess\n"
 		"  --use-ports      port numbers are features\n"
+		"  --drop-features P,P  features whose names start so are "
+		"missing (ablation)\n"
 		"  --windows        classify node windows (working mode), not "
 		"flows\n"
 		"  --window S       window length in seconds (default 10)\n"
@@ -136,6 +138,9 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 				tool_msg("--window: bad value '%s'", v ? v : "");
 				return -1;
 			}
+			i++;
+		} else if (!strcmp(a, "--drop-features") && v) {
+			o->ds.drop = v;
 			i++;
 		} else if (!strcmp(a, "--use-ports")) {
 			o->ds.ports = 1;

@@ -118,6 +118,28 @@ static int grow_rows(struct dataset *ds)
 	return 0;
 }
 
+/* Features whose names start with one of the comma-separated prefixes
+ * become missing. */
+static void drop_features(const struct dataset *ds, const char *drop,
+			  float *x)
+{
+	char nb[64];
+
+	for (int i = 0; i < ds->nfeat; i++) {
+		const char *p = drop, *nm;
+		nm = feat_name(FSET_FULL, 0, ds->ports, i, nb, sizeof(nb));
+		while (*p) {
+			const char *c = strchr(p, ',');
+			size_t n = c ? (size_t)(c - p) : strlen(p);
+			if (n && !strncmp(nm, p, n))
+				x[i] = NAN;
+			if (!c)
+				break;
+			p = c + 1;
+		}
+	}
+}
+
 static void on_flow(void *arg, const struct node_info *n, const struct flow *f,
 		    enum flow_end why)
 {
@@ -167,6 +189,8 @@ static void on_flow(void *arg, const struct node_info *n, const struct flow *f,
 	m = &ds->m[ds->n];
 	memset(m, 0, sizeof(*m));
 	feat_full(f, &hf, ds->ports, ds->x + (size_t)ds->n * ds->nfeat);
+	if (r->o->drop)
+		drop_features(ds, r->o->drop, ds->x + (size_t)ds->n * ds->nfeat);
 	m->key = f->key;
 	m->orig_is_a = f->orig_is_a;
 	m->nfirst = f->nfirst;

@@ -32,6 +32,8 @@ struct ds_opts {
 	int keep_unlabeled;    /* keep rows without a label (predict) */
 	int labels_optional;   /* a trace without labels is fine (predict) */
 	int ports;             /* --use-ports */
+	const char *drop;      /* feature name prefixes set to missing
+				  ("host_,fine_"): ablation */
 	struct engine_cfg cfg;
 };
 void ds_opts_init(struct ds_opts *o);
