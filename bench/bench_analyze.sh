@@ -149,6 +149,21 @@ run_one() {
 
 echo "bench: $INPUT: $BYTES bytes, $PKTS packets; core $CPU; $RUNS runs each"
 cat "$INPUT" >/dev/null # into the page cache
+
+# Untimed check that the tools read the whole file (and their flow counts).
+col() { awk -F, -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } NR == 2 { print $k }'; }
+"$P2PTRACE" analyze -q --nodes "$OUT/nodes.csv" --flows "$OUT/flows.csv" "$INPUT" ||
+	die "p2ptrace analyze failed on $INPUT"
+got=$(col pkts <"$OUT/nodes.csv")
+[ "$got" = "$PKTS" ] || die "p2ptrace read $got packets, capinfos says $PKTS"
+echo "bench: check: p2ptrace read $got packets, $(($(wc -l <"$OUT/flows.csv") - 1)) flows (idle 64 s, TCP FIN/RST ends)"
+case " $TOOLS " in *" ndpiReader "*)
+	ndpiReader -i "$INPUT" >"$OUT/ndpi-check.txt" 2>&1 || true
+	awk '/IP packets:/ { p = $3 " of " $5 } /Unique flows:/ { f = $3 }
+		/Flow Memory \(per flow\)/ { m = $5 " " $6 }
+		END { printf "bench: check: ndpiReader read %s packets, %s flows (no timeout), %s per flow\n", p, f, m }' \
+		"$OUT/ndpi-check.txt" ;;
+esac
 r=1
 while [ "$r" -le "$RUNS" ]; do
 	printf 'bench: run %d/%d:' "$r" "$RUNS"
