@@ -21,6 +21,16 @@ for t in gnutella.pcap:gnutella:Gnutella bittorrent_transmission.pcapng:bittorre
 	expect_eq "$f: $cls-labeled 5-tuples = nDPI's DPI $name lines" "$got" "$want"
 done
 
+# analyze --fine-bins --model gives the same class as classify predict for
+# every flow (same features, same trees, joined on 5-tuple + start time)
+"$P2PTRACE" classify predict --model "$TMPD/m.json" "$S/skype.pcap" |
+	awk -F, 'NR>1 { print $2":"$3"-"$4":"$5"/"$6"/"$7, $11 }' | sort >"$TMPD/a.txt"
+"$P2PTRACE" analyze -q --fine-bins --model "$TMPD/m.json" --flows "$TMPD/f.csv" "$S/skype.pcap" 2>"$TMPD/err"
+awk -F, 'NR==1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	{ print $c["src_addr"]":"$c["src_port"]"-"$c["dst_addr"]":"$c["dst_port"]"/"$c["proto"]"/"$c["first_ns"], $c["pred_class"] }' "$TMPD/f.csv" | sort >"$TMPD/b.txt"
+v=$(join "$TMPD/a.txt" "$TMPD/b.txt" | awk '{ n++; if ($2 == $3) s++ } END { print n - s, (n > 100) }')
+expect_eq "analyze --fine-bins --model = classify predict on every skype.pcap flow" "$v" "0 1"
+
 # --label ndpi: libndpi 4.2 on the packets agrees with Debian's ndpiReader
 # (same library) on which 5-tuples are Gnutella
 if command -v ndpiReader >/dev/null 2>&1; then
