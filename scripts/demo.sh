@@ -3,7 +3,7 @@
 #
 #  1. As root with network namespaces: `p2ptrace lab run` on
 #     examples/exp1-ranks.lab and examples/exp2-apps.lab, shortened
-#     (DEMO_DURATION seconds each, default 150; together under 10 minutes),
+#     (DEMO_DURATION seconds each, default 180; together under 10 minutes),
 #     into demo/exp1 and demo/exp2; analyze's node table of each.
 #  2. Otherwise (not root, no namespaces, no lab, or the lab failed) it says
 #     why and uses an embedded default that always works: the shared traces
@@ -15,7 +15,7 @@
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 OUT=${DEMO_OUT:-demo}
-DUR=${DEMO_DURATION:-150}
+DUR=${DEMO_DURATION:-180}
 P2PTRACE=${P2PTRACE:-$ROOT/build/p2ptrace}
 [ -x "$P2PTRACE" ] || { echo "demo: $P2PTRACE is not built (run make)"; exit 2; }
 mkdir -p "$OUT" || exit 2

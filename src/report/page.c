@@ -34,11 +34,18 @@ static int pick(const struct rp_set *s, const struct rp_opts *o,
 	int n = 0;
 
 	for (int i = 0; i < s->n; i++) {
+		double x;
+		char *end;
 		if (!rp_label(&s->v[i], o->series, b, sizeof(b)) ||
 		    strcmp(b, val))
 			continue;
-		if (xval && (!rp_label(&s->v[i], o->x, b, sizeof(b)) ||
-			     strcmp(b, xval)))
+		/* only the nodes of Figs. 2-4: with an x label, not <= 0 */
+		if (!rp_label(&s->v[i], o->x, b, sizeof(b)))
+			continue;
+		x = strtod(b, &end);
+		if (!*end && end != b && x <= 0)
+			continue;
+		if (xval && strcmp(b, xval))
 			continue;
 		out[n++] = rp_metric_of(&s->v[i].fig, m);
 	}
