@@ -76,6 +76,8 @@ static int out_open(struct capture *c, struct cap_out *o, struct pt_err *err)
 	rc = pcapng_w_open(&o->w, o->part, 0, (uint32_t)o->nifs, err);
 	if (rc)
 		return rc;
+	/* Disk stalls must not stop us from emptying the rings. */
+	pcapng_w_set_async(&o->w, 1);
 	o->is_open = 1;
 	if (c->cfg.rot_ns) {
 		uint64_t now = clock_ns(CLOCK_REALTIME);

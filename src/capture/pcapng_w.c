@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +29,13 @@
 #define IF_TSRESOL 9
 #define EPB_FLAGS 2
 
+struct wbuf {
+	struct wbuf *next;
+	struct pcapng_w *w;
+	uint8_t *data;
+	size_t len, cap;
+};
+
 #define PAD4(x) (((x) + 3u) & ~(size_t)3u)
 #define MAX_OPT 65535u
 
@@ -42,6 +51,22 @@ static void put32(uint8_t *p, uint32_t v)
 
 static void free_all(struct pcapng_w *w)
 {
+	if (w->cur && w->cur->data == w->buf)
+		w->buf = NULL; /* freed below with its wrapper */
+	while (w->spare) {
+		struct wbuf *b = w->spare;
+
+		w->spare = b->next;
+		if (b == w->cur)
+			w->cur = NULL;
+		free(b->data);
+		free(b);
+	}
+	if (w->cur) {
+		free(w->cur->data);
+		free(w->cur);
+		w->cur = NULL;
+	}
 	free(w->path);
 	free(w->buf);
 	free(w->if_pkts);
@@ -51,6 +76,8 @@ static void free_all(struct pcapng_w *w)
 	w->if_pkts = NULL;
 	w->if_bytes = NULL;
 }
+
+static int failed_err(struct pcapng_w *w, struct pt_err *err);
 
 static uint32_t get32(const uint8_t *p)
 {
@@ -91,10 +118,8 @@ static int room(struct pcapng_w *w, size_t n, struct pt_err *err)
 {
 	int rc;
 
-	if (w->failed)
-		return pt_fail(err, w->err_no == ENOSPC ? PT_ENOSPC : PT_EIO,
-			       w->path, "earlier write failed: %s",
-			       strerror(w->err_no));
+	if (__atomic_load_n(&w->failed, __ATOMIC_ACQUIRE))
+		return failed_err(w, err);
 	if (w->len + n <= w->cap)
 		return 0;
 	rc = pcapng_w_flush(w, err);
@@ -108,6 +133,10 @@ static int room(struct pcapng_w *w, size_t n, struct pt_err *err)
 				       "out of memory");
 		w->buf = nb;
 		w->cap = n;
+		if (w->cur) {
+			w->cur->data = nb;
+			w->cur->cap = n;
+		}
 	}
 	return 0;
 }
@@ -257,24 +286,25 @@ int pcapng_w_epb(struct pcapng_w *w, uint32_t ifid, uint64_t ts_ns,
 	return 0;
 }
 
-/* Count the buffer's EPBs below limit as being on disk; returns the end
- * of the last whole block at or below limit. */
-static size_t commit_blocks(struct pcapng_w *w, size_t limit)
+/* Count the EPBs of buf[0..len) that end at or below limit as being on
+ * disk; returns the end of the last whole block at or below limit. */
+static size_t commit_blocks(struct pcapng_w *w, const uint8_t *buf,
+			    size_t len, size_t limit)
 {
 	size_t o = 0;
 
-	while (o + 12 <= w->len) {
-		uint32_t bl = get32(w->buf + o + 4);
+	while (o + 12 <= len) {
+		uint32_t bl = get32(buf + o + 4);
 
 		if (bl < 12 || o + bl > limit)
 			break;
-		if (get32(w->buf + o) == BT_EPB) {
-			uint32_t id = get32(w->buf + o + 8);
+		if (get32(buf + o) == BT_EPB) {
+			uint32_t id = get32(buf + o + 8);
 
 			if (id > w->nif)
 				id = w->nif;
 			w->if_pkts[id]++;
-			w->if_bytes[id] += get32(w->buf + o + 24);
+			w->if_bytes[id] += get32(buf + o + 24);
 		}
 		o += bl;
 	}
@@ -291,42 +321,192 @@ static void recount(struct pcapng_w *w)
 	}
 }
 
-int pcapng_w_flush(struct pcapng_w *w, struct pt_err *err)
+/* Write buf[0..len) at the end of the file. On failure: count what
+ * reached the disk, cut the file back to its last whole block, mark the
+ * writer failed. Runs in the caller (sync) or the writer thread (async). */
+static void write_out(struct pcapng_w *w, const uint8_t *buf, size_t len)
 {
 	size_t done = 0;
 
-	if (w->failed)
-		return pt_fail(err, w->err_no == ENOSPC ? PT_ENOSPC : PT_EIO,
-			       w->path, "earlier write failed: %s",
-			       strerror(w->err_no));
-	while (done < w->len) {
-		ssize_t r = write(w->fd, w->buf + done, w->len - done);
+	while (done < len) {
+		ssize_t r = write(w->fd, buf + done, len - done);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			size_t keep;
+			int e = r < 0 ? errno : ENOSPC;
+			size_t keep = commit_blocks(w, buf, len, done);
 
-			w->err_no = r < 0 ? errno : ENOSPC;
-			w->failed = 1;
-			keep = commit_blocks(w, done);
 			w->file_off += keep;
 			/* Drop the partial block that reached the disk. */
 			if (keep != done &&
 			    ftruncate(w->fd, (off_t)w->file_off) != 0)
-				w->err_no = errno;
-			w->len = 0;
-			recount(w);
-			return pt_fail(err,
-				       w->err_no == ENOSPC ? PT_ENOSPC : PT_EIO,
-				       w->path, "write failed: %s",
-				       strerror(w->err_no));
+				e = errno;
+			w->err_no = e;
+			__atomic_store_n(&w->failed, 1, __ATOMIC_RELEASE);
+			return;
 		}
 		done += (size_t)r;
 	}
-	commit_blocks(w, w->len);
-	w->file_off += w->len;
+	commit_blocks(w, buf, len, len);
+	w->file_off += len;
+}
+
+static int failed_err(struct pcapng_w *w, struct pt_err *err)
+{
+	int e = w->err_no;
+
+	return pt_fail(err, e == ENOSPC ? PT_ENOSPC : PT_EIO, w->path,
+		       "write failed: %s", strerror(e));
+}
+
+/*
+ * The writer thread (async mode). A full buffer is queued and replaced by
+ * a spare one, so the capture loop never waits for the disk unless a
+ * writer already has WQ_MAX buffers queued. All files share one thread and
+ * one FIFO; a writer's fd and counters are only touched by the thread
+ * while it has buffers queued (close waits for them).
+ */
+#define WQ_MAX 8
+
+static pthread_mutex_t wq_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wq_work = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t wq_done = PTHREAD_COND_INITIALIZER;
+static struct wbuf *wq_head, *wq_tail;
+static int wq_started;
+
+static void *wq_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct wbuf *b;
+
+		pthread_mutex_lock(&wq_mu);
+		while (!wq_head)
+			pthread_cond_wait(&wq_work, &wq_mu);
+		b = wq_head;
+		wq_head = b->next;
+		if (!wq_head)
+			wq_tail = NULL;
+		pthread_mutex_unlock(&wq_mu);
+		if (!__atomic_load_n(&b->w->failed, __ATOMIC_ACQUIRE))
+			write_out(b->w, b->data, b->len);
+		pthread_mutex_lock(&wq_mu);
+		b->w->inflight--;
+		b->len = 0;
+		b->next = b->w->spare;
+		b->w->spare = b;
+		pthread_cond_broadcast(&wq_done);
+		pthread_mutex_unlock(&wq_mu);
+	}
+	return NULL;
+}
+
+static int wq_start(void)
+{
+	pthread_t th;
+	sigset_t all, old;
+	int rc;
+
+	if (wq_started)
+		return 0;
+	/* The thread takes no signals: the capture loop handles them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&th, NULL, wq_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -1;
+	pthread_detach(th);
+	wq_started = 1;
+	return 0;
+}
+
+void pcapng_w_set_async(struct pcapng_w *w, int on)
+{
+	w->async = on;
+}
+
+/* Wait until the writer thread has written every queued buffer of w. */
+static void wq_wait(struct pcapng_w *w)
+{
+	pthread_mutex_lock(&wq_mu);
+	while (w->inflight)
+		pthread_cond_wait(&wq_done, &wq_mu);
+	pthread_mutex_unlock(&wq_mu);
+}
+
+static int flush_async(struct pcapng_w *w, struct pt_err *err)
+{
+	struct wbuf *b = NULL, *spare;
+
+	if (wq_start())
+		return pt_fail(err, PT_ENOMEM, w->path,
+			       "cannot start the writer thread");
+	pthread_mutex_lock(&wq_mu);
+	while (w->inflight >= WQ_MAX)
+		pthread_cond_wait(&wq_done, &wq_mu);
+	spare = w->spare;
+	if (spare)
+		w->spare = spare->next;
+	pthread_mutex_unlock(&wq_mu);
+	if (!spare) {
+		spare = calloc(1, sizeof(*spare));
+		if (spare)
+			spare->data = malloc(w->cap);
+		if (!spare || !spare->data) {
+			free(spare);
+			return pt_fail(err, PT_ENOMEM, w->path,
+				       "out of memory");
+		}
+		spare->cap = w->cap;
+	}
+	b = w->cur;
+	if (!b) {
+		/* The first buffer came from pcapng_w_open: wrap it. */
+		b = calloc(1, sizeof(*b));
+		if (!b) {
+			free(spare->data);
+			free(spare);
+			return pt_fail(err, PT_ENOMEM, w->path,
+				       "out of memory");
+		}
+	}
+	b->w = w;
+	b->data = w->buf;
+	b->cap = w->cap;
+	b->len = w->len;
+	b->next = NULL;
+	pthread_mutex_lock(&wq_mu);
+	w->inflight++;
+	if (wq_tail)
+		wq_tail->next = b;
+	else
+		wq_head = b;
+	wq_tail = b;
+	pthread_cond_signal(&wq_work);
+	pthread_mutex_unlock(&wq_mu);
+	w->queued_off += w->len;
+	w->cur = spare;
+	w->buf = spare->data;
+	w->cap = spare->cap;
 	w->len = 0;
+	return 0;
+}
+
+int pcapng_w_flush(struct pcapng_w *w, struct pt_err *err)
+{
+	if (__atomic_load_n(&w->failed, __ATOMIC_ACQUIRE))
+		return failed_err(w, err);
+	if (!w->len)
+		return 0;
+	if (w->async)
+		return flush_async(w, err);
+	write_out(w, w->buf, w->len);
+	w->len = 0;
+	w->queued_off = w->file_off;
+	if (w->failed)
+		return failed_err(w, err);
 	return 0;
 }
 
@@ -335,8 +515,12 @@ int pcapng_w_close(struct pcapng_w *w, struct pt_err *err)
 	int rc = 0;
 
 	if (w->fd >= 0) {
-		/* After a failure this reports it again. */
 		rc = pcapng_w_flush(w, err);
+		wq_wait(w);
+		if (w->failed) {
+			rc = failed_err(w, err);
+			recount(w);
+		}
 		if (close(w->fd) != 0 && !rc) {
 			int e = errno;
 
@@ -345,10 +529,6 @@ int pcapng_w_close(struct pcapng_w *w, struct pt_err *err)
 		}
 	}
 	w->fd = -1;
-	free(w->buf);
-	free(w->path);
-	w->buf = NULL;
-	w->path = NULL;
 	return rc;
 }
 

@@ -5,7 +5,8 @@
  * direction flag.
  *
  * Whole blocks are appended to a large buffer and written with one write()
- * when it is full (or on pcapng_w_flush). A failed write (ENOSPC, EIO...)
+ * when it is full (or on pcapng_w_flush), in the caller or (async) in a
+ * writer thread. A failed write (ENOSPC, EIO...)
  * truncates the file back to the end of its last whole block, so what is on
  * disk is always a valid pcapng; the writer then refuses more packets.
  */
@@ -21,6 +22,8 @@
 #define PCAPNG_DIR_IN 1u
 #define PCAPNG_DIR_OUT 2u
 
+struct wbuf;
+
 struct pcapng_w {
 	int fd;
 	char *path;       /* for messages */
@@ -33,6 +36,11 @@ struct pcapng_w {
 	uint64_t *if_pkts, *if_bytes; /* per interface id: on disk */
 	int failed;        /* a write failed: the file ends at file_off */
 	int err_no;
+	/* async mode (see pcapng_w_set_async) */
+	int async;
+	unsigned inflight;      /* buffers queued for the writer thread */
+	uint64_t queued_off;    /* bytes handed to write (or queued) */
+	struct wbuf *cur, *spare;
 };
 
 /* Create (or truncate) path; bufsize 0 = 512 KiB; nif = number of
@@ -55,10 +63,16 @@ int pcapng_w_epb(struct pcapng_w *w, uint32_t ifid, uint64_t ts_ns,
 		 uint32_t wirelen, uint32_t flags, const struct iovec *iov,
 		 int niov, struct pt_err *err);
 
+/* Async mode: full buffers are written by a background thread (one for
+ * all writers) while the caller goes on filling a spare one; at most 8
+ * buffers per writer wait. Errors show up at a later call and at close.
+ * Call before the first flush. */
+void pcapng_w_set_async(struct pcapng_w *w, int on);
+
 /* Bytes the file will have once flushed. */
 static inline uint64_t pcapng_w_size(const struct pcapng_w *w)
 {
-	return w->file_off + w->len;
+	return w->queued_off + w->len;
 }
 
 /* Write the buffer out. On failure the file is truncated to its last whole

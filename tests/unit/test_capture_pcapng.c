@@ -4,7 +4,8 @@
  * section and interface blocks, packet count, lengths, nanosecond times,
  * interface ids, and that a write failing half-way (here: RLIMIT_FSIZE,
  * which makes write() stop short like a full disk) leaves a valid file with
- * exactly the packets the writer says reached the disk.
+ * exactly the packets the writer says reached the disk. Both with write()
+ * in the caller and in the writer thread (async mode).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,6 +79,8 @@ static void frame(uint8_t *b, size_t len, unsigned seq)
 	memcpy(b + 42, &seq, sizeof(seq));
 }
 
+static int async_mode;
+
 static void write_file(const char *path, size_t bufsize, unsigned npk,
 		       struct pcapng_w *w)
 {
@@ -88,6 +91,7 @@ static void write_file(const char *path, size_t bufsize, unsigned npk,
 	struct pt_err err;
 
 	assert_int_equal(pcapng_w_open(w, path, bufsize, 2, &err), 0);
+	pcapng_w_set_async(w, async_mode);
 	assert_int_equal(pcapng_w_shb(w, "p2ptrace 0.1.0", shb, 3, &err), 0);
 	assert_int_equal(pcapng_w_idb(w, 1, 262144, "lab:v7", "n07", idb0, 1,
 				      &err),
@@ -225,6 +229,21 @@ static void test_short_write(void **state)
 	pcapng_w_free(&w);
 }
 
+/* The same through the writer thread. */
+static void test_roundtrip_async(void **state)
+{
+	async_mode = 1;
+	test_roundtrip(state);
+	async_mode = 0;
+}
+
+static void test_short_write_async(void **state)
+{
+	async_mode = 1;
+	test_short_write(state);
+	async_mode = 0;
+}
+
 static void test_open_error(void **state)
 {
 	struct pcapng_w w;
@@ -243,6 +262,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_short_write),
+		cmocka_unit_test(test_roundtrip_async),
+		cmocka_unit_test(test_short_write_async),
 		cmocka_unit_test(test_open_error),
 	};
 
