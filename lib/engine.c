@@ -310,6 +310,17 @@ int engine_run(const struct engine_cfg *cfg, struct node_info *node,
 		rc = pt_fail(err, PT_ENOMEM, node->name, "out of memory");
 		goto out;
 	}
+	/* A pcap file whose one link type we cannot decode is unusable. */
+	for (i = 0; i < nsrc; i++) {
+		int lt = source_linktype(srcs[i]);
+		if (lt >= 0 && !decode_link_supported(lt)) {
+			rc = pt_fail(err, PT_EFORMAT, source_name(srcs[i]),
+				     "at byte 20: link type %d is not "
+				     "supported (see docs/OUTPUTS.md)",
+				     lt);
+			goto out;
+		}
+	}
 	rc = flowtab_new(&cfg->ft, on_end, on_new, &r, &ft, err);
 	if (rc)
 		goto out;

@@ -41,6 +41,8 @@ enum decode_status {
 };
 
 const char *decode_status_name(enum decode_status s);
+/* 1 when decode_packet knows this link type. */
+int decode_link_supported(int linktype);
 
 /* TCP flag bits as in the header's 13th byte. */
 enum {

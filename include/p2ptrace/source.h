@@ -47,6 +47,9 @@ int source_set_filter(struct source *s, const char *expr, struct pt_err *err);
 void source_stop(struct source *s);
 
 const char *source_name(const struct source *s);
+/* The link type of a pcap file (its header's), or -1 when packets carry
+ * their own (pcapng: per interface; live). */
+int source_linktype(const struct source *s);
 /* Bytes consumed so far and the total (0 when unknown), for progress. */
 uint64_t source_offset(const struct source *s);
 uint64_t source_size(const struct source *s);

@@ -280,6 +280,28 @@ static enum decode_status decode_af(const uint8_t *data, uint32_t caplen,
 	return DECODE_NOT_IP;
 }
 
+int decode_link_supported(int linktype)
+{
+	switch (linktype) {
+	case LT_ETHERNET:
+	case LT_LINUX_SLL:
+	case LT_LINUX_SLL2:
+	case LT_RAW:
+	case 12:
+	case 14:
+	case LT_IPV4:
+	case LT_IPV6:
+	case LT_NULL:
+	case LT_LOOP:
+	case 9:
+	case 50:
+	case 104:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 enum decode_status decode_packet(int linktype, const uint8_t *data,
 				 uint32_t caplen, struct pkt_view *v)
 {

@@ -401,7 +401,8 @@ static int open_bytes(struct source *s, struct file *f, struct pt_err *err)
 
 	s->size = f->len;
 	if (f->len == 0)
-		return pt_fail(err, PT_EFORMAT, s->name, "file is empty");
+		return pt_fail(err, PT_EFORMAT, s->name,
+			       "at byte 0: file is empty");
 	if (f->len < 4)
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte 0: file of %zu bytes is too short for "
@@ -410,6 +411,7 @@ static int open_bytes(struct source *s, struct file *f, struct pt_err *err)
 	memcpy(&magic, f->base, 4);
 	if (magic == 0x0A0D0D0A) {
 		f->ng = 1;
+		s->linktype = -1;
 		s->ops = &pcapng_ops;
 		if (f->len < 12)
 			return pt_fail(err, PT_EFORMAT, s->name,
@@ -435,6 +437,7 @@ static int open_bytes(struct source *s, struct file *f, struct pt_err *err)
 			       "file has %zu",
 			       f->len);
 	f->linktype = (int)(rd32(f, f->base + 20) & 0x0fffffff);
+	s->linktype = f->linktype;
 	f->pos = 24;
 	s->offset = 24;
 	s->ops = &pcap_ops;

@@ -14,6 +14,7 @@ struct source *source_alloc(const struct source_ops *ops, const char *name)
 	if (!s)
 		return NULL;
 	s->ops = ops;
+	s->linktype = -1;
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	return s;
 }
@@ -97,6 +98,11 @@ void source_stop(struct source *s)
 {
 	if (s && s->ops->stop)
 		s->ops->stop(s);
+}
+
+int source_linktype(const struct source *s)
+{
+	return s->linktype;
 }
 
 const char *source_name(const struct source *s)

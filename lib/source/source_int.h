@@ -24,6 +24,7 @@ struct source {
 	char labels[1024];
 	uint64_t offset, size;
 	uint64_t filtered;
+	int linktype; /* one for the whole source, or -1 */
 	/* BPF filter: one compiled program per link type seen. */
 	char *filter;
 	struct {
