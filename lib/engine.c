@@ -231,7 +231,18 @@ static void one_packet(struct run *r, struct flowtab *ft, const struct pkt *p)
 		flowtab_expire(ft, p->ts_ns);
 }
 
-/* The node's own address: given, or the address in most packets. */
+/* Could this address be a node's own? Not unspecified, multicast or
+ * broadcast (they appear in flows of DAD, MLD, ARP-less discovery). */
+static int unicast(const struct host *h)
+{
+	static const uint8_t zero[16];
+
+	if (h->ipver == 6)
+		return memcmp(h->addr, zero, 16) && h->addr[0] != 0xff;
+	return memcmp(h->addr, zero, 4) && h->addr[0] < 224;
+}
+
+/* The node's own address: given, or the address in most flows. */
 static void finish_node(struct run *r)
 {
 	struct host *best = NULL, *h;
@@ -242,7 +253,7 @@ static void finish_node(struct run *r)
 	} else {
 		for (uint32_t i = 0; r->hosts.h && i <= r->hosts.mask; i++) {
 			h = &r->hosts.h[i];
-			if (h->used &&
+			if (h->used && unicast(h) &&
 			    (!best || h->flows > best->flows ||
 			     (h->flows == best->flows &&
 			      h->pkts[0] + h->pkts[1] >
