@@ -315,17 +315,40 @@ int cmd_report(int argc, char **argv)
 			goto out;
 		}
 		if (S_ISDIR(sb.st_mode)) {
+			int from = set.n;
 			if (rp_add_folder(&set, argv[i], &cfg, &err))
 				goto perr;
+			if (rp_set_input(&set, from, argv[i]))
+				goto nomem;
 		} else if (rp_is_nodes_csv(argv[i])) {
+			int from = set.n;
 			if (rp_add_csv(&set, argv[i], &err))
 				goto perr;
+			if (rp_set_input(&set, from, argv[i]))
+				goto nomem;
 		} else {
 			traces[ntr++] = argv[i];
 		}
 	}
-	if (ntr && rp_add_traces(&set, catalog, traces, ntr, &cfg, &err))
-		goto perr;
+	if (ntr) {
+		int from = set.n;
+		char *dir = strdup(catalog ? catalog : "traces");
+		if (!dir)
+			goto nomem;
+		if (catalog && strrchr(dir, '/'))
+			*strrchr(dir, '/') = 0;
+		else if (catalog)
+			strcpy(dir, "catalog");
+		if (rp_add_traces(&set, catalog, traces, ntr, &cfg, &err)) {
+			free(dir);
+			goto perr;
+		}
+		if (rp_set_input(&set, from, dir)) {
+			free(dir);
+			goto nomem;
+		}
+		free(dir);
+	}
 	if (!set.n) {
 		tool_msg("report: no nodes in the input");
 		goto out;
@@ -335,6 +358,10 @@ int cmd_report(int argc, char **argv)
 	    (o.group_given && check_labels(&set, "--group", o.group)))
 		goto out;
 	rc = write_all(&set, &o, out, figdir, quiet);
+	goto out;
+nomem:
+	tool_msg("report: out of memory");
+	rc = 1;
 	goto out;
 perr:
 	tool_perr(&err);

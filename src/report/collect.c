@@ -42,9 +42,42 @@ void rp_set_free(struct rp_set *s)
 		free(s->v[i].labels);
 		free(s->v[i].addr);
 		free(s->v[i].source);
+		free(s->v[i].input);
 	}
 	free(s->v);
 	memset(s, 0, sizeof(*s));
+}
+
+int rp_set_input(struct rp_set *s, int from, const char *input)
+{
+	size_t len = strlen(input);
+	const char *b;
+
+	while (len > 1 && input[len - 1] == '/')
+		len--;
+	for (b = input + len; b > input && b[-1] != '/'; b--)
+		;
+	for (int i = from; i < s->n; i++) {
+		free(s->v[i].input);
+		s->v[i].input = strndup(b, (size_t)(input + len - b));
+		if (!s->v[i].input)
+			return -1;
+	}
+	return 0;
+}
+
+int rp_ninputs(const struct rp_set *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->n; i++) {
+		int seen = 0;
+		for (int j = 0; j < i && !seen; j++)
+			seen = !strcmp(s->v[i].input ? s->v[i].input : "",
+				       s->v[j].input ? s->v[j].input : "");
+		n += !seen;
+	}
+	return n;
 }
 
 const char *rp_label(const struct rp_node *n, const char *key, char *buf,

@@ -501,11 +501,13 @@ static int label_keys(const struct rp_set *s, const struct rp_opts *o,
 #define MAXKEYS 32
 
 static void node_cells(FILE *f, const struct rp_node *n, char (*keys)[64],
-		       int nk)
+		       int nk, int multi)
 {
 	char b[256], col[80];
 
 	td_s(f, "node", n->name);
+	if (multi)
+		td_s(f, "input", n->input ? n->input : "");
 	for (int k = 0; k < nk; k++) {
 		snprintf(col, sizeof(col), "label:%s", keys[k]);
 		td_s(f, col, rp_label(n, keys[k], b, sizeof(b)) ? b : "");
@@ -515,7 +517,7 @@ static void node_cells(FILE *f, const struct rp_node *n, char (*keys)[64],
 static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 {
 	char keys[MAXKEYS][64], col[40];
-	int nk = label_keys(s, o, keys, MAXKEYS);
+	int nk = label_keys(s, o, keys, MAXKEYS), multi = rp_ninputs(s) > 1;
 	static const char *const main_cols[] = {
 		"addr",
 		"duration_s",
@@ -539,6 +541,8 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 	      "<table id=\"nodes\"><thead><tr>",
 	      f);
 	th(f, "node", 1);
+	if (multi)
+		th(f, "input", 1);
 	for (int k = 0; k < nk; k++)
 		th(f, keys[k], 1);
 	for (size_t c = 0; c < sizeof(main_cols) / sizeof(main_cols[0]); c++)
@@ -548,7 +552,7 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 		const struct rp_node *n = &s->v[i];
 		const struct node_figs *g = &n->fig;
 		fputs("<tr>", f);
-		node_cells(f, n, keys, nk);
+		node_cells(f, n, keys, nk, multi);
 		td_s(f, "addr", n->addr);
 		td_f(f, "duration_s", node_duration_s(g));
 		td_u(f, "pkts", g->pkts);
@@ -574,6 +578,8 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 	      "<thead><tr>",
 	      f);
 	th(f, "node", 1);
+	if (multi)
+		th(f, "input", 1);
 	for (int k = 0; k < nk; k++)
 		th(f, keys[k], 1);
 	for (int b = 0; b < PLEN_NBINS; b++) {
@@ -584,7 +590,7 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 	for (int i = 0; i < s->n; i++) {
 		const struct node_figs *g = &s->v[i].fig;
 		fputs("<tr>", f);
-		node_cells(f, &s->v[i], keys, nk);
+		node_cells(f, &s->v[i], keys, nk, multi);
 		for (int b = 0; b < PLEN_NBINS; b++) {
 			snprintf(col, sizeof(col), "pct_%s", plen_bin_names[b]);
 			td_f(f, col,
@@ -602,6 +608,8 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 	      "id=\"counts\"><thead><tr>",
 	      f);
 	th(f, "node", 1);
+	if (multi)
+		th(f, "input", 1);
 	th(f, "first_ns", 0);
 	th(f, "last_ns", 0);
 	for (int b = 0; b < PLEN_NBINS; b++) {
@@ -629,6 +637,8 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 		const struct node_figs *g = &s->v[i].fig;
 		fputs("<tr>", f);
 		td_s(f, "node", s->v[i].name);
+		if (multi)
+			td_s(f, "input", s->v[i].input ? s->v[i].input : "");
 		td_u(f, "first_ns", g->first_ns);
 		td_u(f, "last_ns", g->last_ns);
 		for (int b = 0; b < PLEN_NBINS; b++) {

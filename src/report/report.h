@@ -22,6 +22,7 @@ struct rp_node {
 	char *labels; /* "k=v;k=v" */
 	char *addr;   /* as analyze writes it, "" when unknown */
 	char *source; /* trace path, or "nodes.csv:LINE" */
+	char *input;  /* the INPUT it came from (folder or file base name) */
 	struct node_figs fig;
 };
 
@@ -43,6 +44,10 @@ int rp_add_csv(struct rp_set *s, const char *path, struct pt_err *err);
 /* 1 if path looks like analyze's nodes CSV (its header line). */
 int rp_is_nodes_csv(const char *path);
 void rp_set_free(struct rp_set *s);
+/* Set the input name of nodes [from, s->n). 0 ok, -1 out of memory. */
+int rp_set_input(struct rp_set *s, int from, const char *input);
+/* Number of distinct input names. */
+int rp_ninputs(const struct rp_set *s);
 
 /* Value of label key of node, or NULL (buf holds it). */
 const char *rp_label(const struct rp_node *n, const char *key, char *buf,

@@ -3,7 +3,8 @@
 # only) for tests/report/test_report.sh. Each command prints what it found
 # and exits 1 on a mismatch.
 #   table HTML                       node/column/value of every table cell
-#   vs-analyze HTML NODES.csv        every cell equals analyze's CSV
+#   vs-analyze HTML NODES.csv [INPUT] every cell equals analyze's CSV (only
+#                                    the rows of INPUT when given)
 #   figs HTML|DOM                    fig2..fig5-fine: one <svg>, axis labels,
 #                                    a caption
 #   means HTML NODES.csv X SERIES GROUP sd|ci95
@@ -27,6 +28,7 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.cells = {}  # (node, col) -> text
+        self.by_input = {}  # input column (None: no column) -> cells
         self.row = None
         self.cell = None
         self.figs = {}
@@ -70,8 +72,10 @@ class Page(HTMLParser):
         if tag == "tr" and self.row is not None:
             node = self.row.get("node")
             if node is not None:
+                inp = self.row.get("input")
                 for k, v in self.row.items():
                     self.cells[(node, k)] = v
+                    self.by_input.setdefault(inp, {})[(node, k)] = v
             self.row = None
         if tag in ("text", "figcaption", "p"):
             self.text_target = None
@@ -123,11 +127,14 @@ def cmd_table(html):
     return 0
 
 
-def cmd_vs_analyze(html, nodes):
+def cmd_vs_analyze(html, nodes, inp=None):
+    """With inp: only the page's rows whose input column is inp."""
     p = load(html)
     rows = nodes_csv(nodes)
     bad = 0
     cells = 0
+    if inp is not None:
+        p.cells = p.by_input.get(inp, {})
     page_nodes = {n for (n, _c) in p.cells}
     if page_nodes != {r["node"] for r in rows}:
         print("nodes differ: page %s, csv %s" % (sorted(page_nodes),
