@@ -41,9 +41,13 @@ struct host {
 	uint64_t plen[2][PLEN_NBINS];
 };
 
+/* Hosts live in a dense array (grown by doubling); the hash index holds
+ * 4-byte entries only, so a busy trace's many addresses cost little. */
 struct hosts {
-	struct host *h;
-	uint32_t mask, n;
+	struct host *h; /* n used, cap allocated */
+	uint32_t n, cap;
+	uint32_t *idx; /* host number + 1; 0 = empty */
+	uint32_t mask;
 };
 
 static uint32_t addr_hash(const uint8_t *a)
@@ -57,37 +61,51 @@ static uint32_t addr_hash(const uint8_t *a)
 	return (uint32_t)(x ^ (x >> 32));
 }
 
+static int hosts_grow(struct hosts *hs)
+{
+	uint32_t ncap = hs->cap ? hs->cap * 2 : 256, nmask, i, s;
+	struct host *nh;
+	uint32_t *ni;
+
+	nh = realloc(hs->h, (size_t)ncap * sizeof(*nh));
+	if (!nh)
+		return -1;
+	hs->h = nh;
+	hs->cap = ncap;
+	nmask = ncap * 2 - 1; /* index at most half full */
+	ni = calloc((size_t)nmask + 1, sizeof(*ni));
+	if (!ni)
+		return -1;
+	for (i = 0; i < hs->n; i++) {
+		for (s = addr_hash(nh[i].addr) & nmask; ni[s]; s = (s + 1) & nmask)
+			;
+		ni[s] = i + 1;
+	}
+	free(hs->idx);
+	hs->idx = ni;
+	hs->mask = nmask;
+	return 0;
+}
+
 static struct host *host_get(struct hosts *hs, const uint8_t *addr, int ipver)
 {
 	uint32_t s;
+	struct host *h;
 
-	if ((hs->n + 1) * 2 > hs->mask + 1) {
-		struct hosts n = { 0 };
-		n.mask = hs->mask ? hs->mask * 2 + 1 : 255;
-		n.h = calloc(n.mask + 1, sizeof(*n.h));
-		if (!n.h)
-			return NULL;
-		for (uint32_t i = 0; hs->h && i <= hs->mask; i++) {
-			if (!hs->h[i].used)
-				continue;
-			s = addr_hash(hs->h[i].addr) & n.mask;
-			while (n.h[s].used)
-				s = (s + 1) & n.mask;
-			n.h[s] = hs->h[i];
-		}
-		n.n = hs->n;
-		free(hs->h);
-		*hs = n;
+	if (hs->n == hs->cap && hosts_grow(hs))
+		return NULL;
+	for (s = addr_hash(addr) & hs->mask; hs->idx[s]; s = (s + 1) & hs->mask) {
+		h = &hs->h[hs->idx[s] - 1];
+		if (h->ipver == ipver && !memcmp(h->addr, addr, 16))
+			return h;
 	}
-	for (s = addr_hash(addr) & hs->mask; hs->h[s].used;
-	     s = (s + 1) & hs->mask)
-		if (!memcmp(hs->h[s].addr, addr, 16) && hs->h[s].ipver == ipver)
-			return &hs->h[s];
-	memcpy(hs->h[s].addr, addr, 16);
-	hs->h[s].ipver = (uint8_t)ipver;
-	hs->h[s].used = 1;
-	hs->n++;
-	return &hs->h[s];
+	h = &hs->h[hs->n];
+	memset(h, 0, sizeof(*h));
+	memcpy(h->addr, addr, 16);
+	h->ipver = (uint8_t)ipver;
+	h->used = 1;
+	hs->idx[s] = ++hs->n;
+	return h;
 }
 
 static void host_add(struct host *h, const struct flow_dir *sent,
@@ -251,7 +269,7 @@ static void finish_node(struct run *r)
 	if (r->addr_known) {
 		best = host_get(&r->hosts, r->node->addr, r->node->ipver);
 	} else {
-		for (uint32_t i = 0; r->hosts.h && i <= r->hosts.mask; i++) {
+		for (uint32_t i = 0; i < r->hosts.n; i++) {
 			h = &r->hosts.h[i];
 			if (h->used && unicast(h) &&
 			    (!best || h->flows > best->flows ||
@@ -375,7 +393,7 @@ int engine_run(const struct engine_cfg *cfg, struct node_info *node,
 	if (ev->node)
 		ev->node(ev->arg, node, &r.total, st);
 	if (cfg->by_host && ev->host)
-		for (uint32_t k = 0; r.hosts.h && k <= r.hosts.mask; k++) {
+		for (uint32_t k = 0; k < r.hosts.n; k++) {
 			struct node_figs hf;
 			if (!r.hosts.h[k].used)
 				continue;
@@ -386,6 +404,7 @@ int engine_run(const struct engine_cfg *cfg, struct node_info *node,
 out:
 	flowtab_free(ft);
 	free(r.hosts.h);
+	free(r.hosts.idx);
 	free(pend);
 	free(live);
 	return rc;

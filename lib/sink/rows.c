@@ -244,6 +244,10 @@ static char *fixed_str(char *p, double v, int decimals)
 	uint64_t x, ip, fp;
 	int d = decimals;
 
+	if (v == 0) { /* most of a one-way flow's statistics */
+		*p = '0';
+		return p + 1;
+	}
 	x = (uint64_t)(fabs(v) * (double)scale[decimals] + 0.5);
 	ip = x / scale[decimals];
 	fp = x % scale[decimals];

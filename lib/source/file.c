@@ -33,9 +33,14 @@ struct iface {
 	int64_t offset_s; /* if_tsoffset */
 };
 
+/* Pages behind the read position are given back every this many bytes,
+ * so a large mapped file does not stay resident. */
+#define DROP_BEHIND (8u << 20)
+
 struct file {
 	const uint8_t *base;
 	size_t len, pos;
+	size_t dropped; /* bytes at the start already given back */
 	int mapped;   /* 1: munmap, 0: free (owned), -1: borrowed */
 	int swap;     /* file byte order differs from ours */
 	int ng;       /* pcapng */
@@ -47,6 +52,22 @@ struct file {
 	unsigned nifs, cap_ifs;
 	uint64_t npkts;
 };
+
+/* Called after each record: packets before pos are no longer borrowed
+ * (a source's packet is valid until its next call only). */
+static inline void drop_behind(struct file *f, size_t keep_from)
+{
+	size_t upto;
+
+	if (f->mapped != 1 || keep_from - f->dropped < 2 * (size_t)DROP_BEHIND)
+		return;
+	upto = (keep_from - DROP_BEHIND) & ~(size_t)4095;
+	if (upto > f->dropped) {
+		madvise((void *)(uintptr_t)(f->base + f->dropped),
+			upto - f->dropped, MADV_DONTNEED);
+		f->dropped = upto;
+	}
+}
 
 static uint16_t rd16(const struct file *f, const uint8_t *p)
 {
@@ -103,6 +124,7 @@ static int pcap_next_rec(struct source *s, struct pkt *pkt, struct pt_err *err)
 	if (caplen > left - 16)
 		return trunc_warn(s, f, f->pos, "record", 16ull + caplen, left,
 				  err);
+	drop_behind(f, f->pos);
 	pkt->data = h + 16;
 	pkt->caplen = caplen;
 	pkt->wirelen = wirelen < caplen ? caplen : wirelen;
@@ -354,6 +376,7 @@ static int pcapng_next_rec(struct source *s, struct pkt *pkt,
 				       "%u differs from its leading length %u",
 				       at + blen - 4, rd32(f, b + blen - 4),
 				       blen);
+		drop_behind(f, at);
 		f->pos += blen;
 		s->offset = f->pos;
 		switch (type) {
