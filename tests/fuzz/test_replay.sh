@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fuzz/test_replay.sh -- make check: builds each fuzz target with
 # replay.c as its main (no libFuzzer), linked to the libp2ptrace.a beside
-# $P2PTRACE (the sanitizer one for build/san), and replays the saved
+# $P2PTRACE (with the sanitizers when that library has them), and replays the saved
 # inputs: tests/fuzz/corpus/TARGET, tests/fuzz/crashes/TARGET and, for
 # fuzz_file, every fixture. Any crash or failed check fails the case.
 . "$(dirname "$0")/../lib.sh"
@@ -14,9 +14,11 @@ fi
 PKGS="libpcap libndpi libfixbuf"
 CPPF="-I$ROOT/include -I$ROOT/src -D_DEFAULT_SOURCE -D_GNU_SOURCE $(pkg-config --cflags $PKGS 2>/dev/null)"
 FL="-std=c11 -g -O1"
-case $BD in
-*/san) FL="$FL -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" ;;
-esac
+# the sanitizer tree's library needs the sanitizer runtimes (and the replay
+# is then checked by them too)
+if nm "$LIB" 2>/dev/null | grep -q '__asan_'; then
+	FL="$FL -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+fi
 for t in file flowtab; do
 	bin=$TMPD/replay_$t
 	# shellcheck disable=SC2086
