@@ -383,7 +383,7 @@ static int fail_up(const char *name, const struct pt_err *err)
 
 static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 {
-	size_t cap = 256 + (size_t)e->nnodes * 200, len = 0;
+	size_t cap = 4096 + (size_t)e->nnodes * 1024, len = 0;
 	char *b = malloc(cap);
 	int rc = 0;
 
@@ -449,19 +449,27 @@ static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 	b[0] = 0;
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_group *g = &e->groups[e->nodes[i].group];
-		char one[600];
+		char one[1024];
 
-		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth, g->down_kbps, g->delay_ms / 2, g->loss_pct / 2) == 0)
-			len += (size_t)snprintf(b + len, cap - len, "%s", one);
+		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth, g->down_kbps, g->delay_ms / 2, g->loss_pct / 2) ||
+		    len + strlen(one) >= cap) {
+			rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name, "shaping commands too long");
+			goto out;
+		}
+		memcpy(b + len, one, strlen(one) + 1);
+		len += strlen(one);
 	}
 	if (len && (rc = lab_batch("tc", e->switch_ns, b, err)))
 		goto out;
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_group *g = &e->groups[e->nodes[i].group];
-		char one[600];
+		char one[1024];
 
-		if (lab_shape_batch(one, sizeof(one), "eth0", g->up_kbps, g->delay_ms / 2, g->loss_pct / 2) == 0 && one[0] &&
-		    (rc = lab_batch("tc", e->nodes[i].netns, one, err)))
+		if (lab_shape_batch(one, sizeof(one), "eth0", g->up_kbps, g->delay_ms / 2, g->loss_pct / 2)) {
+			rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name, "shaping commands too long");
+			goto out;
+		}
+		if (one[0] && (rc = lab_batch("tc", e->nodes[i].netns, one, err)))
 			goto out;
 	}
 out:
@@ -545,6 +553,45 @@ struct running {
 	unsigned n;
 };
 
+static unsigned server_port(const struct lab_group *g)
+{
+	if (g->port)
+		return g->port;
+	switch (g->profile) {
+	case LAB_P_BT_TRACKER:
+		return 6969;
+	case LAB_P_HTTP_SERVER:
+		return 80;
+	case LAB_P_FTP_SERVER:
+		return 21;
+	case LAB_P_SSH_SERVER:
+		return 22;
+	default:
+		return 0;
+	}
+}
+
+/* Clients that start before their server may give up for minutes (aria2
+ * re-announces after the tracker's interval): wait until every server
+ * listens, at most 10 s. */
+static void wait_servers(const struct lab_exp *e)
+{
+	for (unsigned i = 0; i < e->nnodes; i++) {
+		const struct lab_group *g = &e->groups[e->nodes[i].group];
+		unsigned port = server_port(g), waited = 0;
+
+		if (!port || g->start_s > 0 || lab_ns_enter(e->nodes[i].netns))
+			continue;
+		while (!lab_ns_listening(port) && waited < 10000) {
+			sleep_ms(10);
+			waited += 10;
+		}
+		if (waited >= 10000)
+			tool_msg("lab: warning: %s does not listen on port %u after 10 s (see its log)", e->nodes[i].name, port);
+	}
+	lab_ns_home();
+}
+
 static int start_nodes(const struct lab_exp *e, struct lab_ctx *ctx, FILE *st,
 		       struct running *r, struct pt_err *err)
 {
@@ -621,7 +668,7 @@ static int start_nodes(const struct lab_exp *e, struct lab_ctx *ctx, FILE *st,
 			}
 		}
 		if (pass == 0 && r->n)
-			sleep_ms(300); /* let the servers listen */
+			wait_servers(e);
 	}
 	return 0;
 }

@@ -153,6 +153,8 @@ int lab_ns_addr_add(const char *ifname, uint32_t addr, unsigned prefix);
 /* Sum of rx+tx bytes and packets of IFNAME in the current netns. */
 int lab_ns_dev_bytes(const char *ifname, uint64_t *rx, uint64_t *tx);
 int lab_ns_exists(const char *netns);
+/* Is a TCP socket listening on PORT in the current netns? */
+int lab_ns_listening(unsigned port);
 /* Remove /run/netns/NAME (detach the mount, unlink). 0 ok or absent. */
 int lab_ns_delete(const char *netns);
 /* Inode of a named netns (0 when absent). */

@@ -347,3 +347,23 @@ unsigned lab_ns_pids(const unsigned long *inodes, unsigned n, pid_t *pids,
 	closedir(d);
 	return cnt;
 }
+
+int lab_ns_listening(unsigned port)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	char line[256];
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned lport, st;
+
+		/* "  0: 0100A8C0:1B39 00000000:0000 0A ..." */
+		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lport, &st) == 2 &&
+		    lport == port && st == 0x0A)
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
