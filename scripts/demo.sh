@@ -11,17 +11,20 @@
 #     written for them), else the repo's own fixture traces.
 #  3. `p2ptrace report` -> demo/report.html, and its text summary of the
 #     figures (per rank and mode) on stdout.
-# Environment: DEMO_OUT (default demo), DEMO_DURATION, P2PTRACE (binary).
+# Environment: DEMO_OUT (default demo), DEMO_DURATION, DEMO_LAB=0 (skip the
+# lab), DEMO_NAME (lab name prefix, default p2pt-demo), P2PTRACE (binary;
+# default BUILD/p2ptrace, BUILD as in make).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 OUT=${DEMO_OUT:-demo}
 DUR=${DEMO_DURATION:-180}
-P2PTRACE=${P2PTRACE:-$ROOT/build/p2ptrace}
+P2PTRACE=${P2PTRACE:-$ROOT/${BUILD:-build}/p2ptrace}
 [ -x "$P2PTRACE" ] || { echo "demo: $P2PTRACE is not built (run make)"; exit 2; }
 mkdir -p "$OUT" || exit 2
 say() { echo "demo: $*"; }
 
 why_no_lab() {
+	[ "${DEMO_LAB:-1}" != 0 ] || { echo "DEMO_LAB=0 (asked not to run the lab)"; return; }
 	[ "$(id -u)" = 0 ] || { echo "not root (the lab needs root for network namespaces)"; return; }
 	ns=p2pt-demo-probe$$
 	if ! ip netns add "$ns" 2>/dev/null; then echo "cannot create network namespaces here"; return; fi
@@ -58,7 +61,7 @@ if [ -z "$REASON" ]; then
 		n=${e%%:*} f=examples/${e#*:}.lab
 		if [ ! -f "$f" ]; then
 			say "$f is missing: Experiment $n left out"
-		elif lab_run "$f" "$OUT/exp$n" "p2pt-demo$n"; then
+		elif lab_run "$f" "$OUT/exp$n" "${DEMO_NAME:-p2pt-demo}$n"; then
 			INPUTS="$INPUTS $OUT/exp$n"
 		fi
 	done
@@ -73,12 +76,23 @@ if [ -z "$INPUTS" ]; then
 		SH=$(cd "$SH" && pwd)
 		D="$OUT/shared"
 		mkdir -p "$D"
-		# A catalog for the shared traces: node = file name, app = class.
-		awk -F'\t' -v dir="$SH" 'BEGIN{OFS="\t"; print "node","addr","labels","trace"}
-			NR>1 && $1!="" {n=$1; sub(/\.(pcapng|pcap|cap)$/,"",n);
-			print n, "", "app=" $8 ";source=ndpi-corpus", dir "/" $1}' \
-			"$SH/MANIFEST.tsv" >"$D/catalog.tsv"
+		# A catalog for the shared traces: node = file name, app = class;
+		# traces the engine cannot read (link types it does not decode)
+		# are left out and said.
+		printf 'node\taddr\tlabels\ttrace\n' >"$D/catalog.tsv"
+		: >"$D/left-out.txt"
+		awk -F'\t' 'NR>1 && $1!="" {print $1 "\t" $8}' "$SH/MANIFEST.tsv" |
+		while IFS='	' read -r file class; do
+			if err=$("$P2PTRACE" analyze -q "$SH/$file" 2>&1 >/dev/null); then
+				printf '%s\t\tapp=%s;source=ndpi-corpus\t%s\n' \
+					"${file%.*}" "$class" "$SH/$file" >>"$D/catalog.tsv"
+			else
+				echo "$err" | head -1 >>"$D/left-out.txt"
+			fi
+		done
 		say "using the embedded default: $(($(wc -l <"$D/catalog.tsv") - 1)) shared traces from $SH,"
+		[ -s "$D/left-out.txt" ] &&
+			say "$(wc -l <"$D/left-out.txt") left out (the engine cannot read them; $D/left-out.txt), e.g.: $(head -1 "$D/left-out.txt")"
 		say "labeled app=<class> from MANIFEST.tsv (Figures 2-4 need rank/mode labels, which these traces do not have)"
 		INPUTS="$D"
 		TITLE="p2ptrace demo: packet sizes of the shared traces (no lab run)"
