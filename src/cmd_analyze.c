@@ -24,6 +24,7 @@ struct an {
 	const char *flows_path, *nodes_path, *windows_path, *ipfix_path;
 	const char *catalog_path, *model_path;
 	int json, merge, quiet, summary;
+	unsigned groups; /* SINK_FLOW_* column groups of --flows */
 	struct rowout *flows, *nodes, *windows;
 	struct ipfix_out *ipfix;
 	struct catalog *cat;
@@ -64,6 +65,8 @@ static void usage(FILE *f)
 		"catalog.tsv\n"
 		"  --model F        add the predicted class to each flow row\n"
 		"  --fine-bins      keep 32-byte size bins per flow\n"
+		"  --features       flows: also size/timing statistics and the "
+		"first 10 packets\n"
 		"  -i IFACE         live interface ([NETNS:]IFACE), several "
 		"allowed\n"
 		"  -q               no summary on stdout\n"
@@ -81,7 +84,7 @@ static void ev_flow(void *arg, const struct node_info *n, const struct flow *f,
 	a->flows_out++;
 	if (a->flows) {
 		row_begin(a->flows);
-		sink_flow_fields(a->flows, n, f, why);
+		sink_flow_fields(a->flows, n, f, why, a->groups);
 		if (a->model) {
 			const char *cls = "";
 			double p = 0;
@@ -392,7 +395,7 @@ static int run_live(struct an *a, char **ifaces, int n)
 enum {
 	O_FLOWS = 256, O_NODES, O_WINDOWS, O_JSON, O_IPFIX, O_IDLE, O_ACTIVE,
 	O_NOTCP, O_NOVLAN, O_MAXF, O_WINDOW, O_BYHOST, O_MERGE, O_CATALOG,
-	O_MODEL, O_FINE,
+	O_MODEL, O_FINE, O_FEATURES,
 };
 
 static const struct option opts[] = {
@@ -412,6 +415,7 @@ static const struct option opts[] = {
 	{ "catalog", required_argument, NULL, O_CATALOG },
 	{ "model", required_argument, NULL, O_MODEL },
 	{ "fine-bins", no_argument, NULL, O_FINE },
+	{ "features", no_argument, NULL, O_FEATURES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -481,6 +485,9 @@ int cmd_analyze(int argc, char **argv)
 		case O_CATALOG: a.catalog_path = optarg; break;
 		case O_MODEL: a.model_path = optarg; break;
 		case O_FINE: a.cfg.ft.fine_bins = 1; break;
+		case O_FEATURES:
+			a.groups = SINK_FLOW_STATS | SINK_FLOW_FIRSTN;
+			break;
 		case 'i': ifaces[nif++] = optarg; break;
 		case 'q': a.quiet = 1; break;
 		case 'h': usage(stdout); free(ifaces); return 0;

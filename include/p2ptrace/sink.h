@@ -31,10 +31,16 @@ const char *rowout_path(const struct rowout *ro);
 /* The tables. extra_fn lets a caller append its own columns to a flow row
  * (classify adds the predicted class). */
 void sink_flow_row(struct rowout *ro, const struct node_info *n,
-		   const struct flow *f, enum flow_end why);
+		   const struct flow *f, enum flow_end why, unsigned groups);
+/* Optional column groups of a flow row (nfstream's convention: the
+ * statistical and first-packets features only when asked for). */
+enum {
+	SINK_FLOW_STATS = 1,  /* sizes, inter-arrival times, flag counts */
+	SINK_FLOW_FIRSTN = 2, /* the first FIRSTN packets */
+};
 /* The flow columns without row_begin/row_end, to append more. */
 void sink_flow_fields(struct rowout *ro, const struct node_info *n,
-		      const struct flow *f, enum flow_end why);
+		      const struct flow *f, enum flow_end why, unsigned groups);
 void sink_node_row(struct rowout *ro, const struct node_info *n,
 		   const char *kind, const uint8_t *addr, int ipver,
 		   const struct node_figs *fig);

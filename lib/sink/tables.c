@@ -91,7 +91,7 @@ static void dir_stats(struct rowout *ro, const struct flow_dir *d, int rev)
 }
 
 void sink_flow_fields(struct rowout *ro, const struct node_info *n,
-		      const struct flow *f, enum flow_end why)
+		      const struct flow *f, enum flow_end why, unsigned groups)
 {
 	char a[46], b[46];
 	int v = f->key.ipver;
@@ -123,9 +123,11 @@ void sink_flow_fields(struct rowout *ro, const struct node_info *n,
 	row_u64(ro, "end_reason_code", why);
 	row_fixed(ro, "duration_s",
 		  (double)(flow_last_ns(f) - flow_first_ns(f)) / 1e9, 9);
-	dir_stats(ro, &f->dir[0], 0);
-	dir_stats(ro, &f->dir[1], 1);
-	for (int i = 0; i < FIRSTN; i++) {
+	if (groups & SINK_FLOW_STATS) {
+		dir_stats(ro, &f->dir[0], 0);
+		dir_stats(ro, &f->dir[1], 1);
+	}
+	for (int i = 0; (groups & SINK_FLOW_FIRSTN) && i < FIRSTN; i++) {
 		int has = i < f->nfirst;
 		row_u64(ro, names.first[i][0], has ? f->first_len[i] : 0);
 		row_i64(ro, names.first[i][1],
@@ -135,10 +137,10 @@ void sink_flow_fields(struct rowout *ro, const struct node_info *n,
 }
 
 void sink_flow_row(struct rowout *ro, const struct node_info *n,
-		   const struct flow *f, enum flow_end why)
+		   const struct flow *f, enum flow_end why, unsigned groups)
 {
 	row_begin(ro);
-	sink_flow_fields(ro, n, f, why);
+	sink_flow_fields(ro, n, f, why, groups);
 	row_end(ro);
 }
 

@@ -13,7 +13,7 @@ if [ -z "$F" ]; then
 	exit 0
 fi
 
-"$P2PTRACE" analyze -q --flows "$TMPD/f.csv" --nodes "$TMPD/n.csv" \
+"$P2PTRACE" analyze -q --features --flows "$TMPD/f.csv" --nodes "$TMPD/n.csv" \
 	--windows "$TMPD/w.csv" --ipfix "$TMPD/f.ipfix" "$F" || not_ok run "exit $?"
 
 # 1. every column is documented
