@@ -45,6 +45,8 @@ static void usage(FILE *f)
 		"                   " LBL_DEFAULT_CLASSES ")\n"
 		"  --all-confidence also flows nDPI labeled by port or guess\n"
 		"  --use-ports      port numbers are features\n"
+		"  --min-pkts N     leave out flows of fewer than N packets "
+		"(default 1)\n"
 		"  --drop-features P,P  features whose names start so are "
 		"missing (ablation)\n"
 		"  --windows        classify node windows (working mode), not "
@@ -141,6 +143,10 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			i++;
 		} else if (!strcmp(a, "--drop-features") && v) {
 			o->ds.drop = v;
+			i++;
+		} else if (!strcmp(a, "--min-pkts")) {
+			if (parse_u(a, v, 1, UINT32_MAX, &o->ds.min_pkts))
+				return -1;
 			i++;
 		} else if (!strcmp(a, "--use-ports")) {
 			o->ds.ports = 1;

@@ -177,6 +177,10 @@ static void on_flow(void *arg, const struct node_info *n, const struct flow *f,
 	} else {
 		fine = r->node_label;
 	}
+	if (f->dir[0].pkts + f->dir[1].pkts < r->o->min_pkts) {
+		ds->flows_small++;
+		return;
+	}
 	if (fine < 0)
 		ds->flows_unlabeled++;
 	if (fine < 0 && !r->o->keep_unlabeled)
@@ -380,13 +384,14 @@ static int load_file(struct dataset *ds, const char *path, const char *node,
 				       "no labels: no NAME.ndpi.out beside "
 				       "it (use --label ndpi, or a lab folder "
 				       "with catalog.tsv)");
+		} else {
+			if ((rc = lbl_read_ndpi_out(ob, &lbl, err))) {
+				source_close(src);
+				lbl_set_free(&lbl);
+				return rc;
+			}
+			r.lbl = &lbl;
 		}
-		if ((rc = lbl_read_ndpi_out(ob, &lbl, err))) {
-			source_close(src);
-			lbl_set_free(&lbl);
-			return rc;
-		}
-		r.lbl = &lbl;
 	} else if (s == LS_NDPI) {
 		if ((rc = ptndpi_label_file(path, ndpi_cb, &lbl, err))) {
 			source_close(src);
@@ -450,8 +455,13 @@ static int is_dir(const char *p)
 int ds_load(struct dataset *ds, char **traces, int ntraces,
 	    const struct ds_opts *o, struct pt_err *err)
 {
+	struct ds_opts lo;
+
 	memset(ds, 0, sizeof(*ds));
 	ds->ports = o->ports;
+	lo = *o;
+	lo.skip_unreadable = ntraces > 1;
+	o = &lo;
 	ds->nfeat = feat_count(FSET_FULL, 0, o->ports);
 	for (int t = 0; t < ntraces; t++) {
 		int rc;
@@ -485,8 +495,15 @@ int ds_load(struct dataset *ds, char **traces, int ntraces,
 			catalog_free(c);
 			if (rc)
 				return rc;
-		} else if ((rc = load_file(ds, traces[t], NULL, NULL, NULL, o, err))) {
-			return rc;
+		} else if ((rc = load_file(ds, traces[t], NULL, NULL, NULL, o,
+					   err))) {
+			if (!o->skip_unreadable || rc != PT_EFORMAT)
+				return rc;
+			/* one unreadable file does not stop a corpus run (the
+			 * flows read before the error are kept) */
+			fprintf(stderr, "p2ptrace: warning: %s: %s: skipped\n",
+				err->where, err->msg);
+			ds->files_skipped++;
 		}
 	}
 	return 0;

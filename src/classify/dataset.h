@@ -32,6 +32,9 @@ struct ds_opts {
 	int keep_unlabeled;    /* keep rows without a label (predict) */
 	int labels_optional;   /* a trace without labels is fine (predict) */
 	int ports;             /* --use-ports */
+	uint64_t min_pkts;     /* flows with fewer packets are left out */
+	int skip_unreadable;   /* set by ds_load: several traces given, a
+				  file that is not a capture is skipped */
 	const char *drop;      /* feature name prefixes set to missing
 				  ("host_,fine_"): ablation */
 	struct engine_cfg cfg;
@@ -78,7 +81,8 @@ struct dataset {
 	int nwin, capwin;
 	struct ds_win *win;
 	struct lbl_classes cls;
-	uint64_t flows_seen, flows_unlabeled, flows_lowconf;
+	uint64_t flows_seen, flows_unlabeled, flows_lowconf, flows_small;
+	int files_skipped;
 };
 
 /* Read traces into ds (zeroed first). */

@@ -38,6 +38,8 @@ struct eval_opts {
 
 struct eval_result {
 	struct metrics model, port, ptp, bins, early[FIRSTN];
+	struct metrics node_vote; /* per trace file: the class most of its
+				     flows got vs the class most have */
 	int have_early, windows;
 	int ngroup_eff;
 	int *fold;          /* per effective group */
