@@ -856,7 +856,7 @@ unsigned lab_vm_down(const char *name, unsigned *killed)
 		if (v[i].grace == 0 || qmp_cmd(qmp, "system_powerdown", NULL, 0))
 			v[i].grace = 0; /* no ACPI: kill at once */
 	}
-	for (;;) {
+	for (unsigned tick = 1;; tick++) {
 		left = 0;
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
@@ -866,6 +866,14 @@ unsigned lab_vm_down(const char *name, unsigned *killed)
 			if (!lab_proc_alive(v[i].pid, v[i].start)) {
 				v[i].alive = 0;
 				continue;
+			}
+			if (tick % 40 == 0 && v[i].grace) {
+				/* press again every 2 s: a guest still booting
+				 * does not listen to the button yet */
+				char qmp[PATH_MAX + 16];
+
+				snprintf(qmp, sizeof(qmp), "%s/qmp.sock", v[i].dir);
+				qmp_cmd(qmp, "system_powerdown", NULL, 0);
 			}
 			if (now_s() - t0 >= v[i].grace) {
 				lab_proc_stop(&v[i].pid, &v[i].start, 1, 2000);

@@ -17,8 +17,8 @@
 #   p2pt.tries=N      retry the fetch N times, 1 s apart (default 30)
 #   p2pt.count=N      fetch N times (default 1)
 #   p2pt.end=idle|poweroff   after the fetches (default idle)
-# It runs busybox acpid so an ACPI power-button press (QMP
-# system_powerdown) powers the guest off cleanly.
+# Then it idles with a shell on the serial console. An ACPI power-button
+# press (QMP system_powerdown) powers the guest off.
 set -eu
 OUT=${1:?usage: mkguest.sh OUTDIR}
 mkdir -p "$OUT"
@@ -44,16 +44,16 @@ fi
 ROOTFS=$(mktemp -d "$OUT/rootfs.XXXXXX")
 trap 'rm -rf "$ROOTFS"' EXIT
 mkdir -p "$ROOTFS/bin" "$ROOTFS/sbin" "$ROOTFS/proc" "$ROOTFS/sys" \
-	"$ROOTFS/dev" "$ROOTFS/tmp" "$ROOTFS/etc/acpi/PWRF" "$ROOTFS/lib/modules"
+	"$ROOTFS/dev" "$ROOTFS/tmp" "$ROOTFS/lib/modules"
 cp "$BB" "$ROOTFS/bin/busybox"
-for a in sh mount insmod ip sleep cat wget sha256sum poweroff acpid dd \
+for a in sh setsid cttyhack ps mount insmod ip sleep cat wget sha256sum poweroff dd \
 	grep sed mkdir echo ls tr cut head sync hostname; do
 	ln -s busybox "$ROOTFS/bin/$a"
 done
 
 # Modules in load order: each after what `modinfo -F depends` says it needs.
 MODS="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-failover net_failover virtio_net virtio_blk e1000 button"
+failover net_failover virtio_net virtio_blk e1000 evdev button"
 n=0
 for m in $MODS; do
 	f=$(modinfo -k "$KVER" -n "$m" 2>/dev/null) || { echo "mkguest: module $m not found for $KVER" >&2; exit 1; }
@@ -69,13 +69,6 @@ for m in $MODS; do
 	esac
 done
 
-cat >"$ROOTFS/etc/acpi/PWRF/00-off" <<'EOF'
-#!/bin/sh
-echo "P2PT-ACPI power button: powering off" >/dev/console
-sync
-poweroff -f
-EOF
-chmod +x "$ROOTFS/etc/acpi/PWRF/00-off"
 
 cat >"$ROOTFS/init" <<'EOF'
 #!/bin/sh
@@ -86,7 +79,14 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 exec </dev/console >/dev/console 2>&1
 for m in /lib/modules/*.ko; do insmod "$m" 2>/dev/null; done
-acpid -c /etc/acpi
+# ACPI power button (QMP system_powerdown): any event on its input device
+# powers off (busybox acpid saw no event here, so no acpid)
+for e in /sys/class/input/event*; do
+	if [ "$(cat "$e/device/name" 2>/dev/null)" = "Power Button" ]; then
+		( dd if=/dev/${e#/sys/class/} of=/dev/null bs=24 count=1 2>/dev/null
+		  echo "P2PT-ACPI power button: powering off"; sync; poweroff -f ) &
+	fi
+done
 ip link set lo up
 arg() { for w in $(cat /proc/cmdline); do case $w in "$1"=*) echo "${w#*=}"; return;; esac; done; }
 IPC=$(arg ip)
@@ -131,7 +131,8 @@ if [ -n "$URL" ]; then
 fi
 echo "P2PT-DONE uptime $(cut -d' ' -f1 /proc/uptime)"
 if [ "$(arg p2pt.end)" = poweroff ]; then sync; poweroff -f; fi
-while :; do sleep 3600; done
+# idle with a shell on the serial console (`p2ptrace lab console NODE`)
+while :; do setsid cttyhack sh; sleep 1; done
 EOF
 chmod +x "$ROOTFS/init"
 
