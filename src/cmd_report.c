@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"The paper's Figures 2-5 as one HTML page. INPUT: an "
 		"experiment output folder\n(traces + catalog.tsv), trace files "
 		"(with --catalog), or the nodes CSV of\n'p2ptrace analyze "
-		"--nodes'.\n\n"
+		"--nodes' (CSV or --json).\n\n"
 		"  -o FILE          the page (default report.html)\n"
 		"  --figures DIR    also each figure as DIR/fig2.svg ... "
 		"fig5-fine.svg\n"

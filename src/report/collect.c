@@ -9,6 +9,7 @@
  * functions.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -301,7 +302,8 @@ int rp_is_nodes_csv(const char *path)
 	if (!f)
 		return 0;
 	yes = fgets(line, sizeof(line), f) &&
-	      !strncmp(line, "node,labels,addr,", 17);
+	      (!strncmp(line, "node,labels,addr,", 17) ||
+	       !strncmp(line, "{\"node\":", 8));
 	fclose(f);
 	return yes;
 }
@@ -421,6 +423,121 @@ static int csv_row(struct csvmap *m, char **f, struct rp_node *n,
 	return 0;
 }
 
+/* A JSON string at *pp (after its opening quote), unescaped in place;
+ * *pp is left after the closing quote. NULL if it does not end. */
+static char *json_str(char **pp)
+{
+	char *p = *pp, *w = p, *start = p;
+
+	while (*p && *p != '"') {
+		if (*p != '\\') {
+			*w++ = *p++;
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n':
+			*w++ = '\n';
+			break;
+		case 't':
+			*w++ = '\t';
+			break;
+		case 'r':
+			*w++ = '\r';
+			break;
+		case 'b':
+			*w++ = '\b';
+			break;
+		case 'f':
+			*w++ = '\f';
+			break;
+		case 'u': {
+			unsigned v = 0;
+			int k;
+			for (k = 1; k <= 4 && isxdigit((unsigned char)p[k]);
+			     k++)
+				v = v * 16 +
+				    (unsigned)(isdigit((unsigned char)p[k])
+						       ? p[k] - '0'
+						       : (tolower((
+								  unsigned char)
+									  p[k]) -
+							  'a' + 10));
+			if (k != 5)
+				return NULL;
+			*w++ = v < 0x80 ? (char)v : '?';
+			p += 4;
+			break;
+		}
+		case 0:
+			return NULL;
+		default:
+			*w++ = *p;
+		}
+		p++;
+	}
+	if (*p != '"')
+		return NULL;
+	*w = 0;
+	*pp = p + 1;
+	return start;
+}
+
+/* One flat JSON object (string and number values) split in place into
+ * keys and values. Returns the count, or -1 if it is not such an object. */
+static int json_flat(char *p, char **keys, char **vals, int max)
+{
+	int n = 0;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '{')
+		return -1;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '}')
+			return n;
+		if (*p++ != '"' || n == max || !(keys[n] = json_str(&p)))
+			return -1;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p++ != ':')
+			return -1;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '"') {
+			p++;
+			if (!(vals[n] = json_str(&p)))
+				return -1;
+		} else {
+			char *e, end;
+			vals[n] = p;
+			while (*p && *p != ',' && *p != '}')
+				p++;
+			for (e = p;
+			     e > vals[n] && isspace((unsigned char)e[-1]); e--)
+				;
+			end = *p;
+			if (e == vals[n] || !end)
+				return -1;
+			*e = 0;
+			if (end == '}')
+				return n + 1;
+			p++; /* the ',' */
+			n++;
+			continue;
+		}
+		n++;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '}')
+			return n;
+		if (*p++ != ',')
+			return -1;
+	}
+}
+
 int rp_add_csv(struct rp_set *s, const char *path, struct pt_err *err)
 {
 	FILE *fp = fopen(path, "r");
@@ -444,6 +561,25 @@ int rp_add_csv(struct rp_set *s, const char *path, struct pt_err *err)
 		if (!len)
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", path, lineno);
+		if (line[0] == '{') { /* analyze --json: one object a line */
+			head = head ? head : strdup("");
+			m.ncol = json_flat(line, m.names, f, CSV_MAXCOL);
+			if (!head)
+				e = pt_fail(err, PT_ENOMEM, path,
+					    "out of memory");
+			else if (m.ncol < 0)
+				e = pt_fail(err, PT_EFORMAT, where,
+					    "not a flat JSON object");
+			else if (col(&m, "node") < 0 || col(&m, "labels") < 0 ||
+				 col(&m, "addr") < 0)
+				e = pt_fail(err, PT_EFORMAT, where,
+					    "not a node row of p2ptrace "
+					    "analyze --nodes --json");
+			if (e)
+				break;
+			nf = m.ncol;
+			goto row;
+		}
 		if (!head) {
 			head = strdup(line);
 			if (!head) {
@@ -465,6 +601,7 @@ int rp_add_csv(struct rp_set *s, const char *path, struct pt_err *err)
 				    "%d fields, the header has %d", nf, m.ncol);
 			break;
 		}
+	row:
 		kind = col(&m, "kind");
 		if (kind >= 0 && strcmp(f[kind], "node"))
 			continue; /* --by-host rows */

@@ -81,6 +81,10 @@ check "traces + --catalog: same cells as analyze" $CHK vs-analyze "$R/t.html" "$
 check "nodes CSV input: same cells as analyze" $CHK vs-analyze "$R/c.html" "$R/nodes.csv"
 check "--ci95: points are the 95% interval" $CHK means "$R/c.html" "$R/nodes.csv" rank mode app ci95
 check "--ci95: legend says so" grep -q 'bars: 95% CI of the mean' "$R/c.html"
+( cd "$FIX" && "$P2PTRACE" analyze -q --json --catalog catalog.tsv --nodes "$R/nodes.json" \
+	$(awk -F'\t' 'NR>1{print $10}' catalog.tsv) ) 2>>"$R/an.err"
+"$P2PTRACE" report -q -o "$R/j.html" "$R/nodes.json" 2>"$R/err"
+check "nodes JSON lines input: same cells as analyze" $CHK vs-analyze "$R/j.html" "$R/nodes.csv"
 "$P2PTRACE" report -q -o "$R/g.html" --group app,mode --x rank --series app "$R/nodes.csv" 2>"$R/err"
 check "--group app,mode: groups such as bittorrent/download" $CHK means "$R/g.html" "$R/nodes.csv" rank app app,mode sd
 
@@ -130,6 +134,8 @@ bad_case "bad: input does not exist" "no such file" "$R/nope"
 cp "$FIX/traces/n07.pcapng" "$R/miss/traces/n07.pcapng"
 printf 'not a capture file at all\n' >"$R/miss/traces/n09.pcapng"
 bad_case "bad: a trace that is not a capture" "n09.pcapng" "$R/miss"
+printf '{"node":"n1","labels":"app=x","addr":"","pkts":12\n' >"$R/cut.json"
+bad_case "bad: nodes JSON cut short" "cut.json:1: not a flat JSON object" "$R/cut.json"
 printf 'node,labels,addr,pkts\nn1,app=x,,12\n' >"$R/short.csv"
 bad_case "bad: nodes CSV without the columns" "no column" "$R/short.csv"
 
