@@ -225,6 +225,43 @@ expect_eq "spb_opb.pcapng: obsolete PB + SPB counted (flow packets, bytes)" \
 	"$(sel "$TMPD/spb.flows" pkts_fwd,pkts_rev,bytes_fwd,bytes_rev | awk -F, '{p+=$1+$2; b+=$3+$4} END{print p+0 "," b+0}')" "2,96"
 node spb "spb_opb.pcapng: node" "pkts,bytes" "2,96"
 
+an tsres "$FX/tsres.pcapng"
+rows tsres "tsres.pcapng: if_tsresol 2^-10 with if_tsoffset, and 10^-3" \
+	"src_port,dst_addr,pkts_fwd,bytes_fwd,first_ns" "
+	7777,198.18.0.2,1,42,1700000000250000000
+	7778,198.18.0.3,1,28,1700000000750000000"
+an sect "$FX/two_sections.pcapng"
+rows sect "two_sections.pcapng: interfaces are per section (LE Ethernet, BE raw)" "$FCOLS,last_ns" "
+	198.18.0.1,8888,198.18.0.2,8888,17,0,1,42,1,28,forced,1700000002000000000"
+
+# ---- per-node figures (tcp_end: node address A, 0.51 s) ----------------
+node tcp "tcp_end: node address, duration, flows, flows initiated" \
+	"addr,first_ns,last_ns,flows,flows_initiated" \
+	"198.18.0.1,1700000000123456000,1700000000633456000,6,5"
+node tcp "tcp_end: packets and bytes up (sent by A) and down" \
+	"pkts_up,pkts_down,bytes_up,bytes_down" "10,9,648,734"
+# 6/0.51, 5/0.51, 19/0.51, 1382/0.51, 1382/19, 16/19 %
+expect_eq "tcp_end: conv/s, initiated conv/s, pkts/s, bytes/s, avg size, pct 40-79" \
+	"$(sel "$TMPD/tcp.nodes" conv_per_s,conv_init_per_s,pkts_per_s,bytes_per_s,avg_pkt_size,pct_40_79 | head -1 |
+		awk -F, '{ split("11.764706,9.803922,37.254902,2709.803922,72.736842,84.210526", w, ",")
+			for (i = 1; i <= 6; i++) { d = $i - w[i]; if (d < 0) d = -d; if (d > 1e-3 * w[i]) { print "field " i ": " $i " want " w[i]; exit } }
+			print "ok" }')" ok
+
+# ---- windows, several files, --merge ----------------------------------
+an win --window 20 --windows "$TMPD/win.windows" "$FX/active.pcap"
+expect_eq "active --window 20: windows of 2,2,2,2,2,1 packets" \
+	"$(sel "$TMPD/win.windows" start_ns,window_s,pkts,bytes | tr '\n' ';')" \
+	"1700000000000000000,20,2,84;1700000020000000000,20,2,84;1700000040000000000,20,2,84;1700000060000000000,20,2,84;1700000080000000000,20,2,84;1700000100000000000,20,1,42;"
+an two "$FX/tcp_end.pcap" "$FX/idle.pcap"
+expect_eq "two files: one node each" \
+	"$(sel "$TMPD/two.nodes" node,pkts,bytes,flows | sort | tr '\n' ';')" "idle,4,240,3;tcp_end,19,1382,6;"
+expect_eq "two files: flows carry their node" \
+	"$(sel "$TMPD/two.flows" node | sort | uniq -c | tr -s ' ' | tr '\n' ';')" " 3 idle; 6 tcp_end;"
+an merged --merge "$FX/tcp_end.pcap" "$FX/idle.pcap"
+expect_eq "--merge: one node of both files" \
+	"$(sel "$TMPD/merged.nodes" pkts,bytes,flows,first_ns,last_ns)" \
+	"23,1622,9,1700000000000000000,1700000064500000001"
+
 # ---- size bins at every edge, snap length < frame length ---------------
 an bins "$FX/bins.pcap"
 node bins "bins: node bins at every edge" "pkts,bytes,$PLEN_COLS" "19,29431,1,2,2,2,2,2,2,2,2,2"
