@@ -403,13 +403,43 @@ static const char css[] =
 	"th,td{border:1px solid #ddd;padding:2px 6px;text-align:right;"
 	"white-space:nowrap}th{background:#f3f3f3;position:sticky;top:0}"
 	"td.t,th.t{text-align:left}.wide{overflow-x:auto;max-width:100%}"
-	"ul.obs{padding-left:1.2em}ul.obs li{margin:.5em 0}"
+	".verdict{font-weight:bold}ul.obs{padding-left:1.2em}ul.obs li{margin:.5em 0}"
 	".v{font-weight:bold;padding:0 .4em;border-radius:3px}"
 	".v-agrees{background:#d9f2e3}.v-disagrees{background:#fbd9d3}"
 	".v-partly{background:#fdf0c8}.v-cannot{background:#e8e8e8}"
 	"@media print{body{font-size:11pt}main{max-width:none;padding:0}"
 	"nav{display:none}.wide{overflow:visible}th{position:static}"
 	"details>*{display:block}table{font-size:7pt}}";
+
+struct tally {
+	int n, agree, partly, disagree, cannot;
+	char which[1024];
+};
+
+static void emit_count(void *arg, const char *claim, const char *ours,
+		       const char *verdict)
+{
+	struct tally *t = arg;
+	size_t len = strlen(t->which);
+
+	(void)ours;
+	t->n++;
+	if (!strncmp(verdict, "agree", 5))
+		t->agree++;
+	else if (!strncmp(verdict, "partly", 6))
+		t->partly++;
+	else if (!strncmp(verdict, "cannot", 6))
+		t->cannot++;
+	else {
+		int cl = (int)strcspn(claim, "(");
+		t->disagree++;
+		while (cl > 0 && (claim[cl - 1] == ' ' || claim[cl - 1] == '.'))
+			cl--;
+		snprintf(t->which + len, sizeof(t->which) - len,
+			 "%s\xe2\x80\x9c%.*s\xe2\x80\x9d", len ? "; " : "", cl,
+			 claim);
+	}
+}
 
 static void emit_html(void *arg, const char *claim, const char *ours,
 		      const char *verdict)
@@ -710,8 +740,27 @@ void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 	fputs("<a href=\"#tables\">Tables</a></nav>\n", f);
 
 	fputs("<section id=\"observations\"><h2>The paper's observations, "
-	      "checked against our numbers</h2>\n<ul class=\"obs\">\n",
+	      "checked against our numbers</h2>\n",
 	      f);
+	{
+		struct tally t = { 0 };
+		rp_observations(s, o, emit_count, &t);
+		fprintf(f,
+			"<p class=\"verdict\">Of the paper's %d "
+			"observations, our data agrees with %d, partly "
+			"with %d, and disagrees with %d",
+			t.n, t.agree, t.partly, t.disagree);
+		if (t.cannot)
+			fprintf(f, "; %d cannot be checked with these labels",
+				t.cannot);
+		fputs(".", f);
+		if (t.disagree) {
+			fputs(" We disagree on: ", f);
+			rp_esc(f, t.which);
+			fputs(".", f);
+		}
+		fputs("</p>\n<ul class=\"obs\">\n", f);
+	}
 	rp_observations(s, o, emit_html, f);
 	fputs("</ul></section>\n<section id=\"figures\"><h2>Figures</h2>\n", f);
 	for (int i = 0; i < 5; i++) {
