@@ -19,13 +19,13 @@ static const char *const dir_names[NDIRF] = {
 	"iat_mean_ms", "iat_std_ms", "syn", "fin", "rst", "psh",
 	"ack_only", "tcp_flags_or",
 };
-#define NHOST 7
+#define NHOST 6
 static const char *const host_names[NHOST] = {
 	"host_pair_tcp_udp", "host_resp_peer_ips", "host_resp_peer_ports",
 	"host_orig_peer_ips", "host_orig_peer_ports", "host_orig_rate_per_s",
-	"host_orig_flows",
 };
 #define PER_DIR (NDIRF + PLEN_NBINS)
+#define RATE_WIN (10ull * 1000000000ull) /* connection-rate window, ns */
 #define OFF_DIR 3
 #define OFF_FINE (OFF_DIR + 2 * PER_DIR)
 #define OFF_FIRST (OFF_FINE + FINE_NBINS)
@@ -188,7 +188,6 @@ void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 		out[OFF_HOST + 3] = hf->orig_peer_ips;
 		out[OFF_HOST + 4] = hf->orig_peer_ports;
 		out[OFF_HOST + 5] = hf->orig_rate;
-		out[OFF_HOST + 6] = hf->orig_flows;
 	} else {
 		for (int i = 0; i < NHOST; i++)
 			out[OFF_HOST + i] = NAN;
@@ -241,8 +240,7 @@ struct feat_hosts {
 	struct u64map pair;  /* addr pair -> bit 0 TCP, bit 1 UDP */
 	struct u64map seen;  /* (endpoint, peer addr|port) membership */
 	struct u64map ep;    /* endpoint -> ips << 32 | ports */
-	struct u64map addr;  /* addr -> flows */
-	struct u64map first; /* addr -> first flow start ns */
+	struct u64map addr;  /* addr -> flows per window */
 };
 
 struct feat_hosts *feat_hosts_new(void)
@@ -256,7 +254,6 @@ void feat_hosts_reset(struct feat_hosts *h)
 	u64map_free(&h->seen);
 	u64map_free(&h->ep);
 	u64map_free(&h->addr);
-	u64map_free(&h->first);
 }
 
 void feat_hosts_free(struct feat_hosts *h)
@@ -324,7 +321,7 @@ int feat_hosts_add(struct feat_hosts *h, const struct flow *f,
 		   struct host_feats *hf)
 {
 	const uint8_t *src = flow_src(f), *dst = flow_dst(f);
-	uint64_t *pv, *cnt, *first, t0 = flow_first_ns(f);
+	uint64_t *pv, *cnt, t0 = flow_first_ns(f);
 	uint8_t pk[32];
 	int nw;
 
@@ -345,19 +342,30 @@ int feat_hosts_add(struct feat_hosts *h, const struct flow *f,
 	    ep_add(h, src, flow_sport(f), f->key.proto, dst, flow_dport(f),
 		   &hf->orig_peer_ips, &hf->orig_peer_ports))
 		return -1;
+	/* flows started by the originator's address in its current and
+	 * previous RATE_WIN: value = window << 32 | previous << 16 | current */
 	cnt = u64map_slot(&h->addr, u64_fp(src, 16, 4), &nw);
 	if (!cnt)
 		return -1;
-	(*cnt)++;
-	first = u64map_slot(&h->first, u64_fp(src, 16, 5), &nw);
-	if (!first)
-		return -1;
-	if (nw || t0 < *first)
-		*first = t0;
-	hf->orig_flows = (float)*cnt;
 	{
-		double span = (double)(t0 - *first) / 1e9;
-		hf->orig_rate = (float)((double)*cnt / (span > 1 ? span : 1));
+		uint64_t w = t0 / RATE_WIN, v = *cnt, vw = v >> 32;
+		uint64_t prev = (v >> 16) & 0xffff, cur = v & 0xffff;
+		double into;
+		if (nw || w > vw + 1) {
+			prev = cur = 0;
+		} else if (w == vw + 1) {
+			prev = cur;
+			cur = 0;
+		} else if (w < vw) {
+			w = vw; /* flows end out of start order */
+		}
+		if (cur < 0xffff)
+			cur++;
+		*cnt = (w & 0xffffffffu) << 32 | prev << 16 | cur;
+		into = (double)(t0 % RATE_WIN) / (double)RATE_WIN;
+		hf->orig_rate = (float)(((double)prev * (1 - into) +
+					 (double)cur) /
+					((double)RATE_WIN / 1e9));
 	}
 	return 0;
 }

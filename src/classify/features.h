@@ -43,9 +43,10 @@ struct host_feats {
 	float resp_peer_ports;/* ... distinct peer ports */
 	float orig_peer_ips;  /* {originator addr, port}: distinct peer addrs */
 	float orig_peer_ports;
-	float orig_rate;      /* flows started by the originator's address per
-				 second, over its flows so far */
-	float orig_flows;     /* flows of the originator's address so far */
+	float orig_rate;      /* flows per second started by the originator's
+				 address over the last 10 s (two 10 s
+				 windows, the older one weighted by its
+				 part still inside) */
 };
 /* Add flow f to the context, then fill *hf. Returns 0, or -1 when out of
  * memory (hf then holds NaNs). */
