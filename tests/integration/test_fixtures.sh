@@ -319,6 +319,9 @@ bad bad_linktype.pcap 2 "20 0"
 bad bad_ng_caplen.pcapng 2 "136"
 bad bad_ng_trailer.pcapng 2 "136 220"
 bad bad_ng_magic.pcapng 2 "8 0"
+bad bad_ng_len.pcapng 2 "48 52"
+bad bad_ng_iface.pcapng 2 "48"
+bad bad_ng_opt.pcapng 2 "28 44"
 bad bad_beyond.pcap 0 "94" 1
 bad trunc_tail.pcap 0 "234" 3
 bad trunc_tail.pcapng 0 "224" 2
