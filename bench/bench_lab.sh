@@ -46,7 +46,7 @@ done
 m1=$(used)
 listening=$(for ns in $(ip netns list | awk '{print $1}' | grep -- "-$NAME-"); do ip netns exec "$ns" ss -Htln 2>/dev/null | head -1; done | wc -l)
 t2=$(date +%s.%N)
-"$P2PTRACE" lab down "$NAME" >"$T/down.out" 2>&1
+"$P2PTRACE" lab down "$NAME" >"$T/down.out" 2>"$T/down.err"; grep -i timing "$T/down.err"
 t3=$(date +%s.%N)
 tail -1 "$T/out/catalog.tsv" >/dev/null
 pk=$(awk -F'\t' 'NR>1{p+=$11; d+=$13} END {print p, d}' "$T/out/catalog.tsv")

@@ -503,6 +503,10 @@ static int start_capture(const struct lab_exp *e, const char *out, FILE *st,
 	ADD("%s/capture-stats.tsv", out);
 	ADD("-s");
 	ADD("%u", e->snaplen);
+	/* capture's default ring is 2 MiB per interface: 500 MB at 250 nodes;
+	 * big labs get 512 KiB each (still ~2,500 packets at snaplen 128) */
+	ADD("-B");
+	ADD("%u", e->nnodes <= 64 ? 2048 : 512);
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		ADD("-i");
 		ADD("%s:%s=%s", e->switch_ns, e->nodes[i].veth, e->nodes[i].name);
@@ -673,6 +677,20 @@ static int start_nodes(const struct lab_exp *e, struct lab_ctx *ctx, FILE *st,
 	return 0;
 }
 
+/* P2PTRACE_LAB_TIMING=1: how long each step of up and down takes. */
+static void phase(const char *what, uint64_t *t)
+{
+	static uint64_t first;
+	uint64_t n = now_ns();
+
+	if (!first)
+		first = *t;
+	if (getenv("P2PTRACE_LAB_TIMING"))
+		fprintf(stderr, "p2ptrace: lab timing: %-28s %7.3f s (at %.3f s)\n", what,
+			(n - *t) / 1e9, (n - first) / 1e9);
+	*t = n;
+}
+
 static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 		 struct running *r, char *outabs)
 {
@@ -683,7 +701,7 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 	pid_t cap = 0;
 	uid_t uid;
 	gid_t gid;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), tstart = t0;
 
 	if (geteuid() != 0) {
 		tool_msg("lab: needs root (network namespaces)");
@@ -743,19 +761,23 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 	ctx.gid = gid;
 	if (lab_profile_shared(&ctx, &err))
 		goto fail;
+	phase("shared files", &t0);
 	if (net_setup(e, st, &err))
 		goto fail;
+	phase("namespaces, links, shaping", &t0);
 	if (write_catalog(e, outabs, now_ns())) {
 		pt_fail(&err, PT_EIO, outabs, "cannot write catalog.tsv: %s", strerror(errno));
 		goto fail;
 	}
 	if (!o->no_capture && start_capture(e, outabs, st, &cap, &err))
 		goto fail;
+	phase("capture ready", &t0);
 	if (start_nodes(e, &ctx, st, r, &err))
 		goto fail;
+	phase("processes started", &t0);
 	fclose(st);
 	fprintf(stderr, "p2ptrace: lab %s up: %u nodes in %.2f s; traces in %s/traces\n",
-		e->name, e->nnodes, (now_ns() - t0) / 1e9, outabs);
+		e->name, e->nnodes, (now_ns() - tstart) / 1e9, outabs);
 	return 0;
 fail:
 	fclose(st);
@@ -797,7 +819,7 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 	unsigned long *inodes;
 	unsigned n = 0, stray = 0, nsdel = 0;
 	char path[300];
-	uint64_t t0 = now_ns(), stop;
+	uint64_t t0 = now_ns(), stop, tdown = t0;
 
 	if (lab_state_read(name, &st, &err)) {
 		if (err.code == PT_EUSAGE) {
@@ -833,6 +855,7 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 		}
 	lab_proc_stop(pids, starts, n, 3000);
 	stop = now_ns();
+	phase("down: nodes stopped", &t0);
 	/* 2. anything else still living in a lab namespace */
 	for (unsigned i = 0; i < st.nnetns; i++)
 		inodes[i] = lab_ns_inode(st.netns[i]);
@@ -857,6 +880,7 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 			starts[n++] = st.procs[i].start;
 		}
 	lab_proc_stop(pids, starts, n, 20000);
+	phase("down: capture stopped", &t0);
 	/* 4. the catalog gets its stop time and capture's counts */
 	if (st.out[0])
 		finish_catalog(st.out, stop, summary);
@@ -867,6 +891,7 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 		if (lab_ns_delete(st.netns[i]))
 			tool_msg("lab: cannot delete namespace %s: %s", st.netns[i], strerror(errno));
 	}
+	phase("down: namespaces deleted", &t0);
 	/* 6. the work folder and the log */
 	if (st.work[0] && !keep_work)
 		rm_tree(st.work);
@@ -874,7 +899,7 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 	unlink(path);
 	if (!quiet || stray)
 		fprintf(stderr, "p2ptrace: lab %s down: %u namespaces deleted, %u stray processes killed, in %.2f s\n",
-			name, nsdel, stray, (now_ns() - t0) / 1e9);
+			name, nsdel, stray, (now_ns() - tdown) / 1e9);
 	lab_state_free(&st);
 	free(pids);
 	free(starts);
