@@ -103,6 +103,7 @@ if [ -z "$INPUTS" ]; then
 	fi
 fi
 
+INPUTS=${INPUTS# }
 say "p2ptrace report -o $OUT/report.html --figures $OUT/figures $INPUTS"
 # shellcheck disable=SC2086
 "$P2PTRACE" report -o "$OUT/report.html" --figures "$OUT/figures" --title "$TITLE" $INPUTS || exit 1
