@@ -36,7 +36,7 @@ CPU=${BENCH_CPU:-1}
 COPIES=${COPIES:-92}
 SHIFT=150
 FLOWMEM_FLOWS=${FLOWMEM_FLOWS:-1000000}
-BENCH_TOOLS=${BENCH_TOOLS:-"p2ptrace ndpiReader tshark softflowd argus cat"}
+BENCH_TOOLS=${BENCH_TOOLS:-"p2ptrace p2p+feat ndpiReader tshark softflowd argus cat"}
 SRC=$SHARED/bittorrent_transmission.pcapng
 INPUT=$BENCH_DIR/bench-input.pcap
 STAMP=$BENCH_DIR/bench-input.recipe
@@ -99,6 +99,8 @@ mkdir -p "$OUT"
 tool_cmd() {
 	case $1 in
 	p2ptrace) echo "$P2PTRACE analyze -q --flows /dev/null $INPUT" ;;
+	# the same with the statistical and first-packet flow columns
+	p2p+feat) echo "$P2PTRACE analyze -q --features --flows /dev/null $INPUT" ;;
 	ndpiReader)
 		command -v ndpiReader >/dev/null 2>&1 &&
 			echo "ndpiReader -q -i $INPUT" ;;
@@ -212,10 +214,11 @@ for t in $TOOLS; do
 	echo "$t $1 $3 $5" >>"$OUT/summary"
 done
 cat <<EOF
-(wall s: median wall time; best s: fastest run; cpu s: median user+system
- time; pkts/s: packets / median wall; pkts/cpu-s: packets / median cpu;
- peak MiB: largest max RSS of the runs; wall/p, cpu/p: the tool's median
- over p2ptrace's, > 1 means p2ptrace is faster)
+(p2p+feat: p2ptrace with --features; wall s: median wall time; best s:
+ fastest run; cpu s: median user+system time; pkts/s: packets / median
+ wall; pkts/cpu-s: packets / median cpu; peak MiB: largest max RSS of the
+ runs; wall/p, cpu/p: the tool's median over p2ptrace's, > 1 means
+ p2ptrace is faster)
 EOF
 
 # ---- target: p2ptrace >= 10x ndpiReader's packets/s --------------------------
