@@ -177,10 +177,13 @@ static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
 		len += (size_t)snprintf(
 			ours + len, sizeof(ours) - len,
 			"%s%s: %.4g pkt/s at %s %g, %.4g pkt/s at %s %g; "
-			"Spearman's rho over %d nodes %.2f",
+			"Spearman's rho over %d nodes %.2f (%s)",
 			len ? "; " : "",
 			rp_has_label(s, o->series) ? vals[k] : "all nodes", ylo,
-			o->x, lo, yhi, o->x, hi, n, rho);
+			o->x, lo, yhi, o->x, hi, n, rho,
+			rho >= 0.5 ? "grows"
+			: rho > 0  ? "no clear growth"
+				   : "does not grow");
 		if (!rp_has_label(s, o->series))
 			break;
 	}
@@ -413,7 +416,7 @@ static const char css[] =
 
 struct tally {
 	int n, agree, partly, disagree, cannot;
-	char which[1024];
+	char which[1024], partial[1024];
 };
 
 static void emit_count(void *arg, const char *claim, const char *ours,
@@ -426,9 +429,16 @@ static void emit_count(void *arg, const char *claim, const char *ours,
 	t->n++;
 	if (!strncmp(verdict, "agree", 5))
 		t->agree++;
-	else if (!strncmp(verdict, "partly", 6))
+	else if (!strncmp(verdict, "partly", 6)) {
+		size_t pl = strlen(t->partial);
+		int cl = (int)strcspn(claim, "(");
+		while (cl > 0 && (claim[cl - 1] == ' ' || claim[cl - 1] == '.'))
+			cl--;
 		t->partly++;
-	else if (!strncmp(verdict, "cannot", 6))
+		snprintf(t->partial + pl, sizeof(t->partial) - pl,
+			 "%s\xe2\x80\x9c%.*s\xe2\x80\x9d", pl ? "; " : "", cl,
+			 claim);
+	} else if (!strncmp(verdict, "cannot", 6))
 		t->cannot++;
 	else {
 		int cl = (int)strcspn(claim, "(");
@@ -757,6 +767,11 @@ void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 		if (t.disagree) {
 			fputs(" We disagree on: ", f);
 			rp_esc(f, t.which);
+			fputs(".", f);
+		}
+		if (t.partly) {
+			fputs(" Only partly on: ", f);
+			rp_esc(f, t.partial);
 			fputs(".", f);
 		}
 		fputs("</p>\n<ul class=\"obs\">\n", f);
