@@ -305,6 +305,15 @@ int cmd_report(int argc, char **argv)
 		tool_msg("--x, --series and --group need a label name");
 		return 2;
 	}
+	{
+		struct stat ob;
+		if (!stat(out, &ob) && S_ISDIR(ob.st_mode)) {
+			tool_msg("-o %s: is a folder (give the page's file "
+				 "name)",
+				 out);
+			return 2;
+		}
+	}
 	traces = calloc((size_t)argc, sizeof(char *));
 	if (!traces)
 		return 1;
@@ -349,6 +358,10 @@ int cmd_report(int argc, char **argv)
 		}
 		free(dir);
 	}
+	if (catalog && !ntr)
+		tool_msg("warning: --catalog %s is used for trace files only; "
+			 "folders have their own catalog.tsv",
+			 catalog);
 	if (!set.n) {
 		tool_msg("report: no nodes in the input");
 		goto out;
