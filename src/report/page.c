@@ -783,15 +783,14 @@ void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 		rp_esc(f, figs[i].title);
 		fputs("</h3>\n", f);
 		fputs(svgs[i], f);
-		fputs("\n<figcaption>", f);
-		rp_esc(f, figs[i].caption);
-		fputs("</figcaption>", f);
-		if (figs[i].note) {
-			fputs("<p class=\"note\">", f);
+		if (figs[i].note) { /* figcaption must stay the last child */
+			fputs("\n<p class=\"note\">", f);
 			rp_esc(f, figs[i].note);
 			fputs("</p>", f);
 		}
-		fputs("</figure>\n", f);
+		fputs("\n<figcaption>", f);
+		rp_esc(f, figs[i].caption);
+		fputs("</figcaption></figure>\n", f);
 	}
 	fputs("</section>\n<section id=\"tables\"><h2>Per node</h2>\n<p>Every "
 	      "number as <code>p2ptrace analyze --nodes</code> writes it "
