@@ -293,7 +293,7 @@ static double now_s(void)
 /* The format qemu-img finds (or confirms); fails with a clear message when
  * the image is locked by another process. */
 static int probe_image(const char *path, const char *want, char *fmt,
-		       size_t flen, const char *where, struct pt_err *err)
+		       const char *where, struct pt_err *err)
 {
 	char out[4096], *p;
 	char *argv[] = { QEMU_IMG, "info", "--output=json", (char *)path, NULL };
@@ -308,7 +308,6 @@ static int probe_image(const char *path, const char *want, char *fmt,
 	p = strstr(out, "\"format\":");
 	if (!p || sscanf(p, "\"format\": \"%15[^\"]\"", fmt) != 1)
 		return pt_fail(err, PT_EFORMAT, where, "image %s: qemu-img info gave no format", path);
-	(void)flen;
 	if (want && *want && strcmp(want, fmt))
 		return pt_fail(err, PT_EFORMAT, where, "image %s is %s, but format=%s was given", path, fmt, want);
 	return 0;
@@ -420,7 +419,7 @@ int lab_vm_preflight(const struct lab_vm_conf *c, const char *where,
 		return rc;
 	if (c->initrd[0] && (rc = readable_file(c->initrd, "initrd", where, 0, err)))
 		return rc;
-	if ((rc = probe_image(c->image, c->format, fmt, sizeof(fmt), where, err)))
+	if ((rc = probe_image(c->image, c->format, fmt, where, err)))
 		return rc;
 	if (c->accel == LAB_VM_KVM && !kvm_usable(msg, sizeof(msg)))
 		return pt_fail(err, PT_EUSAGE, where, "accel=kvm: %s (use accel=auto or tcg)", msg);
@@ -575,7 +574,7 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	char con[PATH_MAX + 16], log[PATH_MAX], base[PATH_MAX], fmt[16];
 	char conlog[PATH_MAX], chardev[2 * PATH_MAX + 128], drive[PATH_MAX + 96];
 	char netdev[128], device[192], mem[32], smp[16], cmdline[1536];
-	char qmparg[PATH_MAX + 48], backing[PATH_MAX + 16], extra[1024];
+	char qmparg[PATH_MAX + 48], extra[1024];
 	char *argv[MAXARGS], *save = NULL, *w, reply[512];
 	unsigned n = 0, a = vm->addr;
 	uint32_t mask = vm->prefix ? 0xffffffffu << (32 - vm->prefix) : 0;
@@ -595,7 +594,7 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	snprintf(conlog, sizeof(conlog), "%s/traces/%s.console.log", vm->out, vm->node);
 	if (!realpath(c->image, base))
 		return pt_fail(err, PT_EUSAGE, c->image, "image: %s", strerror(errno));
-	if ((rc = probe_image(base, c->format, fmt, sizeof(fmt), vm->node, err)))
+	if ((rc = probe_image(base, c->format, fmt, vm->node, err)))
 		return rc;
 	/* Logged before the folder and overlay exist: lab down removes them. */
 	if (lab_state_add(vm->state, "qemu %s %u %s", vm->node, grace_of(c), dir))
@@ -667,10 +666,10 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		}
 		lab_addr_str(a, ab, sizeof(ab));
 		lab_addr_str(mask, mb, sizeof(mb));
-		snprintf(cmdline, sizeof(cmdline), "%s%s%s%s ip=%s::0.0.0.0:%s:%s:eth0:off",
+		snprintf(cmdline, sizeof(cmdline), "%s%s%s ip=%s::0.0.0.0:%s:%s:eth0:off",
 			 strstr(c->append, "console=") ? "" : "console=ttyS0 ",
 			 strstr(c->append, "ipv6.") ? "" : "ipv6.disable=1 ",
-			 c->append, c->append[0] ? "" : "", ab, mb, vm->node);
+			 c->append, ab, mb, vm->node);
 		add_arg(argv, &n, "-append");
 		add_arg(argv, &n, cmdline);
 	}
@@ -682,7 +681,6 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	for (w = strtok_r(extra, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
 		if (add_arg(argv, &n, w))
 			return pt_fail(err, PT_EUSAGE, vm->node, "too many qemu-args");
-	(void)backing;
 
 	memset(&sp, 0, sizeof(sp));
 	sp.netns = vm->netns;
