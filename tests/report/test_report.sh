@@ -88,6 +88,11 @@ check "nodes JSON lines input: same cells as analyze" $CHK vs-analyze "$R/j.html
 "$P2PTRACE" report -q -o "$R/g.html" --group app,mode --x rank --series app "$R/nodes.csv" 2>"$R/err"
 check "--group app,mode: groups such as bittorrent/download" $CHK means "$R/g.html" "$R/nodes.csv" rank app app,mode sd
 
+# pcapng files labeled in their section (as capture writes them), no catalog
+"$P2PTRACE" report -q -o "$R/p.html" "$FIX/traces/n01.pcapng" "$FIX/traces/n03.pcapng" 2>"$R/err"
+$CHK table "$R/p.html" >"$R/p.tab"
+check "pcapng labels without a catalog" sh -c "grep -q '^n01	label:mode	download' '$R/p.tab' && grep -q '^n03	label:rank	6.4' '$R/p.tab' && grep -q '^n03	pkts	54' '$R/p.tab'"
+
 # ---- labels missing: notes in place ----------------------------------------
 mkdir -p "$R/e2/traces"
 awk -F'\t' 'NR==1 || $5 !~ /rank=/' "$FIX/catalog.tsv" >"$R/e2/catalog.tsv"
