@@ -442,10 +442,20 @@ static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 	for (unsigned i = 0; i < e->nnodes && !rc; i++) /* 5b. VM nodes: eth0 + tap on a bridge (qemu.c) */
 		if (e->groups[e->nodes[i].group].profile == LAB_P_QEMU)
 			rc = lab_vm_net(e->nodes[i].netns, err);
-	if (rc)
-		goto out;
-	/* 6. shaping: download on the switch side, upload on the node side */
-	len = 0;
+out:
+	free(b);
+	return rc;
+}
+
+/* 6. shaping: download on the switch side, upload on the node side */
+static int net_shaping(const struct lab_exp *e, struct pt_err *err)
+{
+	size_t cap = 4096 + (size_t)e->nnodes * 1024, len = 0;
+	char *b = malloc(cap);
+	int rc = 0;
+
+	if (!b)
+		return pt_fail(err, PT_ENOMEM, "lab", "out of memory");
 	b[0] = 0;
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_group *g = &e->groups[e->nodes[i].group];
@@ -461,16 +471,27 @@ static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 	}
 	if (len && (rc = lab_batch("tc", e->switch_ns, b, err)))
 		goto out;
-	for (unsigned i = 0; i < e->nnodes; i++) {
-		const struct lab_group *g = &e->groups[e->nodes[i].group];
-		char one[1024];
+	/* upload: one tc -batch per shaped node, 8 at a time */
+	{
+		const char **ns = calloc(e->nnodes + 1, sizeof(char *));
+		const char **tx = calloc(e->nnodes + 1, sizeof(char *));
+		char *all = calloc(e->nnodes + 1, 1024);
 
-		if (lab_shape_batch(one, sizeof(one), "eth0", g->up_kbps, g->delay_ms / 2, g->loss_pct / 2)) {
-			rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name, "shaping commands too long");
-			goto out;
+		if (!ns || !tx || !all)
+			rc = pt_fail(err, PT_ENOMEM, "lab", "out of memory");
+		for (unsigned i = 0; i < e->nnodes && !rc; i++) {
+			const struct lab_group *g = &e->groups[e->nodes[i].group];
+
+			ns[i] = e->nodes[i].netns;
+			tx[i] = all + (size_t)i * 1024;
+			if (lab_shape_batch(all + (size_t)i * 1024, 1024, "eth0", g->up_kbps, g->delay_ms / 2, g->loss_pct / 2))
+				rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name, "shaping commands too long");
 		}
-		if (one[0] && (rc = lab_batch("tc", e->nodes[i].netns, one, err)))
-			goto out;
+		if (!rc)
+			rc = lab_batch_many("tc", ns, tx, e->nnodes, 8, err);
+		free(ns);
+		free(tx);
+		free(all);
 	}
 out:
 	free(b);
@@ -523,9 +544,16 @@ static int start_capture(const struct lab_exp *e, const char *out, FILE *st,
 	}
 	free(argv);
 	free(buf);
-	if (rc)
-		return rc;
-	/* ready when every trace file exists (as NODE.pcapng.part) */
+	return rc;
+}
+
+/* Capture is ready when every trace file exists (as NODE.pcapng.part). */
+static int wait_capture(const struct lab_exp *e, const char *out, pid_t *pid,
+			struct pt_err *err)
+{
+	char loge[PATH_MAX];
+
+	snprintf(loge, sizeof(loge), "%s/logs/capture.err", out);
 	for (unsigned waited = 0; waited < 10000; waited += 20) {
 		unsigned have = 0;
 		int stt;
@@ -764,12 +792,18 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 	phase("shared files", &t0);
 	if (net_setup(e, st, &err))
 		goto fail;
-	phase("namespaces, links, shaping", &t0);
+	phase("namespaces, links", &t0);
 	if (write_catalog(e, outabs, now_ns())) {
 		pt_fail(&err, PT_EIO, outabs, "cannot write catalog.tsv: %s", strerror(errno));
 		goto fail;
 	}
+	/* capture opens its 1 ring per node while the links get shaped */
 	if (!o->no_capture && start_capture(e, outabs, st, &cap, &err))
+		goto fail;
+	if (net_shaping(e, &err))
+		goto fail;
+	phase("shaping", &t0);
+	if (!o->no_capture && wait_capture(e, outabs, &cap, &err))
 		goto fail;
 	phase("capture ready", &t0);
 	if (start_nodes(e, &ctx, st, r, &err))
@@ -872,19 +906,19 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}
-	/* 3. capture: SIGTERM makes it flush, close and write its stats */
+	/* 3. capture: SIGTERM makes it flush, close and write its stats. Its
+	 * exit takes a while (the kernel waits an RCU grace period per packet
+	 * socket it closes), so the namespaces and the work folder go
+	 * meanwhile: its sockets keep the switch namespace alive until then. */
 	n = 0;
 	for (unsigned i = 0; i < st.nprocs; i++)
 		if (st.procs[i].capture) {
 			pids[n] = st.procs[i].pid;
 			starts[n++] = st.procs[i].start;
+			if (lab_proc_alive(st.procs[i].pid, st.procs[i].start))
+				kill(st.procs[i].pid, SIGTERM);
 		}
-	lab_proc_stop(pids, starts, n, 20000);
-	phase("down: capture stopped", &t0);
-	/* 4. the catalog gets its stop time and capture's counts */
-	if (st.out[0])
-		finish_catalog(st.out, stop, summary);
-	/* 5. namespaces: the links and qdiscs inside go with them */
+	/* 4. namespaces: the links and qdiscs inside go with them */
 	for (unsigned i = 0; i < st.nnetns; i++) {
 		if (lab_ns_exists(st.netns[i]))
 			nsdel++;
@@ -892,9 +926,15 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 			tool_msg("lab: cannot delete namespace %s: %s", st.netns[i], strerror(errno));
 	}
 	phase("down: namespaces deleted", &t0);
-	/* 6. the work folder and the log */
+	/* 5. the work folder */
 	if (st.work[0] && !keep_work)
 		rm_tree(st.work);
+	phase("down: work folder removed", &t0);
+	lab_proc_stop(pids, starts, n, 20000);
+	phase("down: capture stopped", &t0);
+	/* 6. the catalog gets its stop time and capture's counts; the log goes */
+	if (st.out[0])
+		finish_catalog(st.out, stop, summary);
 	lab_state_path(name, path, sizeof(path));
 	unlink(path);
 	if (!quiet || stray)

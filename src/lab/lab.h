@@ -141,6 +141,11 @@ unsigned lab_state_list(char (*names)[LAB_NAME_MAX + 1], unsigned max);
  * the text; 0 when it exits 0. */
 int lab_batch(const char *tool, const char *netns, const char *text,
 	      struct pt_err *err);
+/* lab_batch in many namespaces at once (at most maxpar children at a time;
+ * empty texts are skipped); the first failure is reported. */
+int lab_batch_many(const char *tool, const char *const *netns,
+		   const char *const *texts, unsigned n, unsigned maxpar,
+		   struct pt_err *err);
 /* Enter the named namespace (0 ok); lab_ns_home() returns to the initial
  * one. */
 int lab_ns_enter(const char *netns);

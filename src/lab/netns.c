@@ -367,3 +367,85 @@ int lab_ns_listening(unsigned port)
 	fclose(f);
 	return found;
 }
+
+int lab_batch_many(const char *tool, const char *const *netns,
+		   const char *const *texts, unsigned n, unsigned maxpar,
+		   struct pt_err *err)
+{
+	pid_t *pids = calloc(n ? n : 1, sizeof(pid_t));
+	char errpath[] = "/tmp/p2ptrace-batch.XXXXXX";
+	int efd = mkstemp(errpath), rc = 0;
+	unsigned next = 0, running = 0, failed = n;
+
+	if (!pids || efd < 0) {
+		free(pids);
+		if (efd >= 0)
+			close(efd);
+		return pt_fail(err, PT_EIO, tool, "out of memory or no /tmp");
+	}
+	unlink(errpath);
+	signal(SIGPIPE, SIG_IGN);
+	while (next < n || running) {
+		int st;
+		pid_t w;
+
+		if (next < n && running < maxpar) {
+			int fds[2];
+			size_t len = strlen(texts[next]);
+
+			if (!len) {
+				next++;
+				continue;
+			}
+			if (pipe(fds)) {
+				rc = pt_fail(err, PT_EIO, tool, "pipe: %s", strerror(errno));
+				break;
+			}
+			pids[next] = fork();
+			if (pids[next] == 0) {
+				dup2(fds[0], 0);
+				dup2(efd, 1);
+				dup2(efd, 2);
+				close(fds[0]);
+				close(fds[1]);
+				execlp(tool, tool, "-n", netns[next], "-batch", "-", (char *)NULL);
+				_exit(127);
+			}
+			close(fds[0]);
+			if (pids[next] > 0) {
+				/* a node's few lines fit in the pipe buffer */
+				if (write(fds[1], texts[next], len) != (ssize_t)len)
+					rc = -1;
+				running++;
+			}
+			close(fds[1]);
+			next++;
+			continue;
+		}
+		/* only our own children: capture may be running beside us */
+		w = 0;
+		for (unsigned i = 0; i < next && !w; i++)
+			if (pids[i] > 0 && waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+				w = pids[i];
+				pids[i] = 0;
+				running--;
+				if ((!WIFEXITED(st) || WEXITSTATUS(st)) && failed == n)
+					failed = i;
+			}
+		if (!w)
+			usleep(1000);
+	}
+	if (!rc && failed < n) {
+		char msg[200] = "";
+		ssize_t k = pread(efd, msg, sizeof(msg) - 1, 0);
+
+		msg[k > 0 ? k : 0] = 0;
+		msg[strcspn(msg, "\n")] = 0;
+		rc = pt_fail(err, PT_EIO, tool, "%s: -batch failed: %s", netns[failed], msg[0] ? msg : "exit status non-zero");
+	} else if (rc && rc != PT_EIO) {
+		rc = pt_fail(err, PT_EIO, tool, "cannot feed the batches");
+	}
+	close(efd);
+	free(pids);
+	return rc;
+}
