@@ -352,6 +352,100 @@ static int server_file(const char *dir, uint64_t size, uid_t uid, gid_t gid)
 	return make_data(path, dir, size ? size : 1 << 20);
 }
 
+/* aMule's config: Kad only (no ed2k server exists in Debian), every
+ * filter that would drop lab addresses off, bound to the node's address,
+ * the nodes/server list URLs pointed at nothing, EC on loopback only
+ * (password "p2ptrace", for amulecmd). nodes.dat (version 2) lists the
+ * lab's other edonkey nodes with random IDs and contact version 5 (Kad2
+ * without obfuscation: with >= 6 the sender would obfuscate with the
+ * receiver's real ID, unknown here, and be dropped). */
+static int edonkey_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
+			   struct pt_err *err)
+{
+	const struct lab_exp *e = ctx->exp;
+	const struct lab_node *nd = &e->nodes[i];
+	const struct lab_group *g = &e->groups[nd->group];
+	char ad[700], path[800], addr[32];
+	unsigned n = 0;
+	FILE *f;
+	uint64_t x = 0x9e3779b97f4a7c15ull * (nd->index + 1);
+
+	lab_addr_str(nd->addr, addr, sizeof(addr));
+	snprintf(ad, sizeof(ad), "%s/amule", dir);
+	if (mkdir(ad, 0755) && errno != EEXIST)
+		return pt_fail(err, PT_EIO, ad, "mkdir: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/Temp", ad);
+	mkdir(path, 0755);
+	if (chown(path, ctx->uid, ctx->gid))
+		return pt_fail(err, PT_EIO, path, "chown: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/Incoming", ad);
+	mkdir(path, 0755);
+	if (chown(path, ctx->uid, ctx->gid))
+		return pt_fail(err, PT_EIO, path, "chown: %s", strerror(errno));
+	/* a file to share, so the node has something to publish */
+	snprintf(path, sizeof(path), "%s/Incoming/%s-labfile.bin", ad, nd->name);
+	if (make_data(path, nd->name, g->size ? g->size : 1 << 20) ||
+	    chown(path, ctx->uid, ctx->gid))
+		return pt_fail(err, PT_EIO, path, "cannot write the shared file");
+	snprintf(path, sizeof(path), "%s/amule.conf", ad);
+	if (write_text(path, 0644,
+		       "[eMule]\nNick=%s\nPort=4662\nUDPPort=4672\nUDPEnable=1\nAddress=%s\n"
+		       "Autoconnect=1\nReconnect=1\nUPnPEnabled=0\nConnectToKad=1\nConnectToED2K=0\n"
+		       "TempDir=%s/Temp\nIncomingDir=%s/Incoming\nCheckDiskspace=0\n"
+		       "FilterLanIPs=0\nParanoidFiltering=0\nIPFilterAutoLoad=0\nIPFilterClients=0\n"
+		       "IPFilterServers=0\nIPFilterURL=\nGeoIPEnabled=0\nSmartIdCheck=0\n"
+		       "KadNodesUrl=http://127.0.0.1:9/nodes.dat\nEd2kServersUrl=http://127.0.0.1:9/server.met\n"
+		       "AddServerListFromServer=0\nAddServerListFromClient=0\n"
+		       "[ExternalConnect]\nAcceptExternalConnections=1\nECAddress=127.0.0.1\nECPort=4712\n"
+		       "ECPassword=a27002a58634829a3987e5b64d3f20de\nUPnPECEnabled=0\n",
+		       nd->name, addr, ad, ad))
+		return pt_fail(err, PT_EIO, path, "cannot write");
+	snprintf(path, sizeof(path), "%s/nodes.dat", ad);
+	f = fopen(path, "wb");
+	if (!f)
+		return pt_fail(err, PT_EIO, path, "cannot write: %s", strerror(errno));
+	for (unsigned k = 0; k < e->nnodes; k++)
+		n += k != i && e->groups[e->nodes[k].group].profile == LAB_P_EDONKEY;
+	{
+		uint32_t hdr[3] = { 0, 2, n };
+
+		fwrite(hdr, 4, 3, f); /* little-endian host */
+	}
+	for (unsigned k = 0; k < e->nnodes; k++) {
+		unsigned char c[16 + 4 + 2 + 2 + 1 + 8 + 1];
+		uint32_t ip = e->nodes[k].addr;
+
+		if (k == i || e->groups[e->nodes[k].group].profile != LAB_P_EDONKEY)
+			continue;
+		for (unsigned b = 0; b < 16; b++) {
+			x ^= x >> 12;
+			x ^= x << 25;
+			x ^= x >> 27;
+			c[b] = (unsigned char)((x * 2685821657736338717ull) >> 56);
+		}
+		c[16] = ip & 255; c[17] = (ip >> 8) & 255; c[18] = (ip >> 16) & 255; c[19] = ip >> 24;
+		c[20] = 4672 & 255; c[21] = 4672 >> 8;
+		c[22] = 4662 & 255; c[23] = 4662 >> 8;
+		c[24] = 5; /* contact version */
+		memset(c + 25, 0, 9);
+		fwrite(c, 1, sizeof(c), f);
+	}
+	if (fclose(f))
+		return pt_fail(err, PT_EIO, path, "cannot write");
+	if (chown(ad, ctx->uid, ctx->gid))
+		return pt_fail(err, PT_EIO, ad, "chown: %s", strerror(errno));
+	{
+		static const char *const own[] = { "amule.conf", "nodes.dat" };
+
+		for (unsigned k = 0; k < 2; k++) {
+			snprintf(path, sizeof(path), "%s/%s", ad, own[k]);
+			if (chown(path, ctx->uid, ctx->gid))
+				return pt_fail(err, PT_EIO, path, "chown: %s", strerror(errno));
+		}
+	}
+	return 0;
+}
+
 int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
 			unsigned maxargs, char *argbuf, size_t buflen,
 			int *as_root, struct pt_err *err)
@@ -550,7 +644,17 @@ int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
 		arg(&a, "%s", cmd);
 		break;
 	case LAB_P_EDONKEY:
-		return pt_fail(err, PT_EUSAGE, e->path, "group %s: profile edonkey is not available yet (see docs/lab.md)", g->name);
+	{
+		int rc = edonkey_prepare(ctx, i, dir, err);
+
+		if (rc)
+			return rc;
+	}
+		arg(&a, "amuled");
+		arg(&a, "-c");
+		arg(&a, "%s/amule", dir);
+		arg(&a, "-o");
+		break;
 	case LAB_P_IDLE:
 	default:
 		break;
