@@ -9,7 +9,8 @@
 #   - each VM's trace holds its own traffic and only its own (tshark: every
 #     IPv4 packet has the VM's address, every non-broadcast frame its MAC),
 #     at least the file's size from the server, and carries its labels
-#     (capinfos: pcapng comments);
+#     (capinfos: pcapng comments), and its download is shaped (2 mbit/s,
+#     measured from the trace);
 #   - catalog packets == tshark's count of each trace;
 #   - each VM ran on its own copy-on-write overlay of the base image
 #     (qemu-img: backing file), and the base image is unchanged (sha256);
@@ -92,7 +93,7 @@ subnet 198.18.0.0/24
 out $OUT
 snaplen 128
 group web http-server size=2MiB labels app=http mode=server
-group vm qemu count=2 image=$G/disk.qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" up=8mbit down=8mbit labels app=http mode=vm os=linux
+group vm qemu count=2 image=$G/disk.qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
 EOT
 check lab_check "$P2PTRACE" lab check "$TMPD/vm.lab"
 accel=$("$P2PTRACE" lab check "$TMPD/vm.lab" | sed -n 's/.*accel \([a-z]*\) .*/\1/p')
@@ -188,6 +189,12 @@ tail -n +2 "$C" | while IFS='	' read -r node netns addr profile labels up down s
 	echo "  $node: packets without its address $notmine, unicast frames without its MAC $notmac, IPv6 $v6, HTTP payload from web $got B"
 	[ "$notmine" = 0 ] && [ "$notmac" = 0 ] && [ "$v6" = 0 ] && echo "PASSCASE only_own_$node" || echo "FAILCASE only_own_$node $notmine/$notmac/$v6 foreign"
 	[ "$got" -ge 2097152 ] && echo "PASSCASE own_fetch_$node" || echo "FAILCASE own_fetch_$node only $got B from the server"
+	# download shaped at 2 mbit/s on the switch-side link: frame rate of
+	# the server's data packets over the transfer
+	rate=$(tshark -r "$f" -Y "ip.src==198.18.0.1 && ip.dst==$addr && tcp.len>0" -T fields -e frame.time_relative -e frame.len 2>/dev/null |
+		awk 'NR==1 {t0=$1} {t=$1; if (NR>1) b+=$2} END {if (t>t0) printf "%.0f", b*8/(t-t0)/1000; else print 0}')
+	echo "  $node: download rate from its trace $rate kbit/s (shaped at 2000)"
+	[ "$rate" -ge 1700 ] && [ "$rate" -le 2100 ] && echo "PASSCASE shaped_down_$node" || echo "FAILCASE shaped_down_$node $rate kbit/s, want 1700..2100"
 	cm=$(capinfos -k "$f" 2>/dev/null | sed -n 's/^Capture comment: *//p' | sort | tr '\n' ' ')
 	[ "$cm" = "app=http mode=vm node=$node os=linux " ] && echo "PASSCASE labels_$node" || echo "FAILCASE labels_$node comments '$cm'"
 done >"$TMPD/cases"
