@@ -293,7 +293,7 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	int *y = NULL, *eg = NULL, *tr = NULL, *te = NULL;
 	int *pm = NULL, *pp = NULL, *pt = NULL, *pb = NULL, *pe[FIRSTN];
 	float *X = NULL, *XB = NULL, *XE[FIRSTN];
-	int rc = 0, nf;
+	int rc = 0;
 	double t0 = now_s();
 
 	memset(r, 0, sizeof(*r));
@@ -316,7 +316,6 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	/* rows, labels, effective groups */
 	{
 		int seg = o->segments > 1 && !explicit_fold ? o->segments : 1;
-		int *rank = NULL;
 		long *gn = calloc((size_t)ds->ngroup + 1, sizeof(long));
 		long *gi = calloc((size_t)ds->ngroup + 1, sizeof(long));
 		if (!gn || !gi) {
@@ -325,7 +324,6 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 			rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
 			goto out;
 		}
-		(void)rank;
 		for (int i = 0; i < n; i++) {
 			y[i] = win ? ds->win[i].y : ds->m[i].y;
 			gn[win ? ds->win[i].group : ds->m[i].group]++;
@@ -481,8 +479,6 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 		for (int e = 0; r->have_early && e < FIRSTN; e++)
 			metrics_compute(&r->early[e], k, y, pe[e], n);
 	}
-	nf = 0;
-	(void)nf;
 	r->train_s = now_s() - t0;
 out:
 	free(y); free(eg); free(tr); free(te); free(pm); free(pp); free(pt);
