@@ -9,7 +9,7 @@ tshark wireshark-common tcpdump tcpreplay softflowd argus-client argus-server
 iproute2 ethtool iputils-ping iperf3 psmisc procps
 opentracker aria2 mktorrent transmission-cli
 nginx-light vsftpd openssh-server openssh-client curl wget ftp
-amule-daemon amule-utils qemu-system-x86 qemu-utils busybox-static linux-image-amd64
+amule-daemon amule-utils qemu-system-x86 qemu-utils busybox-static linux-image-amd64 dnsmasq-base
 chromium jq bc time cppcheck clang-format"
 missing=""
 for p in $PKGS; do
