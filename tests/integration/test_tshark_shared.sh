@@ -6,7 +6,11 @@
 #     address), the packets and frame bytes equal tshark's, with tshark's
 #     packets keyed by the decoder's documented rules (tshark_flows.awk says
 #     which, and which packets are left out and why: the counts are printed);
-#  2. the nodes row's plen bins equal `tshark -q -z plen,tree` exactly.
+#  2. the nodes row's plen bins equal `tshark -q -z plen,tree` exactly;
+#  3. with the default options (idle 64 s, TCP end) the flows, split more
+#     finely, add up to the same sums, and every row is sane (an end reason,
+#     the originator sent >= 1 packet unless the other side's SYN/ACK made
+#     it the originator, first_ns <= last_ns).
 # tshark runs with IP/TCP reassembly off (the decoder does not reassemble).
 # Two files at a time (xargs -P); P2PT_SHARED_ONLY=GLOB limits the files.
 . "$(dirname "$0")/../lib.sh"
@@ -39,6 +43,16 @@ if [ "${1:-}" = --one ]; then
 		exit 0
 	fi
 	eng_flines "$o.flows" "$o.t" >"$o.eflows"
+	# default options (idle 64 s, TCP end): the split flows must add up
+	# to the same sums; every row sane
+	"$P2PTRACE" analyze -q --flows "$o.dflows" "$f" >/dev/null 2>&1
+	eng_flines "$o.dflows" "$o.t" >"$o.edflows"
+	# (pkts_fwd may be 0 only when a SYN/ACK was seen from the other
+	# side: its receiver is taken as the originator)
+	insane=$(sel "$o.dflows" pkts_fwd,pkts_rev,first_ns,last_ns,end_reason,proto,tcp_flags_rev | awk -F, '
+		{ synack = $6 == 6 && int($7 / 2) % 2 && int($7 / 16) % 2 }
+		!($5 ~ /^(idle|active|eof|forced|lack)$/) || ($1 < 1 && !synack) || $3 > $4 || $1 + $2 < 1 { n++; if (!r) r = $0 }
+		END { if (n) print n " rows like " r }')
 	grep '^F ' "$o.t" | sort >"$o.tflows"
 	nf=$(wc -l <"$o.tflows")
 	nx=$(grep -c '^X ' "$o.t")
@@ -49,6 +63,14 @@ if [ "${1:-}" = --one ]; then
 	if ! cmp -s "$o.tflows" "$o.eflows"; then
 		res=FAIL
 		why="flows differ (< tshark, > p2ptrace): $(diff "$o.tflows" "$o.eflows" | grep '^[<>]' | head -6 | tr '\n' ';')"
+	fi
+	if ! cmp -s "$o.tflows" "$o.edflows"; then
+		res=FAIL
+		why="$why default-option flows do not add up: $(diff "$o.tflows" "$o.edflows" | grep '^[<>]' | head -4 | tr '\n' ';')"
+	fi
+	if [ -n "$insane" ]; then
+		res=FAIL
+		why="$why bad rows (reason, pkts_fwd >= 1, first <= last): $insane"
 	fi
 	if [ -z "$tb" ] || [ "$tb" != "$eb" ]; then
 		res=FAIL
