@@ -39,6 +39,7 @@ struct opts {
 	int have_duration;
 	int no_capture;
 	int keep_work;
+	int all;
 };
 
 static uint64_t now_ns(void)
@@ -64,7 +65,7 @@ static void usage(FILE *f)
 		"       p2ptrace lab run FILE [--name NAME] [--duration S] [--out DIR] [--no-capture]\n"
 		"       p2ptrace lab status [NAME]\n"
 		"       p2ptrace lab exec [--lab NAME] NODE -- COMMAND [ARG...]\n"
-		"       p2ptrace lab down [--keep-work] [NAME...]   (no NAME: every lab that is up)\n"
+		"       p2ptrace lab down [--keep-work] [NAME... | --all]   (no NAME: the only lab that is up)\n"
 		"       p2ptrace lab console [--lab NAME] NODE   (serial console of a VM node; docs/qemu.md)\n"
 		"The experiment file format, the catalog columns and the profiles: docs/lab.md\n");
 }
@@ -78,6 +79,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int stop_at_arg)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "no-capture", no_argument, NULL, 'N' },
 		{ "keep-work", no_argument, NULL, 'k' },
+		{ "all", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -106,6 +108,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int stop_at_arg)
 			break;
 		case 'k':
 			o->keep_work = 1;
+			break;
+		case 'A':
+			o->all = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -966,6 +971,14 @@ static int cmd_down(int argc, char **argv)
 
 		if (!k)
 			fprintf(stderr, "p2ptrace: no lab is up\n");
+		/* Several labs may belong to several people: without a name,
+		 * only the one lab that is up, or all of them with --all. */
+		if (k > 1 && !o.all) {
+			tool_msg("lab: %u labs are up; name the one to take down, or use --all:", k);
+			for (unsigned i = 0; i < k; i++)
+				fprintf(stderr, "  %s\n", names[i]);
+			return 2;
+		}
 		for (unsigned i = 0; i < k; i++)
 			rc |= do_down(names[i], o.keep_work, 0, 1);
 		return rc;
