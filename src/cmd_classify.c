@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"each a group\n"
 		"  --no-early       eval: skip the early (first N packets) "
 		"models\n"
+		"  --no-balance     rows weigh 1 (default: every class weighs "
+		"the same)\n"
 		"  --json           eval: one JSON object (docs/classify.md)\n");
 }
 
@@ -154,6 +156,8 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			o->ds.all_confidence = 1;
 		} else if (!strcmp(a, "--windows")) {
 			o->ev.windows = 1;
+		} else if (!strcmp(a, "--no-balance")) {
+			o->ev.xp.balance = 0;
 		} else if (!strcmp(a, "--no-early")) {
 			o->ev.early = 0;
 		} else if (!strcmp(a, "--json") && is_eval) {
