@@ -746,6 +746,17 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 		tool_msg("lab: %s: no user '%s' on this machine", e->path, e->user);
 		return 2;
 	}
+	for (unsigned i = 0; i < e->ngroups; i++) {
+		uid_t u;
+		gid_t g;
+
+		if (e->groups[i].user[0] && resolve_user(e->groups[i].user, &u, &g)) {
+			tool_msg("lab: %s:%d: group %s: no user '%s' on this machine", e->path,
+				 e->groups[i].line, e->groups[i].name, e->groups[i].user);
+			lab_exp_free(e);
+			return 2;
+		}
+	}
 	if (lab_ns_exists(e->switch_ns)) {
 		tool_msg("lab: namespace %s exists already: is lab %s up? ('p2ptrace lab down %s')", e->switch_ns, e->name, e->name);
 		return 2;
@@ -839,9 +850,9 @@ static int cmd_up(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	memset(&e, 0, sizeof(e));
 	rc = do_up(argv[optind], &o, &e, &r, out);
-	if (!rc)
-		lab_exp_free(&e);
+	lab_exp_free(&e);
 	free(r.pids);
 	free(r.starts);
 	return rc;
@@ -1216,9 +1227,14 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	memset(&e, 0, sizeof(e));
 	rc = do_up(argv[optind], &o, &e, &r, out);
-	if (rc)
+	if (rc) {
+		lab_exp_free(&e);
+		free(r.pids);
+		free(r.starts);
 		return rc;
+	}
 	t0 = now_ns();
 	dur = e.duration_ns;
 	while (!stop_req) {
