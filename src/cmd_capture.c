@@ -6,7 +6,8 @@
  *
  *   p2ptrace capture -i SPEC [-i SPEC ...] -w DIR [--label K=V ...]
  *       [--catalog CATALOG.tsv] [--stats FILE] [-s SNAPLEN] [-C MB]
- *       [-G SECONDS] [-B KiB] [-Z USER] [--one-file NAME] [FILTER...]
+ *       [-G SECONDS] [-B KiB] [-Z USER] [--one-file NAME] [--flows FILE]
+ *       [FILTER...]
  *   SPEC = [NETNS:]IFACE[=NODE]
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "capture/capture.h"
+#include "capture/flows.h"
 #include "capture/privdrop.h"
 #include "tool.h"
 
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 		"  -Z USER                  drop root to USER once the "
 		"interfaces are open\n"
 		"  --one-file NAME          all interfaces into DIR/NAME.pcapng\n"
+		"  --flows FILE             also the flows of every interface, "
+		"as CSV\n"
 		"Stops on SIGINT/SIGTERM (drains, closes, prints counters); "
 		"SIGHUP rotates.\n");
 }
@@ -486,7 +490,7 @@ static void setup_signals(sigset_t *waitmask)
 	sigdelset(waitmask, SIGHUP);
 }
 
-static int run(struct opts *o, struct capture *c)
+static int run(struct opts *o, struct capture *c, struct cap_flows **flp)
 {
 	struct pt_err err;
 	sigset_t waitmask;
@@ -497,11 +501,6 @@ static int run(struct opts *o, struct capture *c)
 	rc = build(o, c);
 	if (rc)
 		return rc;
-	if (o->flows) {
-		tool_msg("--flows: not available yet in this build "
-			 "(use 'p2ptrace analyze' on the files)");
-		return 2;
-	}
 	if (o->user && privdrop_lookup(o->user, &uid, &gid, &err)) {
 		tool_perr(&err);
 		return 2;
@@ -516,6 +515,10 @@ static int run(struct opts *o, struct capture *c)
 	c->cfg.userappl = "p2ptrace " P2PTRACE_VERSION;
 	rc = capture_open_ifaces(c, &err);
 	if (rc) {
+		tool_perr(&err);
+		return 2;
+	}
+	if (o->flows && cap_flows_open(c, flp, &err)) {
 		tool_perr(&err);
 		return 2;
 	}
@@ -540,37 +543,48 @@ static int run(struct opts *o, struct capture *c)
 		tool_perr(&err);
 		return 2;
 	}
+	if (*flp && cap_flows_start(*flp, o->flows, &err)) {
+		tool_perr(&err);
+		return 2;
+	}
 	fprintf(stderr, "p2ptrace: capture: listening on %d interface%s, "
 			"writing to %s\n",
 		c->nifs, c->nifs == 1 ? "" : "s", o->dir);
 	rc = capture_run(c, &g_stop, &g_hup, &waitmask);
+	if (*flp && cap_flows_finish(*flp, &err)) {
+		tool_perr(&err);
+		if (!rc)
+			rc = PT_EIO;
+	}
 	capture_print_stats(c, stderr);
 	if (o->stats && capture_write_stats(c, o->stats, &err)) {
 		tool_perr(&err);
 		if (!rc)
 			return 1;
 	}
-	if (rc) {
+	if (rc && c->failed) {
 		tool_perr(&c->werr);
 		tool_msg("capture: stopped after a write error%s; the files "
 			 "written are valid up to their last whole packet",
 			 c->werr.code == PT_ENOSPC ? " (disk full)" : "");
 		return 1;
 	}
-	return 0;
+	return rc ? 1 : 0;
 }
 
 int cmd_capture(int argc, char **argv)
 {
 	struct opts o;
 	struct capture c;
+	struct cap_flows *fl = NULL;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&c, 0, sizeof(c));
 	rc = parse_args(argc, argv, &o);
 	if (!rc)
-		rc = run(&o, &c);
+		rc = run(&o, &c, &fl);
+	cap_flows_free(fl);
 	capture_free(&c);
 	free_strv(o.specs, o.nspecs);
 	free_strv(o.labels, o.nlabels);

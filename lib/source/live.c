@@ -200,6 +200,7 @@ int source_open_live(const char *iface, int snaplen, struct source **out,
 	dlt = pcap_datalink(l->p);
 	/* DLT_ and LINKTYPE_ agree except for raw IP. */
 	l->linktype = dlt == DLT_RAW ? LT_RAW : dlt;
+	s->linktype = l->linktype;
 	*out = s;
 	return 0;
 }
