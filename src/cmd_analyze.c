@@ -519,8 +519,8 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (filter[0])
 		a.cfg.filter = filter;
-	if (!a.windows_path)
-		a.cfg.window_ns = a.cfg.window_ns; /* windows cost nothing */
+	if (a.model_path)
+		a.cfg.ft.fine_bins = 1; /* the model's features include them */
 	a.summary = !a.quiet &&
 		    !(a.flows_path && !strcmp(a.flows_path, "-")) &&
 		    !(a.nodes_path && !strcmp(a.nodes_path, "-")) &&
