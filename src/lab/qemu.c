@@ -133,6 +133,15 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 		}
 		c->grace_s = (unsigned)u;
 		c->grace_s |= 0x80000000u; /* "given" (0 is a value) */
+	} else if (!strcmp(k, "dhcp")) {
+		if (!strcmp(v, "on") || !strcmp(v, "yes"))
+			c->dhcp = 1;
+		else if (!strcmp(v, "off") || !strcmp(v, "no"))
+			c->dhcp = 0;
+		else {
+			snprintf(msg, len, "dhcp: expected on or off, got '%s'", v);
+			return -1;
+		}
 	} else if (!strcmp(k, "qemu-args")) {
 		/* The lab's tap is the VM's only NIC: its traffic must go
 		 * through the shaped, captured link. */
@@ -666,10 +675,16 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		}
 		lab_addr_str(a, ab, sizeof(ab));
 		lab_addr_str(mask, mb, sizeof(mb));
-		snprintf(cmdline, sizeof(cmdline), "%s%s%s ip=%s::0.0.0.0:%s:%s:eth0:off",
-			 strstr(c->append, "console=") ? "" : "console=ttyS0 ",
-			 strstr(c->append, "ipv6.") ? "" : "ipv6.disable=1 ",
-			 c->append, ab, mb, vm->node);
+		if (c->dhcp)
+			snprintf(cmdline, sizeof(cmdline), "%s%s%s ip=dhcp",
+				 strstr(c->append, "console=") ? "" : "console=ttyS0 ",
+				 strstr(c->append, "ipv6.") ? "" : "ipv6.disable=1 ",
+				 c->append);
+		else
+			snprintf(cmdline, sizeof(cmdline), "%s%s%s ip=%s::0.0.0.0:%s:%s:eth0:off",
+				 strstr(c->append, "console=") ? "" : "console=ttyS0 ",
+				 strstr(c->append, "ipv6.") ? "" : "ipv6.disable=1 ",
+				 c->append, ab, mb, vm->node);
 		add_arg(argv, &n, "-append");
 		add_arg(argv, &n, cmdline);
 	}
@@ -718,9 +733,80 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	return 0;
 }
 
+/* The lab's DHCP server: dnsmasq in the switch namespace, bound to br0
+ * (given the subnet's last host address), a fixed address per VM MAC for
+ * every node of a dhcp=on group, no router, no DNS (port=0), no lease
+ * file. Started once per lab, before the first such VM. */
+static int start_dhcp(const struct lab_exp *e, const char *work,
+		      const char *out, FILE *state, struct pt_err *err)
+{
+	uint32_t mask = 0xffffffffu << (32 - e->prefix);
+	uint32_t srv = (e->net | ~mask) - 1;
+	char conf[PATH_MAX], log[PATH_MAX], a[32], m[32], n[32], cmd[128];
+	char confarg[PATH_MAX + 16];
+	char *argv[] = { "dnsmasq", "--keep-in-foreground", confarg, NULL };
+	struct lab_spawn sp;
+	FILE *f;
+	pid_t pid;
+	int rc;
+
+	for (unsigned i = 0; i < e->nnodes; i++)
+		if (e->nodes[i].addr == srv)
+			return pt_fail(err, PT_EUSAGE, e->path, "dhcp=on: the lab's DHCP server takes the subnet's last host %s, which node %s has: use a larger subnet",
+				       lab_addr_str(srv, a, sizeof(a)), e->nodes[i].name);
+	if (!in_path("dnsmasq"))
+		return pt_fail(err, PT_EUSAGE, e->path, "dhcp=on needs dnsmasq (Debian: dnsmasq-base; make deps)");
+	snprintf(conf, sizeof(conf), "%s/dnsmasq.conf", work);
+	snprintf(log, sizeof(log), "%s/logs/dhcp.log", out);
+	snprintf(confarg, sizeof(confarg), "--conf-file=%s", conf);
+	f = fopen(conf, "w");
+	if (!f)
+		return pt_fail(err, PT_EIO, conf, "cannot write: %s", strerror(errno));
+	fprintf(f, "# written by p2ptrace lab %s: DHCP for its VM nodes, nothing else\n"
+		   "port=0\nno-resolv\nno-hosts\nno-poll\ninterface=br0\nbind-interfaces\n"
+		   "except-interface=lo\nuser=nobody\nleasefile-ro\ndhcp-authoritative\n"
+		   "log-dhcp\nlog-facility=-\ndhcp-range=%s,static,%s,12h\n"
+		   "dhcp-option=option:router\ndhcp-option=option:dns-server\n",
+		e->name, lab_addr_str(e->net, n, sizeof(n)), lab_addr_str(mask, m, sizeof(m)));
+	for (unsigned i = 0; i < e->nnodes; i++) {
+		const struct lab_node *nd = &e->nodes[i];
+		const struct lab_vm_conf *c = e->groups[nd->group].vm;
+
+		if (c && c->dhcp)
+			fprintf(f, "dhcp-host=52:54:00:%02x:%02x:%02x,%s,%s\n",
+				(nd->addr >> 16) & 255, (nd->addr >> 8) & 255, nd->addr & 255,
+				lab_addr_str(nd->addr, a, sizeof(a)), nd->name);
+	}
+	if (fclose(f))
+		return pt_fail(err, PT_EIO, conf, "cannot write: %s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "addr add %s/%u dev br0\n", lab_addr_str(srv, a, sizeof(a)), e->prefix);
+	if ((rc = lab_batch("ip", e->switch_ns, cmd, err)))
+		return rc;
+	memset(&sp, 0, sizeof(sp));
+	sp.netns = e->switch_ns;
+	sp.cwd = work;
+	sp.out_path = log;
+	sp.err_path = log;
+	sp.argv = argv;
+	sp.state = state;
+	sp.node = "dhcp";
+	if ((rc = lab_spawn(&sp, &pid, err)))
+		return rc;
+	sleep_ms(200);
+	if (!lab_proc_alive(pid, 0) || waitpid(pid, NULL, WNOHANG) == pid) {
+		char t[200];
+
+		tail_of(log, t, sizeof(t));
+		return pt_fail(err, PT_EIO, log, "dnsmasq exited at start: %s", t);
+	}
+	fprintf(stderr, "p2ptrace: lab %s: DHCP server (dnsmasq) at %s on the switch bridge, for the dhcp=on VMs\n", e->name, a);
+	return 0;
+}
+
 int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 		   const char *out, FILE *state, pid_t *pid, struct pt_err *err)
 {
+	static char dhcp_lab[LAB_NAME_MAX + 1];
 	const struct lab_node *nd = &e->nodes[i];
 	const struct lab_group *g = &e->groups[nd->group];
 	struct lab_vm_start vm = {
@@ -731,7 +817,14 @@ int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 	char why[256];
 	enum lab_vm_accel a = lab_vm_accel(g->vm, why, sizeof(why));
 	double t0 = now_s();
-	int rc = lab_vm_start(&vm, a, pid, err);
+	int rc;
+
+	if (g->vm->dhcp && strcmp(dhcp_lab, e->name)) {
+		if ((rc = start_dhcp(e, work, out, state, err)))
+			return rc;
+		snprintf(dhcp_lab, sizeof(dhcp_lab), "%s", e->name);
+	}
+	rc = lab_vm_start(&vm, a, pid, err);
 
 	if (!rc)
 		fprintf(stderr, "p2ptrace: lab %s: VM %s started (%s: %s; QEMU pid %d, ready in %.2f s)\n",
@@ -750,10 +843,12 @@ void lab_vm_plan(const struct lab_exp *e, FILE *f)
 		if (!c)
 			continue;
 		a = lab_vm_accel(c, why, sizeof(why));
-		fprintf(f, "qemu group %s: %u VM(s), image %s (copy-on-write overlay each), memory %lluM, cpus %u, nic %s%s%s, accel %s (%s)\n",
+		fprintf(f, "qemu group %s: %u VM(s), image %s (copy-on-write overlay each), memory %lluM, cpus %u, nic %s%s%s, address %s, accel %s (%s)\n",
 			g->name, g->count, c->image, (unsigned long long)(c->memory >> 20),
 			c->cpus ? c->cpus : 1, c->nic[0] ? c->nic : "virtio-net-pci",
-			c->kernel[0] ? ", kernel " : "", c->kernel, lab_vm_accel_name(a), why);
+			c->kernel[0] ? ", kernel " : "", c->kernel,
+			c->dhcp ? "by the lab's DHCP server" : c->kernel[0] ? "ip= on the kernel command line" : "static, set in the image",
+			lab_vm_accel_name(a), why);
 	}
 }
 

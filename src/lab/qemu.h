@@ -13,6 +13,10 @@
  * socket logged to OUT/traces/NODE.console.log (beside the trace) and a QMP socket used for an ACPI
  * power-off before the process is killed by PID.
  *
+ * With dhcp=on, a dnsmasq in the switch namespace, bound to its bridge only
+ * (which gets the subnet's last host address), gives each such VM the
+ * node's address by its MAC; no router, no DNS.
+ *
  * The undo log gets "qemu NODE GRACE_S DIR" before anything of the VM is
  * created; lab_vm_down() finds the VMs from it (and their PIDs from the
  * "proc" lines lab_spawn() writes), so `lab down` powers them off and
@@ -42,6 +46,7 @@ struct lab_vm_conf {
 	char nic[24];        /* virtio-net-pci (default), e1000, rtl8139 */
 	enum lab_vm_accel accel;
 	unsigned grace_s;    /* ACPI power-off wait before kill (default 15) */
+	int dhcp;            /* the lab's DHCP server gives the node's address */
 	char args[1024];     /* extra QEMU arguments (whitespace-separated) */
 };
 

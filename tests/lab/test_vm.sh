@@ -4,6 +4,7 @@
 # mkguest.sh: Debian's kernel + a busybox initramfs) boots as two VM nodes
 # beside one namespace node running nginx. Checks, each against an
 # independent source:
+#   - a third VM gets its address from the lab's DHCP server (dhcp=on);
 #   - each VM fetched the file: the sha256 it prints on its serial console
 #     (kept beside its trace) equals sha256sum of the server's file;
 #   - each VM's trace holds its own traffic and only its own (tshark: every
@@ -94,20 +95,21 @@ out $OUT
 snaplen 128
 group web http-server size=2MiB labels app=http mode=server
 group vm qemu count=2 image=$G/disk.qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
+group vmd qemu image=$G/disk.qcow2 memory=128M kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" dhcp=on labels app=http mode=vm os=linux
 EOT
 check lab_check "$P2PTRACE" lab check "$TMPD/vm.lab"
-accel=$("$P2PTRACE" lab check "$TMPD/vm.lab" | sed -n 's/.*accel \([a-z]*\) .*/\1/p')
-echo "accelerator: $accel $("$P2PTRACE" lab check "$TMPD/vm.lab" | sed -n 's/.*accel [a-z]* //p')"
+accel=$("$P2PTRACE" lab check "$TMPD/vm.lab" | sed -n 's/.*accel \([a-z]*\) .*/\1/p' | head -1)
+echo "accelerator: $accel $("$P2PTRACE" lab check "$TMPD/vm.lab" | sed -n 's/.*accel [a-z]* //p' | head -1)"
 t0=$(date +%s.%N)
 "$P2PTRACE" lab run --duration 600 "$TMPD/vm.lab" >"$TMPD/run.out" 2>"$TMPD/run.err" &
 RUNPID=$!
 # up when both VMs are started
 i=0
-while [ $i -lt 300 ] && [ "$(grep -c 'VM vm-. started' "$TMPD/run.err" 2>/dev/null)" != 2 ]; do
+while [ $i -lt 300 ] && [ "$(grep -c 'VM vm.* started' "$TMPD/run.err" 2>/dev/null)" != 3 ]; do
 	kill -0 $RUNPID 2>/dev/null || break
 	sleep 0.1; i=$((i+1))
 done
-if [ "$(grep -c 'VM vm-. started' "$TMPD/run.err")" != 2 ]; then
+if [ "$(grep -c 'VM vm.* started' "$TMPD/run.err")" != 3 ]; then
 	not_ok lab_vm_up "$(tail -3 "$TMPD/run.err")"; exit 0
 fi
 ok lab_vm_up
@@ -115,21 +117,24 @@ grep 'started' "$TMPD/run.err" | head -1
 # fetched: the checksum on each serial console
 i=0
 while [ $i -lt 360 ]; do
-	n=0; for k in 1 2; do grep -aq 'P2PT-SHA256\|P2PT-FAIL' "$OUT/traces/vm-$k.console.log" 2>/dev/null && n=$((n+1)); done
-	[ $n = 2 ] && break
+	n=0; for k in vm-1 vm-2 vmd; do grep -aq 'P2PT-SHA256\|P2PT-FAIL' "$OUT/traces/$k.console.log" 2>/dev/null && n=$((n+1)); done
+	[ $n = 3 ] && break
 	sleep 0.5; i=$((i+1))
 done
 t1=$(date +%s.%N)
-if [ $n != 2 ] && [ "$accel" = tcg ] && ! grep -aq P2PT-UP "$OUT/traces/vm-1.console.log"; then
+if [ $n != 3 ] && [ "$accel" = tcg ] && ! grep -aq P2PT-UP "$OUT/traces/vm-1.console.log"; then
 	skip lab_vm "no KVM here and the guest did not boot in TCG within 180 s (too slow)"; exit 0
 fi
-echo "both VMs fetched the file $(echo "$t1 - $t0" | bc) s after lab run started ($accel)"
+echo "the 3 VMs fetched the file $(echo "$t1 - $t0" | bc) s after lab run started ($accel)"
 want=$(sha256sum <"/var/tmp/p2ptrace/$NAME/web/www/file.bin" | cut -d' ' -f1)
-for k in 1 2; do
-	got=$(sed -n 's/^P2PT-SHA256 \([0-9a-f]*\) .*/\1/p' "$OUT/traces/vm-$k.console.log" | tr -d '\r' | head -1)
-	expect_eq "vm_${k}_sha256" "$got" "$want"
-	grep -a 'P2PT-UP' "$OUT/traces/vm-$k.console.log" | tr -d '\r'
+for k in vm-1 vm-2 vmd; do
+	got=$(sed -n 's/^P2PT-SHA256 \([0-9a-f]*\) .*/\1/p' "$OUT/traces/$k.console.log" | tr -d '\r' | head -1)
+	expect_eq "${k}_sha256" "$got" "$want"
+	grep -a 'P2PT-UP' "$OUT/traces/$k.console.log" | tr -d '\r'
 done
+# the DHCP node got its lab address from the lab's server (.254 of the /24)
+expect_eq vmd_dhcp_address "$(sed -n 's/^P2PT-DHCP \([0-9.\/]*\) from \([0-9.]*\).*/\1 \2/p' "$OUT/traces/vmd.console.log" | tr -d '\r' | head -1)" \
+	"$(awk -F'\t' '$1=="vmd" {print $3 "/24 198.18.0.254"}' "$OUT/catalog.tsv")"
 # per-node overlays of the base image
 for k in 1 2; do
 	bf=$(qemu-img info -U --output=json "/var/tmp/p2ptrace/$NAME/vm-vm-$k/disk.qcow2" 2>/dev/null |
@@ -138,11 +143,15 @@ for k in 1 2; do
 done
 # QEMU runs in the VM node's namespace, as the lab user, and its tap is
 # there on a bridge with eth0
-qpids=$(awk '$1=="proc" && $4 ~ /^vm-/ {print $2}' "/run/p2ptrace/$NAME.state")
+qpids=$(awk '$1=="proc" && $4 ~ /^vm/ {print $2}' "/run/p2ptrace/$NAME.state")
+allpids=$(awk '$1=="proc" || $1=="capture" {print $2}' "/run/p2ptrace/$NAME.state")
+expect_eq qemu_count "$(echo $qpids | wc -w)" 3
+dhcppid=$(awk '$1=="proc" && $4=="dhcp" {print $2}' "/run/p2ptrace/$NAME.state")
+expect_eq dhcp_server_netns "$(ip netns identify "$dhcppid" 2>/dev/null)" "p2psw-$NAME"
 for p in $qpids; do
 	ns=$(ip netns identify "$p")
 	user=$(ps -o user= -p "$p")
-	case $ns in p2pn-$NAME-vm-?) ok "qemu_${p}_netns";; *) not_ok "qemu_${p}_netns" "in '$ns'";; esac
+	case $ns in p2pn-$NAME-vm-?|p2pn-$NAME-vmd) ok "qemu_${p}_netns";; *) not_ok "qemu_${p}_netns" "in '$ns'";; esac
 	expect_eq "qemu_${p}_user" "$user" nobody
 done
 expect_eq vm_tap_on_bridge "$(ip -n "p2pn-$NAME-vm-1" -o link show master br0 | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')" "eth0 tap0 "
@@ -155,14 +164,14 @@ td=$(date +%s.%N)
 "$P2PTRACE" lab down "$NAME" >"$TMPD/down.out" 2>&1 || not_ok lab_down "exit $?"
 echo "lab down after SIGKILL of lab run: $(echo "$(date +%s.%N) - $td" | bc) s"
 grep 'VMs powered off' "$TMPD/down.out"
-for k in 1 2; do
-	if grep -aq 'P2PT-ACPI' "$OUT/traces/vm-$k.console.log"; then ok "vm_${k}_acpi_poweroff"
-	else not_ok "vm_${k}_acpi_poweroff" "no ACPI power-off on the console (killed after the grace?)"; fi
+for k in vm-1 vm-2 vmd; do
+	if grep -aq 'P2PT-ACPI' "$OUT/traces/$k.console.log"; then ok "${k}_acpi_poweroff"
+	else not_ok "${k}_acpi_poweroff" "no ACPI power-off on the console (killed after the grace?)"; fi
 done
 alive() { s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; } # zombies are gone
 left=""
-for p in $qpids; do alive "$p" && left="$left $p"; done
-expect_eq no_qemu_left "$left" ""
+for p in $allpids; do alive "$p" && left="$left $p"; done
+expect_eq no_qemu_or_other_process_left "$left" ""
 expect_eq no_namespace_left "$(ip netns list | grep -c -- "-$NAME\b")" 0
 expect_eq no_overlay_left "$(ls -d /var/tmp/p2ptrace/$NAME 2>/dev/null; ls /var/tmp/p2ptrace/$NAME/vm-*/disk.qcow2 2>/dev/null)" ""
 expect_eq no_state_left "$(ls /run/p2ptrace/$NAME.state 2>/dev/null)" ""
@@ -182,7 +191,8 @@ tail -n +2 "$C" | while IFS='	' read -r node netns addr profile labels up down s
 	[ "$profile" = qemu ] || continue
 	last=${addr##*.}
 	mac=$(printf '52:54:00:12:00:%02x' "$last")
-	notmine=$(tshark -r "$f" -Y "ip && !(ip.addr==$addr)" 2>/dev/null | wc -l)
+	# broadcasts (ARP, DHCP discover) reach every port of a switch
+	notmine=$(tshark -r "$f" -Y "ip && eth.dst != ff:ff:ff:ff:ff:ff && !(ip.addr==$addr)" 2>/dev/null | wc -l)
 	notmac=$(tshark -r "$f" -Y "eth.dst != ff:ff:ff:ff:ff:ff && !(eth.addr == $mac)" 2>/dev/null | wc -l)
 	v6=$(tshark -r "$f" -Y "ipv6" 2>/dev/null | wc -l)
 	got=$(tshark -r "$f" -Y "ip.src==198.18.0.1 && ip.dst==$addr && tcp.srcport==80" -T fields -e tcp.len 2>/dev/null | awk '{s+=$1} END {print s+0}')
@@ -194,6 +204,7 @@ tail -n +2 "$C" | while IFS='	' read -r node netns addr profile labels up down s
 	rate=$(tshark -r "$f" -Y "ip.src==198.18.0.1 && ip.dst==$addr && tcp.len>0" -T fields -e frame.time_relative -e frame.len 2>/dev/null |
 		awk 'NR==1 {t0=$1} {t=$1; if (NR>1) b+=$2} END {if (t>t0) printf "%.0f", b*8/(t-t0)/1000; else print 0}')
 	echo "  $node: download rate from its trace $rate kbit/s (shaped at 2000)"
+	case $node in vmd) continue;; esac # not shaped
 	[ "$rate" -ge 1700 ] && [ "$rate" -le 2100 ] && echo "PASSCASE shaped_down_$node" || echo "FAILCASE shaped_down_$node $rate kbit/s, want 1700..2100"
 	cm=$(capinfos -k "$f" 2>/dev/null | sed -n 's/^Capture comment: *//p' | sort | tr '\n' ' ')
 	[ "$cm" = "app=http mode=vm node=$node os=linux " ] && echo "PASSCASE labels_$node" || echo "FAILCASE labels_$node comments '$cm'"
@@ -205,5 +216,5 @@ while read -r kind name rest; do
 	FAILCASE) not_ok "$name" "$rest";;
 	esac
 done <"$TMPD/cases"
-expect_eq catalog_rows "$(tail -n +2 "$C" | wc -l)" 3
+expect_eq catalog_rows "$(tail -n +2 "$C" | wc -l)" 4
 exit 0

@@ -12,6 +12,7 @@
 #   ip=ADDR::GW:MASK:HOST:eth0:off   the nfsroot-style static address the
 #                                    lab appends (ipconfig is not built into
 #                                    Debian's kernel, so /init applies it)
+#   ip=dhcp           ask the lab's DHCP server (busybox udhcpc)
 #   p2pt.url=URL      fetch URL with busybox wget, print "P2PT-SHA256 <sum>"
 #                     on the serial console, write it to /dev/vda too
 #   p2pt.tries=N      retry the fetch N times, 1 s apart (default 30)
@@ -46,7 +47,7 @@ trap 'rm -rf "$ROOTFS"' EXIT
 mkdir -p "$ROOTFS/bin" "$ROOTFS/sbin" "$ROOTFS/proc" "$ROOTFS/sys" \
 	"$ROOTFS/dev" "$ROOTFS/tmp" "$ROOTFS/lib/modules"
 cp "$BB" "$ROOTFS/bin/busybox"
-for a in sh setsid cttyhack ps mount insmod ip sleep cat wget sha256sum poweroff dd \
+for a in sh setsid cttyhack ps udhcpc mount insmod ip sleep cat wget sha256sum poweroff dd \
 	grep sed mkdir echo ls tr cut head sync hostname; do
 	ln -s busybox "$ROOTFS/bin/$a"
 done
@@ -70,6 +71,19 @@ for m in $MODS; do
 done
 
 
+cat >"$ROOTFS/bin/dhcp.sh" <<'EOF'
+#!/bin/sh
+# udhcpc's script: apply the lease (address only: the lab gives no router)
+case $1 in
+bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface"
+	[ -n "$hostname" ] && hostname "$hostname"
+	echo "P2PT-DHCP $ip/$mask from ${serverid:-?}" >/dev/console ;;
+deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+esac
+exit 0
+EOF
+chmod +x "$ROOTFS/bin/dhcp.sh"
+
 cat >"$ROOTFS/init" <<'EOF'
 #!/bin/sh
 # /init of the p2ptrace test guest (see tests/lab/vm/mkguest.sh).
@@ -92,11 +106,16 @@ arg() { for w in $(cat /proc/cmdline); do case $w in "$1"=*) echo "${w#*=}"; ret
 IPC=$(arg ip)
 ADDR=$(echo "$IPC" | cut -d: -f1)
 MASK=$(echo "$IPC" | cut -d: -f4)
-HOST=$(echo "$IPC" | cut -d: -f5)
+HOST=$(echo "$IPC" | cut -s -d: -f5)
 [ -n "$HOST" ] && hostname "$HOST"
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-if [ -n "$ADDR" ]; then
+if [ "$ADDR" = dhcp ]; then
+	ip link set eth0 up
+	udhcpc -i eth0 -s /bin/dhcp.sh -q -f -n -t 20 -T 1 >/dev/null 2>&1 || echo "P2PT-FAIL dhcp"
+	ADDR=$(ip -4 -o addr show dev eth0 | sed -n 's|.* inet \([0-9.]*\)/\([0-9]*\).*|\1|p')
+	PFX=$(ip -4 -o addr show dev eth0 | sed -n 's|.* inet \([0-9.]*\)/\([0-9]*\).*|\2|p')
+elif [ -n "$ADDR" ]; then
 	PFX=0
 	for o in $(echo "$MASK" | tr . ' '); do
 		case $o in 255) PFX=$((PFX + 8));; 254) PFX=$((PFX + 7));; 252) PFX=$((PFX + 6));;
