@@ -3,7 +3,8 @@
 # jq parses, one object per CSV row, with the same keys as the CSV header
 # and the same values (numbers compared as numbers: jq holds them as
 # doubles; the ns times are also compared digit for digit in the raw text).
-# Over the good fixtures and the P2P traces of ../shared/data/pcap; flows,
+# Over the good fixtures and the P2P traces of ../shared/data/pcap; flows
+# (with --features: every column),
 # nodes (with --by-host) and windows.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/integration/csv.sh"
@@ -78,9 +79,9 @@ nrows=0
 bad=0
 for f in $files; do
 	b=$(basename "$f")
-	"$P2PTRACE" analyze -q --by-host --window 10 --flows "$TMPD/f.csv" --nodes "$TMPD/n.csv" \
+	"$P2PTRACE" analyze -q --features --by-host --window 10 --flows "$TMPD/f.csv" --nodes "$TMPD/n.csv" \
 		--windows "$TMPD/w.csv" "$f" 2>/dev/null
-	"$P2PTRACE" analyze -q --json --by-host --window 10 --flows "$TMPD/f.json" --nodes "$TMPD/n.json" \
+	"$P2PTRACE" analyze -q --json --features --by-host --window 10 --flows "$TMPD/f.json" --nodes "$TMPD/n.json" \
 		--windows "$TMPD/w.json" "$f" 2>/dev/null
 	for out in f n w; do
 		d=$(same "$TMPD/$out.csv" "$TMPD/$out.json")
