@@ -379,7 +379,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		if (r < 0)
 			return perr(c, "%s", msg);
 		if (r > 0)
-			return perr(c, "unknown option '%s' for profile qemu (expected image, format, memory, cpus, kernel, initrd, append, nic, accel, shutdown, qemu-args, count, up, down, or 'labels' before key=value labels)", k);
+			return perr(c, "unknown option '%s' for profile qemu (expected image, format, memory, cpus, kernel, initrd, append, nic, accel, dhcp, shutdown, qemu-args, count, up, down, or 'labels' before key=value labels)", k);
 	} else {
 		return perr(c, "unknown group option '%s' (expected count, up, down, delay, loss, file, server, port, interval, start, size, query-rate, user, cmd, or 'labels' before key=value labels)", k);
 	}
