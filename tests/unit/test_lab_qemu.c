@@ -21,7 +21,7 @@ static const char good[] =
 	"group win qemu count=3 image=/img/w2k.qcow2 format=qcow2 memory=256M cpus=2 "
 	"nic=e1000 accel=tcg shutdown=30 qemu-args=\"-rtc base=localtime\" up=6.4kbit "
 	"labels app=winny mode=download\n"
-	"group lin qemu image=/img/l.raw memory=1G kernel=/k initrd=/i append=\"quiet x=1\"\n";
+	"group lin qemu image=/img/l.raw memory=1G kernel=/k initrd=/i append=\"quiet x=1\" dhcp=on\n";
 
 static void test_good(void **state)
 {
@@ -56,6 +56,8 @@ static void test_good(void **state)
 	assert_int_equal(l->accel, LAB_VM_AUTO);
 	assert_string_equal(l->kernel, "/k");
 	assert_string_equal(l->append, "quiet x=1");
+	assert_int_equal(l->dhcp, 1);
+	assert_int_equal(w->dhcp, 0);
 	lab_exp_free(&e);
 	assert_null(e.groups[1].vm);
 }
@@ -80,6 +82,7 @@ static void test_bad(void **state)
 		{ "group v qemu image=/x memory=128M initrd=/i", "initrd= needs kernel=" },
 		{ "group v qemu image=/x memory=128M colour=red", "unknown option 'colour' for profile qemu" },
 		{ "group v idle memory=128M", "unknown group option 'memory'" },
+		{ "group v qemu image=/x memory=128M dhcp=maybe", "dhcp: expected on or off" },
 	};
 	char text[600];
 
