@@ -82,6 +82,18 @@ rows tcp "tcp_end: times, IP bytes and bins of the closed flow" \
 
 node tcp "tcp_end: node packets, bytes, IP packets, bins" \
 	"pkts,bytes,ip_pkts,$PLEN_COLS" "19,1382,19,0,0,16,2,1,0,0,0,0,0"
+# --features, flow 1: fwd sizes 54,54,154,54,54 at 0,20,30,50,70 ms; rev
+# 54,254,54 at 10,40,60 ms (population std, IAT in us)
+an tcpf --features "$FX/tcp_end.pcap"
+rows tcpf "tcp_end --features: size and inter-arrival statistics of flow 1" \
+	src_port,duration_s,payload_fwd,size_min_fwd,size_mean_fwd,size_max_fwd,size_std_fwd,iat_min_us_fwd,iat_mean_us_fwd,iat_max_us_fwd,iat_std_us_fwd,payload_rev,size_min_rev,size_mean_rev,size_max_rev,size_std_rev,iat_min_us_rev,iat_mean_us_rev,iat_max_us_rev,iat_std_us_rev "
+	40000,0.07,100,54,74,154,40,10000,17500,20000,4330.127,200,54,120.667,254,94.281,20000,25000,30000,5000" '^40000,'
+rows tcpf "tcp_end --features: first 10 packets of flow 1 (length, direction, us)" \
+	src_port,p1_len,p1_dir,p1_us,p2_len,p2_dir,p2_us,p3_len,p3_dir,p3_us,p4_len,p4_dir,p4_us,p5_len,p5_dir,p5_us,p6_len,p6_dir,p6_us,p7_len,p7_dir,p7_us,p8_len,p8_dir,p8_us,p9_len,p9_dir,p9_us,p10_len,p10_dir,p10_us "
+	40000,54,1,0,54,-1,10000,54,1,20000,154,1,30000,254,-1,40000,54,1,50000,54,-1,60000,54,1,70000,0,0,0,0,0,0" '^40000,'
+rows tcpf "tcp_end --features: TCP flag counts of flow 1" \
+	src_port,syn_fwd,fin_fwd,rst_fwd,psh_fwd,syn_rev,fin_rev,rst_rev,psh_rev "
+	40000,1,1,0,1,1,1,0,1" '^40000,'
 an tcpnoend --no-tcp-end "$FX/tcp_end.pcap"
 rows tcpnoend "tcp_end --no-tcp-end: flows kept to the end" "$FCOLS" "
 	198.18.0.1,40000,198.18.0.2,80,6,0,5,370,3,362,forced
