@@ -116,6 +116,12 @@ static int setup_filter(struct ring *r, const char *filter, const char *where,
 		return rc;
 	}
 	pcap_close(p);
+	if ((!filter || !*filter) && r->snaplen >= MAX_SNAP) {
+		/* Accept-all at full length: no program to run per packet. */
+		pcap_freecode(prog);
+		free(prog);
+		return 0;
+	}
 	if (r->sll) {
 		/* Kernel BPF sees no SLL header: filter here. */
 		if (filter && *filter) {
