@@ -532,7 +532,7 @@ static int start_capture(const struct lab_exp *e, const char *out, FILE *st,
 	/* capture's default ring is 2 MiB per interface: 500 MB at 250 nodes;
 	 * big labs get 512 KiB each (still ~2,500 packets at snaplen 128) */
 	ADD("-B");
-	ADD("%u", e->nnodes <= 64 ? 2048 : 512);
+	ADD("%u", e->nnodes <= 64 ? 2048u : 512u);
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		ADD("-i");
 		ADD("%s:%s=%s", e->switch_ns, e->nodes[i].veth, e->nodes[i].name);
