@@ -246,7 +246,8 @@ static int write_catalog(const struct lab_exp *e, const char *out, uint64_t star
 		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%g\t%g\t%llu\t\ttraces/%s.pcapng\t\t\t\t%s\n",
 			n->name, n->netns, lab_addr_str(n->addr, a, sizeof(a)),
 			lab_profile_name(g->profile), g->labels, g->up_kbps,
-			g->down_kbps, (unsigned long long)start, n->name, g->name);
+			g->down_kbps, (unsigned long long)(start + (uint64_t)(g->start_s * 1e9)),
+			n->name, g->name);
 	}
 	if (fclose(f))
 		return -1;
