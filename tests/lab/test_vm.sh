@@ -155,6 +155,9 @@ for p in $qpids; do
 	expect_eq "qemu_${p}_user" "$user" nobody
 done
 expect_eq vm_tap_on_bridge "$(ip -n "p2pn-$NAME-vm-1" -o link show master br0 | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')" "eth0 tap0 "
+# upload shaping: the lab's tbf on the VM node's eth0 (the tap's traffic
+# leaves through it)
+expect_eq vm_upload_qdisc "$(tc -n "p2pn-$NAME-vm-1" qdisc show dev eth0 | grep '^qdisc tbf' | grep -o 'rate [0-9.]*[KMG]*bit')" "rate 2Mbit"
 # the serial console: a shell answers
 (sleep 1; printf '\necho console-ok-$((6*7))\n'; sleep 2) | timeout 10 "$P2PTRACE" lab console vm-2 >"$TMPD/console.out" 2>&1
 if grep -aq 'console-ok-42' "$TMPD/console.out"; then ok lab_console; else not_ok lab_console "$(tail -2 "$TMPD/console.out")"; fi
