@@ -84,11 +84,23 @@ int source_next(struct source *s, struct pkt *pkt, struct pt_err *err)
 
 		if (rc != 1 || !s->filter)
 			return rc;
-		prog = prog_for(s, pkt->linktype);
+		const uint8_t *d = pkt->data;
+		int lt = pkt->linktype;
+
 		memset(&h, 0, sizeof(h));
 		h.caplen = pkt->caplen;
 		h.len = pkt->wirelen;
-		if (prog && pcap_offline_filter(prog, &h, pkt->data))
+		/* BSD loopback: libpcap compiles for a dead handle with this
+		 * host's AF_INET6 only (files from BSD use 24, 28 or 30), so
+		 * the filter sees the IP packet after the 4-byte family. */
+		if ((lt == 0 || lt == 108) && h.caplen >= 4) {
+			d += 4;
+			h.caplen -= 4;
+			h.len -= 4;
+			lt = 101;
+		}
+		prog = prog_for(s, lt);
+		if (prog && pcap_offline_filter(prog, &h, d))
 			return 1;
 		s->filtered++;
 	}
