@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "capture/capture.h"
@@ -506,6 +507,16 @@ static int run(struct opts *o, struct capture *c, struct cap_flows **flp)
 		return 2;
 	}
 	setup_signals(&waitmask);
+	{
+		/* 3-5 descriptors per interface: allow the hard limit. */
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	c->cfg.dir = o->dir;
 	c->cfg.snaplen = o->snaplen;
 	c->cfg.rot_bytes = o->rot_bytes;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,32 @@ static void progress(struct capture *c)
 		      (unsigned long long)w, (unsigned long long)d);
 }
 
+/* An interface that goes down or away sets an error on its socket (and
+ * poll would report it forever): read it, which clears it, and say it
+ * once. The socket still works if the interface comes back. */
+static void clear_errors(struct capture *c, struct pollfd *pfd)
+{
+	for (int i = 0; i < c->nifs; i++) {
+		struct cap_iface *f = &c->ifs[i];
+		socklen_t len = sizeof(int);
+		int e = 0;
+
+		if (!(pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			continue;
+		if (pfd[i].revents & POLLNVAL) {
+			pfd[i].fd = -1;
+			continue;
+		}
+		getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &e, &len);
+		if (e && !f->warned) {
+			tool_progress_done();
+			tool_msg("capture: %s: %s (packets until then are kept)",
+				 f->ifname, strerror(e));
+			f->warned = 1;
+		}
+	}
+}
+
 static void drain(struct capture *c, const sigset_t *waitmask,
 		  struct pollfd *pfd)
 {
@@ -301,7 +328,8 @@ int capture_run(struct capture *c, volatile sig_atomic_t *stop,
 		struct timespec ts = { 0, 200000000 };
 		uint64_t now;
 
-		ppoll(pfd, (nfds_t)c->nifs, &ts, waitmask);
+		if (ppoll(pfd, (nfds_t)c->nifs, &ts, waitmask) > 0)
+			clear_errors(c, pfd);
 		read_all(c);
 		now = mono_ns();
 		if (*hup) {

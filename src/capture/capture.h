@@ -26,6 +26,7 @@ struct cap_iface {
 	struct cap_out *out;
 	uint32_t ifid;           /* interface id within its file */
 	uint64_t written, bytes; /* on disk, closed files */
+	int warned;              /* said that the interface went away */
 };
 
 struct cap_out {

@@ -306,6 +306,7 @@ elif start_cap "$TMPD/priv.log" -i "$B:vb=n1" -w "$D" -Z nobody icmp; then
 	ip netns exec "$A" ping -c 10 -i 0.01 -q 198.18.99.2 >/dev/null 2>&1
 	sleep 0.3
 	stop_cap TERM
+	expect_eq "-Z: exit 0" "$CAPRC" 0
 	expect_eq "-Z: still captures, owns its file" \
 		"$(count "$D/n1.pcapng") $(stat -c %u "$D/n1.pcapng")" "20 $NUID"
 else
