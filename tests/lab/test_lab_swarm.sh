@@ -3,6 +3,7 @@
 # 1 seed, 3 leechers (20 MiB file) and 2 query-mode nodes. Checks, each
 # against an independent source: every leecher's copy has the seed's
 # sha256; a trace per node; catalog packets == tshark's count of the trace;
+# the catalog's labels are the trace's (capinfos);
 # no packet in any trace has an address outside the lab subnet (tshark);
 # query nodes' traffic is mostly small packets; after `lab down` no
 # namespace, link, qdisc, process, work folder or state file remains.
@@ -69,6 +70,10 @@ tail -n +2 "$C" | while IFS='	' read -r node netns addr profile labels up down s
 	small=$(tshark -r "$f" -T fields -e frame.len 2>/dev/null | awk '{t++; if ($1<600) s++; b+=$1} END {printf "%.3f %.0f", s/t, b/t}')
 	echo "node $node ($profile, $labels): catalog $packets packets, tshark $n, $bytes bytes, drops $drops, outside-subnet $outside, share<600B/mean $small"
 	[ "$n" = "$packets" ] && echo "PASSCASE count_$node" || echo "FAILCASE count_$node catalog $packets tshark $n"
+	# the node's labels are inside its trace (pcapng section comments)
+	want=$(printf '%s;node=%s' "$labels" "$node" | tr ';' '\n' | sort | tr '\n' ' ')
+	got=$(capinfos "$f" 2>/dev/null | sed -n 's/^Capture comment: *//p' | sort | tr '\n' ' ')
+	[ "$got" = "$want" ] && echo "PASSCASE labels_$node" || echo "FAILCASE labels_$node trace has '$got', catalog '$want'"
 	[ "$outside" = 0 ] && echo "PASSCASE inside_$node" || echo "FAILCASE inside_$node $outside packets outside 198.18.0.0/24"
 	case "$profile" in
 	bittorrent-query) echo "$small" | awk '{exit !($1 >= 0.9 && $2 < 400)}' &&
