@@ -22,7 +22,14 @@ struct copts {
 	int json, kfold;
 	char **traces, **train, **test;
 	int ntraces, ntrain, ntest;
+	char dropbuf[256];
 };
+
+/* --compact: a model cheap enough for `analyze --model` (docs/classify.md,
+ * "Speed"): few shallow trees and no host features, so prediction skips
+ * the host context. */
+#define COMPACT_ROUNDS 12
+#define COMPACT_DEPTH 4
 
 static void usage(FILE *f)
 {
@@ -47,6 +54,16 @@ static void usage(FILE *f)
 		"  --use-ports      port numbers are features\n"
 		"  --min-pkts N     leave out flows of fewer than N packets "
 		"(default 1)\n"
+		"  --train-min-pkts N  training leaves out flows of fewer "
+		"than N packets\n"
+		"                   (they are still predicted and scored)\n"
+		"  --node-min-pkts N   eval: the per-node decision and the "
+		"model_min_pkts\n"
+		"                   figure use flows of >= N packets (default 3)\n"
+		"  --compact        a model for analyze --model: --rounds 12 "
+		"--depth 4 and\n"
+		"                   no host_ features (options after it "
+		"override)\n"
 		"  --drop-features P,P  features whose names start so are "
 		"missing (ablation)\n"
 		"  --windows        classify node windows (working mode), not "
@@ -144,12 +161,32 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			}
 			i++;
 		} else if (!strcmp(a, "--drop-features") && v) {
-			o->ds.drop = v;
+			if (o->ds.drop == o->dropbuf) {
+				size_t l = strlen(o->dropbuf);
+				snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l,
+					 ",%s", v);
+			} else
+				o->ds.drop = v;
 			i++;
 		} else if (!strcmp(a, "--min-pkts")) {
 			if (parse_u(a, v, 1, UINT32_MAX, &o->ds.min_pkts))
 				return -1;
 			i++;
+		} else if (!strcmp(a, "--train-min-pkts")) {
+			if (parse_u(a, v, 1, UINT32_MAX, &o->ev.train_min_pkts))
+				return -1;
+			i++;
+		} else if (!strcmp(a, "--node-min-pkts") && is_eval) {
+			if (parse_u(a, v, 1, UINT32_MAX, &o->ev.node_min_pkts))
+				return -1;
+			i++;
+		} else if (!strcmp(a, "--compact")) {
+			o->ev.xp.rounds = COMPACT_ROUNDS;
+			o->ev.xp.max_depth = COMPACT_DEPTH;
+			snprintf(o->dropbuf, sizeof(o->dropbuf), "host_%s%s",
+				 o->ds.drop ? "," : "",
+				 o->ds.drop ? o->ds.drop : "");
+			o->ds.drop = o->dropbuf;
 		} else if (!strcmp(a, "--use-ports")) {
 			o->ds.ports = 1;
 		} else if (!strcmp(a, "--all-confidence")) {
@@ -290,7 +327,8 @@ static int do_train(struct copts *o)
 			}
 	} else {
 		for (int i = 0; i < ds.n; i++)
-			if (ds.m[i].y >= 0) {
+			if (ds.m[i].y >= 0 &&
+			    ds.m[i].pkts >= o->ev.train_min_pkts) {
 				memcpy(x + (size_t)n * ncol,
 				       ds.x + (size_t)i * ncol,
 				       (size_t)ncol * sizeof(float));
@@ -495,6 +533,7 @@ int cmd_classify(int argc, char **argv)
 	ds_opts_init(&o.ds);
 	xgb_params_init(&o.ev.xp);
 	o.ev.early = 1;
+	o.ev.node_min_pkts = 3;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

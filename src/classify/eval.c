@@ -165,7 +165,7 @@ static int argmax(const float *p, int k)
 /* Train on rows tr (ntr) of X (ncol wide), predict rows te into pred. */
 static int fit_predict(const float *X, int ncol, const int *y, const int *tr,
 		       int ntr, const int *te, int nte, int k,
-		       const struct xgb_params *xp, int *pred,
+		       const struct xgb_params *xp, int *pred, float *prob,
 		       struct xgb_model *keep, struct pt_err *err)
 {
 	float *a = malloc(((size_t)ntr + 1) * (size_t)ncol * sizeof(float));
@@ -193,8 +193,12 @@ static int fit_predict(const float *X, int ncol, const int *y, const int *tr,
 		xgb_free(&m);
 		goto out;
 	}
-	for (int i = 0; i < nte; i++)
+	for (int i = 0; i < nte; i++) {
 		pred[te[i]] = argmax(p + (size_t)i * k, k);
+		if (prob)
+			memcpy(prob + (size_t)te[i] * k, p + (size_t)i * k,
+			       (size_t)k * sizeof(float));
+	}
 	if (keep)
 		*keep = m;
 	else
@@ -284,6 +288,64 @@ static void node_vote(const struct dataset *ds, const int *y, const int *pm,
 	free(yp);
 }
 
+/* Node decision: per group, the class with the largest mean probability
+ * over its test flows of at least min_pkts packets (all its flows when it
+ * has none that large); truth: the class most of its flows have. */
+static void node_soft(const struct dataset *ds, const int *y,
+		      const float *prob, int n, int k, uint64_t min_pkts,
+		      struct metrics *out)
+{
+	double *sb = calloc((size_t)ds->ngroup * (size_t)k + 1, sizeof(double));
+	double *sa = calloc((size_t)ds->ngroup * (size_t)k + 1, sizeof(double));
+	long *ct = calloc((size_t)ds->ngroup * (size_t)k + 1, sizeof(long));
+	long *nb = calloc((size_t)ds->ngroup + 1, sizeof(long));
+	int *yt = calloc((size_t)ds->ngroup + 1, sizeof(int));
+	int *yp = calloc((size_t)ds->ngroup + 1, sizeof(int));
+
+	memset(out, 0, sizeof(*out));
+	if (sb && sa && ct && nb && yt && yp) {
+		for (int i = 0; i < n; i++) {
+			size_t g = (size_t)ds->m[i].group;
+			const float *p = prob + (size_t)i * k;
+			if (y[i] < 0 || p[0] < 0)
+				continue;
+			ct[g * k + y[i]]++;
+			for (int c = 0; c < k; c++)
+				sa[g * k + c] += p[c];
+			if (ds->m[i].pkts >= min_pkts) {
+				nb[g]++;
+				for (int c = 0; c < k; c++)
+					sb[g * k + c] += p[c];
+			}
+		}
+		for (int g = 0; g < ds->ngroup; g++) {
+			const double *s = (nb[g] ? sb : sa) + (size_t)g * k;
+			long bt = 0;
+			double bp = 0;
+			yt[g] = yp[g] = -1;
+			for (int c = 0; c < k; c++) {
+				if (ct[(size_t)g * k + c] > bt) {
+					bt = ct[(size_t)g * k + c];
+					yt[g] = c;
+				}
+				if (s[c] > bp) {
+					bp = s[c];
+					yp[g] = c;
+				}
+			}
+			if (yt[g] < 0)
+				yp[g] = -1;
+		}
+		metrics_compute(out, k, yt, yp, ds->ngroup);
+	}
+	free(sb);
+	free(sa);
+	free(ct);
+	free(nb);
+	free(yt);
+	free(yp);
+}
+
 int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	     const int *explicit_fold, struct eval_result *r,
 	     struct pt_err *err)
@@ -292,6 +354,8 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	int k = ds->cls.n, ncol = win ? WIN_NFEAT : ds->nfeat;
 	int *y = NULL, *eg = NULL, *tr = NULL, *te = NULL;
 	int *pm = NULL, *pp = NULL, *pt = NULL, *pb = NULL, *pe[FIRSTN];
+	float *prob = NULL;
+	int *pb2 = NULL;
 	float *X = NULL, *XB = NULL, *XE[FIRSTN];
 	int rc = 0;
 	double t0 = now_s();
@@ -309,7 +373,9 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	pp = malloc(((size_t)n + 1) * sizeof(int));
 	pt = malloc(((size_t)n + 1) * sizeof(int));
 	pb = malloc(((size_t)n + 1) * sizeof(int));
-	if (!y || !eg || !tr || !te || !pm || !pp || !pt || !pb) {
+	prob = malloc(((size_t)n + 1) * (size_t)k * sizeof(float));
+	pb2 = malloc(((size_t)n + 1) * sizeof(int));
+	if (!pb2 || !y || !eg || !tr || !te || !pm || !pp || !pt || !pb || !prob) {
 		rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
 		goto out;
 	}
@@ -406,8 +472,10 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 		}
 		X = ds->x;
 	}
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		pm[i] = pb[i] = -1;
+		prob[(size_t)i * k] = -1;
+	}
 	/* folds */
 	for (int f = 0; f < r->nfolds; f++) {
 		int ntr = 0, nte = 0;
@@ -416,7 +484,7 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 				continue;
 			if (r->fold[eg[i]] == f)
 				te[nte++] = i;
-			else
+			else if (win || ds->m[i].pkts >= o->train_min_pkts)
 				tr[ntr++] = i;
 		}
 		if (f < 64) {
@@ -434,7 +502,8 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 			struct xgb_model keep;
 			int last = f == r->nfolds - 1;
 			if ((rc = fit_predict(X, ncol, y, tr, ntr, te, nte, k,
-					      &o->xp, pm, last ? &keep : NULL,
+					      &o->xp, pm, prob,
+					      last ? &keep : NULL,
 					      err)))
 				goto out;
 			if (last) {
@@ -445,13 +514,13 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 		if (win)
 			continue;
 		if ((rc = fit_predict(XB, 2 * PLEN_NBINS, y, tr, ntr, te, nte,
-				      k, &o->xp, pb, NULL, err)))
+				      k, &o->xp, pb, NULL, NULL, err)))
 			goto out;
 		for (int e = 0; r->have_early && e < FIRSTN; e++)
 			if ((rc = fit_predict(XE[e],
 					      feat_count(FSET_EARLY, e + 1, 0),
 					      y, tr, ntr, te, nte, k, &o->xp,
-					      pe[e], NULL, err)))
+					      pe[e], NULL, NULL, err)))
 				goto out;
 	}
 	/* the split check: no effective group on both sides of any fold */
@@ -470,8 +539,38 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 		}
 	}
 	metrics_compute(&r->model, k, y, pm, n);
-	if (!win)
+	/* which classes this split can evaluate */
+	{
+		double sum = 0;
+		for (int c = 0; c < k && c < 16; c++) {
+			long tot = 0, worst = -1;
+			for (int i = 0; i < n; i++)
+				tot += y[i] == c;
+			for (int f = 0; f < r->nfolds; f++) {
+				long t = 0;
+				for (int i = 0; i < n; i++)
+					t += y[i] == c && r->fold[eg[i]] == f;
+				if (t && (worst < 0 || t > worst))
+					worst = t;
+			}
+			r->train_share[c] = tot && worst >= 0 ?
+				(double)(tot - worst) / (double)tot : 0;
+			r->evaluable[c] = tot && r->train_share[c] >= EVAL_MIN_SHARE;
+			if (r->evaluable[c]) {
+				r->nevaluable++;
+				sum += r->model.f1[c];
+			}
+		}
+		r->macro_f1_evaluable = r->nevaluable ? sum / r->nevaluable : 0;
+	}
+	if (!win) {
 		node_vote(ds, y, pm, n, k, &r->node_vote);
+		node_soft(ds, y, prob, n, k, o->node_min_pkts, &r->node);
+		/* per flow, only the flows of >= node_min_pkts packets */
+		for (int i = 0; i < n; i++)
+			pb2[i] = ds->m[i].pkts >= o->node_min_pkts ? y[i] : -1;
+		metrics_compute(&r->model_big, k, pb2, pm, n);
+	}
 	if (!win) {
 		metrics_compute(&r->port, k, y, pp, n);
 		metrics_compute(&r->ptp, k, y, pt, n);
@@ -483,6 +582,8 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 out:
 	free(y); free(eg); free(tr); free(te); free(pm); free(pp); free(pt);
 	free(pb);
+	free(prob);
+	free(pb2);
 	if (win)
 		free(X);
 	free(XB);
@@ -502,6 +603,20 @@ void eval_result_free(struct eval_result *r)
 }
 
 /* ---- output ---------------------------------------------------------------- */
+
+/* Mean F1 over the classes flagged in use[]. */
+static double macro_over(const struct metrics *m, const int *use, int k)
+{
+	double sum = 0;
+	int n = 0;
+
+	for (int c = 0; c < k && c < 16; c++)
+		if (use[c]) {
+			sum += m->f1[c];
+			n++;
+		}
+	return n ? sum / n : 0;
+}
 
 static void print_metrics(FILE *f, const char *title, const struct metrics *m,
 			  const struct lbl_classes *c, int full)
@@ -535,13 +650,31 @@ void eval_print_text(FILE *f, const struct dataset *ds,
 	print_metrics(f, r->windows ? "model (node windows)" : "model", &r->model,
 		      &ds->cls, 1);
 	if (!r->windows) {
+		print_metrics(f, "model, flows of >= node-min-pkts packets",
+			      &r->model_big, &ds->cls, 0);
 		print_metrics(f, "model, vote per trace file (node)",
 			      &r->node_vote, &ds->cls, 0);
+		print_metrics(f, "model, per node (mean probability)",
+			      &r->node, &ds->cls, 1);
 		print_metrics(f, "baseline port", &r->port, &ds->cls, 0);
 		print_metrics(f, "baseline ptp (Karagiannis)", &r->ptp,
 			      &ds->cls, 0);
 		print_metrics(f, "baseline size_bins", &r->bins, &ds->cls, 0);
 	}
+	fprintf(f, "classes this split can evaluate (every fold that tests "
+		   "them trains on >= %.0f%% of their rows):",
+		100 * EVAL_MIN_SHARE);
+	for (int c = 0; c < ds->cls.n && c < 16; c++)
+		fprintf(f, " %s%s(%.2f)", r->evaluable[c] ? "" : "NOT:",
+			ds->cls.name[c], r->train_share[c]);
+	fprintf(f, "\nmacro-F1 over those %d classes: model %.4f",
+		r->nevaluable, r->macro_f1_evaluable);
+	if (!r->windows)
+		fprintf(f, ", port %.4f, ptp %.4f, size_bins %.4f",
+			macro_over(&r->port, r->evaluable, ds->cls.n),
+			macro_over(&r->ptp, r->evaluable, ds->cls.n),
+			macro_over(&r->bins, r->evaluable, ds->cls.n));
+	fprintf(f, "\n");
 	if (r->have_early) {
 		fprintf(f, "early (first N packets) macro-F1:");
 		for (int e = 0; e < FIRSTN; e++)
@@ -607,6 +740,13 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 	if (!r->windows) {
 		fprintf(f, ", \"node_vote\": ");
 		json_metrics(f, &r->node_vote, &ds->cls);
+		fprintf(f, ", \"node\": ");
+		json_metrics(f, &r->node, &ds->cls);
+		fprintf(f, ", \"model_min_pkts\": ");
+		json_metrics(f, &r->model_big, &ds->cls);
+		fprintf(f, ", \"node_min_pkts\": %llu, \"train_min_pkts\": %llu",
+			(unsigned long long)o->node_min_pkts,
+			(unsigned long long)o->train_min_pkts);
 	}
 	fprintf(f, ", \"baselines\": {");
 	if (!r->windows) {
@@ -617,7 +757,29 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 		fprintf(f, ", \"size_bins\": ");
 		json_metrics(f, &r->bins, &ds->cls);
 	}
-	fprintf(f, "}, \"early\": {");
+	fprintf(f, "}, \"evaluable\": {\"min_train_share\": %.2f, "
+		   "\"classes\": [", EVAL_MIN_SHARE);
+	for (int c = 0, first = 1; c < ds->cls.n && c < 16; c++)
+		if (r->evaluable[c]) {
+			fprintf(f, "%s", first ? "" : ", ");
+			json_str(f, ds->cls.name[c]);
+			first = 0;
+		}
+	fprintf(f, "], \"train_share\": {");
+	for (int c = 0; c < ds->cls.n && c < 16; c++) {
+		fprintf(f, "%s", c ? ", " : "");
+		json_str(f, ds->cls.name[c]);
+		fprintf(f, ": %.4f", r->train_share[c]);
+	}
+	fprintf(f, "}, \"model_macro_f1\": %.6f", r->macro_f1_evaluable);
+	if (!r->windows)
+		fprintf(f, ", \"port_macro_f1\": %.6f, \"ptp_macro_f1\": %.6f, "
+			   "\"size_bins_macro_f1\": %.6f",
+			macro_over(&r->port, r->evaluable, ds->cls.n),
+			macro_over(&r->ptp, r->evaluable, ds->cls.n),
+			macro_over(&r->bins, r->evaluable, ds->cls.n));
+	fprintf(f, "}");
+	fprintf(f, ", \"early\": {");
 	for (int e = 0; r->have_early && e < FIRSTN; e++)
 		fprintf(f, "%s\"%d\": %.6f", e ? ", " : "", e + 1,
 			r->early[e].macro_f1);

@@ -28,18 +28,36 @@ void metrics_compute(struct metrics *m, int k, const int *yt, const int *yp,
  * least represented. */
 int eval_folds(const struct dataset *ds, int k, uint64_t seed, int *fold);
 
+/* A class counts as evaluable by this split when every fold that tests it
+ * keeps at least this share of its rows for training (a class whose flows
+ * sit in one file is not: testing that file leaves none to learn from). */
+#define EVAL_MIN_SHARE 0.25
+
 struct eval_opts {
 	int kfold;          /* k, or 0 for an explicit train/test split */
 	int early;          /* also early models N = 1..FIRSTN */
 	int windows;        /* classify node windows instead of flows */
 	struct xgb_params xp;
 	int segments;       /* cut each file into this many time segments */
+	uint64_t train_min_pkts; /* training leaves out flows of fewer
+				    packets (they are still tested) */
+	uint64_t node_min_pkts;  /* the node decision and model_big use
+				    flows of at least this many packets */
 };
 
 struct eval_result {
 	struct metrics model, port, ptp, bins, early[FIRSTN];
 	struct metrics node_vote; /* per trace file: the class most of its
 				     flows got vs the class most have */
+	struct metrics node;      /* per trace file: the largest mean
+				     probability over its flows of >=
+				     node_min_pkts packets */
+	struct metrics model_big; /* per flow, flows of >= node_min_pkts */
+	double train_share[16];   /* per class: least share of its rows in
+				     training over the folds that test it */
+	int evaluable[16];        /* train_share >= EVAL_MIN_SHARE */
+	double macro_f1_evaluable;/* model macro-F1 over evaluable classes */
+	int nevaluable;
 	int have_early, windows;
 	int ngroup_eff;
 	int *fold;          /* per effective group */

@@ -15,6 +15,8 @@ struct clf_model {
 	struct forest fo;
 	struct lbl_classes cls;
 	int ports, nfeat;
+	int uses_hosts;  /* some tree splits on a host_ feature: keep the
+			    host context (else it is skipped: speed) */
 	struct feat_hosts *hosts;
 	float *x;
 	float prob[16];
@@ -98,6 +100,14 @@ int clf_model_load(const char *path, struct clf_model **out,
 	}
 	if ((rc = forest_from_xgb(&m->xm, &m->fo, err)))
 		goto fail;
+	for (int i = 0; i < m->fo.nnodes && !m->uses_hosts; i++) {
+		char nb[64];
+		if (m->fo.nodes[i].feat < 0)
+			continue;
+		feat_name(FSET_FULL, 0, m->ports, m->fo.nodes[i].feat, nb,
+			  sizeof(nb));
+		m->uses_hosts = !strncmp(nb, "host_", 5);
+	}
 	m->hosts = feat_hosts_new();
 	m->x = malloc((size_t)m->nfeat * sizeof(float));
 	if (!m->hosts || !m->x) {
@@ -134,7 +144,11 @@ int clf_model_predict(struct clf_model *m, const struct flow *f,
 	*prob = 0;
 	if (!m)
 		return -1;
-	if (feat_hosts_add(m->hosts, f, &hf))
+	if (!m->uses_hosts)
+		hf.pair_tcp_udp = hf.resp_peer_ips = hf.resp_peer_ports =
+			hf.orig_peer_ips = hf.orig_peer_ports = hf.orig_rate =
+				NAN;
+	else if (feat_hosts_add(m->hosts, f, &hf))
 		return -1;
 	feat_full(f, &hf, m->ports, m->x);
 	return clf_model_predict_x(m, m->x, cls, prob);
@@ -149,6 +163,11 @@ void clf_model_reset_hosts(struct clf_model *m)
 int clf_model_uses_ports(const struct clf_model *m)
 {
 	return m->ports;
+}
+
+int clf_model_uses_hosts(const struct clf_model *m)
+{
+	return m->uses_hosts;
 }
 
 int clf_model_nfeat(const struct clf_model *m)

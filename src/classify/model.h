@@ -31,6 +31,10 @@ int clf_model_predict_x(struct clf_model *m, const float *x, const char **cls,
 void clf_model_reset_hosts(struct clf_model *m);
 int clf_model_uses_ports(const struct clf_model *m);
 int clf_model_nfeat(const struct clf_model *m);
+/* Whether a tree splits on a host_ feature (when none does, prediction
+ * skips the host context: a model trained with --compact or
+ * --drop-features host_). */
+int clf_model_uses_hosts(const struct clf_model *m);
 void clf_model_free(struct clf_model *m);
 
 #endif

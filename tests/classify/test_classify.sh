@@ -38,6 +38,40 @@ expect_eq "split: 8 files, each tested once, none on both sides" "$n $u $b" "8 8
 tr=$(jget "$TMPD/sep.json" 'sorted(set(f["train_rows"]+f["test_rows"] for f in j["split"]["fold_files"]))')
 expect_eq "split: train + test rows = all 240 flows in every fold" "$tr" "[240]"
 
+# node decision: one row per node (8), every node right; the truth is the
+# catalog's label of the node
+v=$(jget "$TMPD/sep.json" '"%d %d %d" % (j["node"]["rows"], sum(map(sum, j["node"]["confusion"]["matrix"])), sum(j["node"]["confusion"]["matrix"][i][i] for i in range(2)))')
+expect_eq "node decision: 8 nodes, all right" "$v" "8 8 8"
+# classes the split can evaluate: recomputed from the fold lists and the
+# catalog (30 flows per node): least share of the class's rows in training
+want=$(python3 - "$TMPD/sep.json" "$TMPD/s/sep/catalog.tsv" <<'PY'
+import json, os, sys
+j = json.load(open(sys.argv[1]))
+cls = {}
+for l in open(sys.argv[2]).read().splitlines()[1:]:
+    f = l.split("\t")
+    cls[f[3]] = dict(kv.split("=") for kv in f[2].split(";"))["app"]
+tot = {c: sum(1 for v in cls.values() if v == c) for c in set(cls.values())}
+out = []
+for c in sorted(tot):
+    sh = [1 - sum(1 for t in fo["test"] if cls[os.path.basename(t)] == c) / tot[c]
+          for fo in j["split"]["fold_files"]
+          if any(cls[os.path.basename(t)] == c for t in fo["test"])]
+    out.append("%s:%.2f" % (c, min(sh)))
+print(" ".join(out))
+PY
+)
+v=$(jget "$TMPD/sep.json" '" ".join("%s:%.2f" % (c, v) for c, v in sorted(j["evaluable"]["train_share"].items()))')
+expect_eq "evaluable classes: train share per class from the fold lists" "$v" "$want"
+# --train-min-pkts: training rows are the flows of >= 10 packets of the
+# other folds (3 of 4 folds see each flow as training), counted from the
+# predict CSV's pkts column
+"$P2PTRACE" classify eval --kfold 4 --no-early --train-min-pkts 10 --json "$TMPD/s/sep" >"$TMPD/tmp.json" 2>"$TMPD/err"
+"$P2PTRACE" classify train --model "$TMPD/m0.json" "$TMPD/s/sep" 2>/dev/null
+big=$("$P2PTRACE" classify predict --model "$TMPD/m0.json" "$TMPD/s/sep" | awk -F, 'NR > 1 && $8 >= 10 { n++ } END { print n + 0 }')
+v=$(jget "$TMPD/tmp.json" '"%d %d" % (sum(f["train_rows"] for f in j["split"]["fold_files"]), sum(f["test_rows"] for f in j["split"]["fold_files"]))')
+expect_eq "--train-min-pkts 10: train rows = 3 x $big flows, all 240 tested" "$v" "$((3 * big)) 240"
+
 # explicit split: train on one lab, test on another
 "$P2PTRACE" classify eval --train "$TMPD/s/sep" --test "$TMPD/s/sep2" --json >"$TMPD/tt.json" 2>"$TMPD/err"
 v=$(jget "$TMPD/tt.json" '"%s %d %d" % (j["split"]["kind"], j["split"]["fold_files"][0]["train_rows"], j["split"]["fold_files"][0]["test_rows"])')
@@ -66,6 +100,32 @@ expect_eq "predict: 240 flows of another lab, all right" "$v" "240 240"
 v=$(awk -F, 'NR==1 { for (i = 1; i <= NF; i++) { if ($i == "pred_class") c = i; if ($i == "node") nd = i } next }
 	{ n++; want = ($nd == "n00") ? "a" : "b"; if ($c == want) ok++ } END { print n, ok }' "$TMPD/flows.csv")
 expect_eq "analyze --model: 60 flow rows, predicted class right" "$v" "60 60"
+
+# 6b. --compact: 12 rounds x 2 classes = 24 trees of depth <= 4, no split
+# on a host_ feature (read from the XGBoost JSON), and analyze --model
+# gives the same classes as classify predict
+"$P2PTRACE" classify train --compact --model "$TMPD/mc.json" "$TMPD/s/sep" 2>/dev/null
+v=$(python3 - "$TMPD/mc.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+feats = j["learner"]["attributes"]["p2ptrace_features"].split(",")
+trees = j["learner"]["gradient_booster"]["model"]["trees"]
+def depth(t, i=0):
+    l = t["left_children"][i]
+    return 0 if l < 0 else 1 + max(depth(t, l), depth(t, t["right_children"][i]))
+host = sum(1 for t in trees for i, l in enumerate(t["left_children"])
+           if l >= 0 and feats[t["split_indices"][i]].startswith("host_"))
+print(len(trees), max(depth(t) for t in trees) <= 4, host)
+PY
+)
+expect_eq "--compact: 24 trees, depth <= 4, no host_ split" "$v" "24 True 0"
+"$P2PTRACE" classify predict --model "$TMPD/mc.json" "$TMPD/s/sep2" >"$TMPD/predc.csv" 2>"$TMPD/err"
+"$P2PTRACE" analyze -q --model "$TMPD/mc.json" --flows "$TMPD/flowsc.csv" "$TMPD/s/sep2/n00.pcap" "$TMPD/s/sep2/n01.pcap" 2>>"$TMPD/err"
+a=$(awk -F, 'NR > 1 && ($1 ~ /n0[01].pcap$/) { printf "%s %s %s %s %s %.4f\n", $2, $3, $4, $5, $11, $12 }' "$TMPD/predc.csv" | sort | md5sum)
+b=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+	{ printf "%s %s %s %s %s %.4f\n", $h["src_addr"], $h["src_port"], $h["dst_addr"], $h["dst_port"], $h["pred_class"], $h["pred_prob"] }' "$TMPD/flowsc.csv" | sort | md5sum)
+n=$(awk 'END { print NR - 1 }' "$TMPD/flowsc.csv")
+expect_eq "--compact: analyze --model agrees with classify predict ($n flows)" "$a" "$b"
 
 # 7. working mode: node windows, labeled by a catalog key
 "$P2PTRACE" classify eval --kfold 4 --windows --label-key kind --window 5 --json "$TMPD/s/sep" >"$TMPD/win.json" 2>"$TMPD/err"
