@@ -11,7 +11,8 @@
 #     IPv4 packet has the VM's address, every non-broadcast frame its MAC),
 #     at least the file's size from the server, and carries its labels
 #     (capinfos: pcapng comments), and its download is shaped (2 mbit/s,
-#     measured from the trace);
+#     measured from the trace), and so is its upload (it POSTs the file
+#     back);
 #   - catalog packets == tshark's count of each trace;
 #   - each VM ran on its own copy-on-write overlay of the base image
 #     (qemu-img: backing file), and the base image is unchanged (sha256);
@@ -94,7 +95,7 @@ subnet 198.18.0.0/24
 out $OUT
 snaplen 128
 group web http-server size=2MiB labels app=http mode=server
-group vm qemu count=2 image=$G/disk.qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
+group vm qemu count=2 image=$G/disk.qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin p2pt.post=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
 group vmd qemu image=$G/disk.qcow2 memory=128M kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" dhcp=on labels app=http mode=vm os=linux
 EOT
 check lab_check "$P2PTRACE" lab check "$TMPD/vm.lab"
@@ -117,7 +118,7 @@ grep 'started' "$TMPD/run.err" | head -1
 # fetched: the checksum on each serial console
 i=0
 while [ $i -lt 360 ]; do
-	n=0; for k in vm-1 vm-2 vmd; do grep -aq 'P2PT-SHA256\|P2PT-FAIL' "$OUT/traces/$k.console.log" 2>/dev/null && n=$((n+1)); done
+	n=0; for k in vm-1 vm-2 vmd; do grep -aq 'P2PT-DONE' "$OUT/traces/$k.console.log" 2>/dev/null && n=$((n+1)); done
 	[ $n = 3 ] && break
 	sleep 0.5; i=$((i+1))
 done
@@ -204,11 +205,20 @@ tail -n +2 "$C" | while IFS='	' read -r node netns addr profile labels up down s
 	[ "$got" -ge 2097152 ] && echo "PASSCASE own_fetch_$node" || echo "FAILCASE own_fetch_$node only $got B from the server"
 	# download shaped at 2 mbit/s on the switch-side link: frame rate of
 	# the server's data packets over the transfer
-	rate=$(tshark -r "$f" -Y "ip.src==198.18.0.1 && ip.dst==$addr && tcp.len>0" -T fields -e frame.time_relative -e frame.len 2>/dev/null |
+	# (over the TCP connection of the GET only; the POST's comes later)
+	gs=$(tshark -r "$f" -Y 'http.request.method == "GET"' -T fields -e tcp.stream 2>/dev/null | head -1)
+	ps=$(tshark -r "$f" -Y 'http.request.method == "POST"' -T fields -e tcp.stream 2>/dev/null | head -1)
+	rate=$(tshark -r "$f" -Y "tcp.stream==${gs:-999999} && ip.src==198.18.0.1 && tcp.len>0" -T fields -e frame.time_relative -e frame.len 2>/dev/null |
 		awk 'NR==1 {t0=$1} {t=$1; if (NR>1) b+=$2} END {if (t>t0) printf "%.0f", b*8/(t-t0)/1000; else print 0}')
 	echo "  $node: download rate from its trace $rate kbit/s (shaped at 2000)"
 	case $node in vmd) continue;; esac # not shaped
 	[ "$rate" -ge 1700 ] && [ "$rate" -le 2100 ] && echo "PASSCASE shaped_down_$node" || echo "FAILCASE shaped_down_$node $rate kbit/s, want 1700..2100"
+	# upload (the guest POSTs the file back) shaped at 2 mbit/s on eth0
+	urate=$(tshark -r "$f" -Y "tcp.stream==${ps:-999999} && ip.src==$addr && tcp.len>0" -T fields -e frame.time_relative -e frame.len 2>/dev/null |
+		awk 'NR==1 {t0=$1} {t=$1; if (NR>1) b+=$2} END {if (t>t0) printf "%.0f", b*8/(t-t0)/1000; else print 0}')
+	ubytes=$(tshark -r "$f" -Y "tcp.stream==${ps:-999999} && ip.src==$addr" -T fields -e tcp.len 2>/dev/null | awk '{s+=$1} END {print s+0}')
+	echo "  $node: upload $ubytes B of TCP payload at $urate kbit/s (shaped at 2000)"
+	[ "$ubytes" -ge 2097152 ] && [ "$urate" -ge 1700 ] && [ "$urate" -le 2100 ] && echo "PASSCASE shaped_up_$node" || echo "FAILCASE shaped_up_$node $ubytes B at $urate kbit/s, want >= 2 MiB at 1700..2100"
 	cm=$(capinfos -k "$f" 2>/dev/null | sed -n 's/^Capture comment: *//p' | sort | tr '\n' ' ')
 	[ "$cm" = "app=http mode=vm node=$node os=linux " ] && echo "PASSCASE labels_$node" || echo "FAILCASE labels_$node comments '$cm'"
 done >"$TMPD/cases"

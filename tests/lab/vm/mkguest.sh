@@ -17,6 +17,7 @@
 #                     on the serial console, write it to /dev/vda too
 #   p2pt.tries=N      retry the fetch N times, 1 s apart (default 30)
 #   p2pt.count=N      fetch N times (default 1)
+#   p2pt.post=URL     then POST the fetched file to URL (upload traffic)
 #   p2pt.end=idle|poweroff   after the fetches (default idle)
 # Then it idles with a shell on the serial console. An ACPI power-button
 # press (QMP system_powerdown) powers the guest off.
@@ -47,7 +48,7 @@ trap 'rm -rf "$ROOTFS"' EXIT
 mkdir -p "$ROOTFS/bin" "$ROOTFS/sbin" "$ROOTFS/proc" "$ROOTFS/sys" \
 	"$ROOTFS/dev" "$ROOTFS/tmp" "$ROOTFS/lib/modules"
 cp "$BB" "$ROOTFS/bin/busybox"
-for a in sh setsid cttyhack ps udhcpc mount insmod ip sleep cat wget sha256sum poweroff dd \
+for a in sh setsid cttyhack ps udhcpc mount insmod ip sleep cat wget wc mv base64 sha256sum poweroff dd \
 	grep sed mkdir echo ls tr cut head sync hostname; do
 	ln -s busybox "$ROOTFS/bin/$a"
 done
@@ -140,13 +141,22 @@ if [ -n "$URL" ]; then
 				S=$(sha256sum /tmp/f | cut -d' ' -f1)
 				echo "P2PT-SHA256 $S $URL"
 				[ -b /dev/vda ] && dd if=/tmp/f of=/dev/vda bs=64k conv=fsync 2>/dev/null
-				rm -f /tmp/f
+				mv /tmp/f /tmp/last
 				break
 			fi
 			sleep 1
 		done
 		[ $t -ge "$TRIES" ] && echo "P2PT-FAIL $URL"
 	done
+fi
+POST=$(arg p2pt.post)
+if [ -n "$POST" ] && [ -f /tmp/last ]; then
+	# upload the fetched file (nginx answers 405 to a POST on a static
+	# file, after reading the body): traffic to measure upload shaping
+	# (as text: busybox wget sends the body as a C string)
+	base64 /tmp/last >/tmp/post
+	wget -q -O /dev/null --post-file=/tmp/post "$POST" 2>/dev/null
+	echo "P2PT-POSTED $(wc -c </tmp/post) bytes to $POST"
 fi
 echo "P2PT-DONE uptime $(cut -d' ' -f1 /proc/uptime)"
 if [ "$(arg p2pt.end)" = poweroff ]; then sync; poweroff -f; fi
