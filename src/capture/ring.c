@@ -92,6 +92,43 @@ static int if_drops(int nlfd, int ifindex, uint64_t *out)
 	return -1;
 }
 
+/* Attach the program; on loopback, behind a prefix that rejects the
+ * outgoing copy of every packet (each is seen leaving and arriving; as
+ * libpcap, keep one), so that they are not even counted:
+ *   ld pkttype; jeq OUTGOING ? next : skip; ja reject; PROGRAM; reject: ret 0
+ */
+static int attach(struct ring *r, const struct sock_filter *insns,
+		  unsigned len, const char *where, struct pt_err *err)
+{
+	struct sock_filter *all = NULL;
+	struct sock_fprog fp;
+	int rc = 0;
+
+	if (r->loopback) {
+		all = calloc((size_t)len + 4, sizeof(*all));
+		if (!all)
+			return pt_fail(err, PT_ENOMEM, where, "out of memory");
+		all[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						      (uint32_t)SKF_AD_OFF +
+							      SKF_AD_PKTTYPE);
+		all[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      PACKET_OUTGOING, 0, 1);
+		all[2] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, len);
+		memcpy(all + 3, insns, len * sizeof(*all));
+		all[3 + len] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+		insns = all;
+		len += 4;
+	}
+	fp.len = (unsigned short)len;
+	fp.filter = (struct sock_filter *)insns;
+	if (len > BPF_MAXINSNS ||
+	    setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)))
+		rc = pt_fail(err, PT_EIO, where, "cannot attach the filter: %s",
+			     len > BPF_MAXINSNS ? "too long" : strerror(errno));
+	free(all);
+	return rc;
+}
+
 static int setup_filter(struct ring *r, const char *filter, const char *where,
 			struct pt_err *err)
 {
@@ -116,7 +153,7 @@ static int setup_filter(struct ring *r, const char *filter, const char *where,
 		return rc;
 	}
 	pcap_close(p);
-	if ((!filter || !*filter) && r->snaplen >= MAX_SNAP) {
+	if ((!filter || !*filter) && r->snaplen >= MAX_SNAP && !r->loopback) {
 		/* Accept-all at full length: no program to run per packet. */
 		pcap_freecode(prog);
 		free(prog);
@@ -136,18 +173,8 @@ static int setup_filter(struct ring *r, const char *filter, const char *where,
 		free(prog);
 		return 0;
 	}
-	{
-		struct sock_fprog fp = {
-			.len = (unsigned short)prog->bf_len,
-			.filter = (struct sock_filter *)prog->bf_insns,
-		};
-
-		if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp,
-			       sizeof(fp)) != 0)
-			rc = pt_fail(err, PT_EIO, where,
-				     "cannot attach the filter: %s",
-				     strerror(errno));
-	}
+	rc = attach(r, (const struct sock_filter *)prog->bf_insns,
+		    prog->bf_len, where, err);
 	pcap_freecode(prog);
 	free(prog);
 	return rc;
@@ -216,6 +243,7 @@ static int open_in_ns(struct ring *r, const char *iface, const char *where,
 	type = ifr.ifr_hwaddr.sa_family;
 	if (type == ARPHRD_ETHER || type == ARPHRD_LOOPBACK) {
 		r->linktype = LT_ETHERNET;
+		r->loopback = type == ARPHRD_LOOPBACK;
 	} else {
 		close(r->fd);
 		r->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -32,6 +32,7 @@ struct ring {
 	int ifindex;
 	int linktype;     /* LINKTYPE_ written to the IDB */
 	int sll;          /* build a LINUX_SLL header from sockaddr_ll */
+	int loopback;     /* keep only the incoming copy of each packet */
 	uint32_t snaplen;
 	void *uprog;      /* struct bpf_program * run in userland (SLL) */
 	uint8_t *scratch; /* SLL header + packet, for the userland filter */

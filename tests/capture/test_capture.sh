@@ -167,6 +167,19 @@ else
 	not_ok "filter: capture starts" "$(cat "$TMPD/filt.log")"
 fi
 
+# 2b. loopback: each packet once (the kernel shows it leaving and arriving)
+D=$TMPD/lo
+if start_cap "$TMPD/lo.log" -i "$A:lo=lo" -w "$D" --stats "$TMPD/lo.tsv"; then
+	ip netns exec "$A" ping -c 5 -i 0.01 -q 127.0.0.1 >/dev/null 2>&1
+	sleep 0.3
+	stop_cap TERM
+	expect_eq "loopback: 5 requests + 5 replies" "$(count "$D/lo.pcapng")" 10
+	expect_eq "loopback: received = written = 10" \
+		"$(col "$TMPD/lo.tsv" lo received) $(col "$TMPD/lo.tsv" lo written)" "10 10"
+else
+	not_ok "loopback: capture starts" "$(cat "$TMPD/lo.log")"
+fi
+
 # 3. rotation by size -----------------------------------------------------------
 D=$TMPD/size
 if start_cap "$TMPD/size.log" -i "$B:vb=n1" -w "$D" -C 0.05 --stats "$TMPD/size.tsv" icmp; then
