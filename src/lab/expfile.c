@@ -367,6 +367,10 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		if (!valid_name(v, sizeof(g->user) - 1, 0))
 			return perr(c, "user: expected a user name, got '%s'", v);
 		snprintf(g->user, sizeof(g->user), "%s", v);
+	} else if (!strcmp(k, "search")) {
+		if (!valid_name(v, sizeof(g->search) - 1, 0))
+			return perr(c, "search: expected a keyword (letters, digits, '-_.'), got '%s'", v);
+		snprintf(g->search, sizeof(g->search), "%s", v);
 	} else if (!strcmp(k, "cmd")) {
 		if (strlen(v) >= sizeof(g->cmd))
 			return perr(c, "cmd: longer than %zu characters",
@@ -381,7 +385,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		if (r > 0)
 			return perr(c, "unknown option '%s' for profile qemu (expected image, format, memory, cpus, kernel, initrd, append, nic, accel, dhcp, shutdown, qemu-args, count, up, down, or 'labels' before key=value labels)", k);
 	} else {
-		return perr(c, "unknown group option '%s' (expected count, up, down, delay, loss, file, server, port, interval, start, size, query-rate, user, cmd, or 'labels' before key=value labels)", k);
+		return perr(c, "unknown group option '%s' (expected count, up, down, delay, loss, file, server, port, interval, start, size, query-rate, search, user, cmd, or 'labels' before key=value labels)", k);
 	}
 	return 0;
 }

@@ -62,6 +62,7 @@ struct lab_group {
 	uint64_t size;             /* servers: size of the file served */
 	char user[32];             /* "" = the lab's user */
 	char cmd[512];             /* command profile */
+	char search[64];           /* edonkey: Kad keyword searched every interval */
 	char labels[512];          /* "k=v;k=v" */
 	int line;
 	unsigned first_node;       /* index in nodes[] */

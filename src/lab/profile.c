@@ -355,10 +355,24 @@ static int server_file(const char *dir, uint64_t size, uid_t uid, gid_t gid)
 /* aMule's config: Kad only (no ed2k server exists in Debian), every
  * filter that would drop lab addresses off, bound to the node's address,
  * the nodes/server list URLs pointed at nothing, EC on loopback only
- * (password "p2ptrace", for amulecmd). nodes.dat (version 2) lists the
- * lab's other edonkey nodes with random IDs and contact version 5 (Kad2
- * without obfuscation: with >= 6 the sender would obfuscate with the
- * receiver's real ID, unknown here, and be dropped). */
+ * (password "p2ptrace", for amulecmd). Each node's Kad ID is fixed in
+ * advance (preferencesKad.dat), so nodes.dat (version 2) lists the lab's
+ * other edonkey nodes under their real IDs -- with random ones, every
+ * KADEMLIA2_REQ fails the receiver's ID check and is never answered --
+ * with contact version 5 (Kad2 without obfuscation). */
+/* Node number -> its Kad ID (16 bytes, deterministic). */
+static void kad_id(unsigned index, unsigned char *id)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull * (index + 1);
+
+	for (unsigned b = 0; b < 16; b++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		id[b] = (unsigned char)((x * 2685821657736338717ull) >> 56);
+	}
+}
+
 static int edonkey_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 			   struct pt_err *err)
 {
@@ -368,7 +382,6 @@ static int edonkey_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	char ad[700], path[800], addr[32];
 	unsigned n = 0;
 	FILE *f;
-	uint64_t x = 0x9e3779b97f4a7c15ull * (nd->index + 1);
 
 	lab_addr_str(nd->addr, addr, sizeof(addr));
 	snprintf(ad, sizeof(ad), "%s/amule", dir);
@@ -417,12 +430,7 @@ static int edonkey_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 		if (k == i || e->groups[e->nodes[k].group].profile != LAB_P_EDONKEY)
 			continue;
-		for (unsigned b = 0; b < 16; b++) {
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			c[b] = (unsigned char)((x * 2685821657736338717ull) >> 56);
-		}
+		kad_id(e->nodes[k].index, c);
 		c[16] = ip & 255; c[17] = (ip >> 8) & 255; c[18] = (ip >> 16) & 255; c[19] = ip >> 24;
 		c[20] = 4672 & 255; c[21] = 4672 >> 8;
 		c[22] = 4662 & 255; c[23] = 4662 >> 8;
@@ -432,12 +440,26 @@ static int edonkey_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	}
 	if (fclose(f))
 		return pt_fail(err, PT_EIO, path, "cannot write");
+	/* our own Kad ID, the one the others' nodes.dat give us:
+	 * u32 ip, u16 0, 16-byte ID, u8 0 (no tags) */
+	snprintf(path, sizeof(path), "%s/preferencesKad.dat", ad);
+	f = fopen(path, "wb");
+	if (!f)
+		return pt_fail(err, PT_EIO, path, "cannot write: %s", strerror(errno));
+	{
+		unsigned char p[4 + 2 + 16 + 1] = { 0 };
+
+		kad_id(nd->index, p + 6);
+		fwrite(p, 1, sizeof(p), f);
+	}
+	if (fclose(f))
+		return pt_fail(err, PT_EIO, path, "cannot write");
 	if (chown(ad, ctx->uid, ctx->gid))
 		return pt_fail(err, PT_EIO, ad, "chown: %s", strerror(errno));
 	{
-		static const char *const own[] = { "amule.conf", "nodes.dat" };
+		static const char *const own[] = { "amule.conf", "nodes.dat", "preferencesKad.dat" };
 
-		for (unsigned k = 0; k < 2; k++) {
+		for (unsigned k = 0; k < 3; k++) {
 			snprintf(path, sizeof(path), "%s/%s", ad, own[k]);
 			if (chown(path, ctx->uid, ctx->gid))
 				return pt_fail(err, PT_EIO, path, "chown: %s", strerror(errno));
@@ -650,6 +672,19 @@ int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
 		if (rc)
 			return rc;
 	}
+		if (g->search[0]) {
+			/* eDonkey query mode: amuled, and a Kad keyword search
+			 * through its EC port every interval (from 20 s on) */
+			snprintf(cmd, sizeof(cmd),
+				 "amuled -c %s/amule -o & A=$!; trap 'kill $A; exit 0' TERM INT; sleep 20; "
+				 "while kill -0 $A 2>/dev/null; do amulecmd -h 127.0.0.1 -p 4712 -P p2ptrace "
+				 "-c 'search kad %s' | grep -v '^ *$'; sleep %g; done",
+				 dir, g->search, g->interval_s);
+			arg(&a, "/bin/sh");
+			arg(&a, "-c");
+			arg(&a, "%s", cmd);
+			break;
+		}
 		arg(&a, "amuled");
 		arg(&a, "-c");
 		arg(&a, "%s/amule", dir);

@@ -106,6 +106,7 @@ static const struct badcase bad[] = {
 	{ "group a command cmd=\"x\n", "b.lab:1", "unterminated quote" },
 	{ "group a idle duration=3\n", "b.lab:1", "unknown group option" },
 	{ "group very-long-group-name-over-24 idle\n", "b.lab:1", "bad group name" },
+	{ "subnet 100.64.0.0/24\ngroup k edonkey search=a;b\n", "b.lab:2", "search: expected a keyword" },
 };
 
 static void test_bad(void **state)
