@@ -226,9 +226,9 @@ D=$TMPD/hup
 if start_cap "$TMPD/hup.log" -i "$B:vb=n1" -i "$A:va=n0" -w "$D" --one-file lab \
 	--stats "$TMPD/hup.tsv" icmp; then
 	ip netns exec "$A" ping -c 20 -i 0.005 -q 198.18.99.2 >/dev/null 2>&1
-	sleep 0.4
+	sleep 0.8 # > the 0.1 s the kernel may hold the last block
 	kill -HUP $CAP
-	sleep 0.3
+	sleep 0.6
 	ip netns exec "$A" ping -c 30 -i 0.005 -q 198.18.99.2 >/dev/null 2>&1
 	sleep 0.3
 	stop_cap TERM
