@@ -2,7 +2,8 @@
 # test_lab_edonkey.sh -- a closed Kad network of 4 amuled nodes on
 # 100.64.0.0/24 (aMule refuses 198.18.0.0/15): within 60 s at least one node
 # reports "Kad: Connected" (amulecmd over EC on the node's loopback); every
-# node's trace holds Kademlia packets (tshark's eDonkey dissector, UDP 4672)
+# node's trace holds Kademlia packets (tshark's eDonkey dissector, UDP 4672),
+# answers (KADEMLIA2_RES) among them,
 # and no packet outside the lab subnet.
 . "$(dirname "$0")/../lib.sh"
 why=$(need_root_netns) || { skip lab_edonkey "$why"; exit 0; }
@@ -44,8 +45,10 @@ check kad_connected test "$conn" -ge 1
 tail -n +2 "$OUT/catalog.tsv" | while IFS='	' read -r node netns addr profile labels up down start stop trace packets rest; do
 	kad=$(tshark -r "$OUT/$trace" -Y 'edonkey && udp.port==4672' 2>/dev/null | wc -l)
 	outside=$(tshark -r "$OUT/$trace" -Y '(ip && !(ip.src==100.64.0.0/24 && ip.dst==100.64.0.0/24)) || ipv6' 2>/dev/null | wc -l)
-	echo "$node ($labels): $packets packets, $kad Kademlia, $outside outside 100.64.0.0/24"
+	echo "$node ($labels): $packets packets, $kad Kademlia ($res KADEMLIA2_RES), $outside outside 100.64.0.0/24"
+	res=$(tshark -r "$OUT/$trace" -Y edonkey -T fields -e _ws.col.Info 2>/dev/null | grep -c 'KADEMLIA2_RES')
 	[ "$kad" -gt 0 ] && echo "PASSCASE kad_traffic_$node" || echo "FAILCASE kad_traffic_$node no Kademlia packet"
+	[ "$res" -gt 0 ] && echo "PASSCASE kad_answered_$node" || echo "FAILCASE kad_answered_$node no KADEMLIA2_RES"
 	[ "$outside" = 0 ] && echo "PASSCASE inside_$node" || echo "FAILCASE inside_$node $outside packets outside"
 done >"$TMPD/cases"
 grep -v CASE "$TMPD/cases"
