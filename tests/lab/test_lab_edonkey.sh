@@ -45,8 +45,8 @@ check kad_connected test "$conn" -ge 1
 tail -n +2 "$OUT/catalog.tsv" | while IFS='	' read -r node netns addr profile labels up down start stop trace packets rest; do
 	kad=$(tshark -r "$OUT/$trace" -Y 'edonkey && udp.port==4672' 2>/dev/null | wc -l)
 	outside=$(tshark -r "$OUT/$trace" -Y '(ip && !(ip.src==100.64.0.0/24 && ip.dst==100.64.0.0/24)) || ipv6' 2>/dev/null | wc -l)
-	echo "$node ($labels): $packets packets, $kad Kademlia ($res KADEMLIA2_RES), $outside outside 100.64.0.0/24"
 	res=$(tshark -r "$OUT/$trace" -Y edonkey -T fields -e _ws.col.Info 2>/dev/null | grep -c 'KADEMLIA2_RES')
+	echo "$node ($labels): $packets packets, $kad Kademlia ($res KADEMLIA2_RES), $outside outside 100.64.0.0/24"
 	[ "$kad" -gt 0 ] && echo "PASSCASE kad_traffic_$node" || echo "FAILCASE kad_traffic_$node no Kademlia packet"
 	[ "$res" -gt 0 ] && echo "PASSCASE kad_answered_$node" || echo "FAILCASE kad_answered_$node no KADEMLIA2_RES"
 	[ "$outside" = 0 ] && echo "PASSCASE inside_$node" || echo "FAILCASE inside_$node $outside packets outside"
