@@ -538,7 +538,6 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 			free(side);
 		}
 	}
-	metrics_compute(&r->model, k, y, pm, n);
 	/* which classes this split can evaluate */
 	{
 		double sum = 0;
@@ -556,11 +555,18 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 			r->train_share[c] = tot && worst >= 0 ?
 				(double)(tot - worst) / (double)tot : 0;
 			r->evaluable[c] = tot && r->train_share[c] >= EVAL_MIN_SHARE;
+		}
+		/* only tested rows are scored (an explicit split's training
+		 * rows have no prediction) */
+		for (int i = 0; i < n; i++)
+			if (r->fold[eg[i]] >= r->nfolds)
+				y[i] = -1;
+		metrics_compute(&r->model, k, y, pm, n);
+		for (int c = 0; c < k && c < 16; c++)
 			if (r->evaluable[c]) {
 				r->nevaluable++;
 				sum += r->model.f1[c];
 			}
-		}
 		r->macro_f1_evaluable = r->nevaluable ? sum / r->nevaluable : 0;
 	}
 	if (!win) {

@@ -243,6 +243,7 @@ int xgb_load(const char *path, struct xgb_model *out, struct pt_err *err)
 			       "not an XGBoost JSON model");
 	}
 	if (XGBoosterCreate(NULL, 0, &b) ||
+	    XGBoosterSetParam(b, "nthread", "1") ||
 	    XGBoosterLoadModelFromBuffer(b, buf, (bst_ulong)len)) {
 		free(buf);
 		if (b)
@@ -250,6 +251,9 @@ int xgb_load(const char *path, struct xgb_model *out, struct pt_err *err)
 		return xfail(err, path, "not a readable XGBoost model");
 	}
 	free(buf);
+	/* one thread: the dump and any prediction stay on this thread, and
+	 * no OpenMP workers spin afterwards (CPU time of analyze --model) */
+	XGBoosterSetParam(b, "nthread", "1");
 	XGBoosterGetNumFeature(b, &nf);
 	out->bst = b;
 	out->nfeat = (int)nf;

@@ -76,6 +76,9 @@ expect_eq "--train-min-pkts 10: train rows = 3 x $big flows, all 240 tested" "$v
 "$P2PTRACE" classify eval --train "$TMPD/s/sep" --test "$TMPD/s/sep2" --json >"$TMPD/tt.json" 2>"$TMPD/err"
 v=$(jget "$TMPD/tt.json" '"%s %d %d" % (j["split"]["kind"], j["split"]["fold_files"][0]["train_rows"], j["split"]["fold_files"][0]["test_rows"])')
 expect_eq "train/test split: 240 train rows, 240 test rows" "$v" "train_test 240 240"
+# only the test lab is scored (its 240 flows, 8 nodes), all right
+v=$(jget "$TMPD/tt.json" '"%d %.2f %d %.2f" % (j["model"]["rows"], j["model"]["accuracy"], j["node"]["rows"], j["node"]["accuracy"])')
+expect_eq "train/test split: scored on the 240 test flows / 8 test nodes" "$v" "240 1.00 8 1.00"
 if "$P2PTRACE" classify eval --train "$TMPD/s/sep/n00.pcap" "$TMPD/s/sep/n01.pcap" --test "$TMPD/s/sep/n00.pcap" --label catalog >/dev/null 2>"$TMPD/err"; then
 	not_ok "same file on both sides refused" "exit 0"
 else
