@@ -44,7 +44,10 @@ int flowtab_new(const struct flowtab_cfg *cfg, flow_end_fn *on_end,
 
 /* Account one decoded packet of wirelen bytes at ts_ns. Ends flows whose
  * time is up first. Returns the flow the packet went to (valid until the
- * next call), or NULL when memory ran out (the packet is counted as lost). */
+ * next call), or NULL when that packet ended its flow (TCP FIN/RST) or
+ * memory ran out (then the packet is counted in stats.nomem). A packet
+ * older than one already seen counts at its own time in its flow, but
+ * expiry and eviction use the latest time seen (time never goes back). */
 const struct flow *flowtab_add(struct flowtab *ft, const struct pkt_view *v,
 			       uint32_t wirelen, uint64_t ts_ns);
 

@@ -409,17 +409,15 @@ const struct flow *flowtab_add(struct flowtab *ft, const struct pkt_view *pv,
 	uint32_t h, i;
 	int from_a, dir;
 	uint8_t fl = pv->proto == 6 ? pv->tcp_flags : 0;
+	uint64_t now; /* monotone packet time: expiry and LRU order */
 
+	flowtab_expire(ft, ts);
+	now = ft->now;
 	if (pv->frag) {
 		fv = *pv;
-		if (ft->now > ts)
-			ts = ft->now;
-		frag_ports(ft, &fv, ts);
+		frag_ports(ft, &fv, now);
 		v = &fv;
 	}
-	flowtab_expire(ft, ts);
-	if (ts < ft->now)
-		ts = ft->now;
 	from_a = make_key(v, ft->cfg.vlan_key, &k);
 	h = key_hash(&k);
 	i = idx_find(ft, &k, h);
@@ -470,13 +468,14 @@ const struct flow *flowtab_add(struct flowtab *ft, const struct pkt_view *pv,
 				swap_dirs(f);
 		}
 	}
-	r->lru_ns = ts;
+	r->lru_ns = now; /* the packet's own time goes into the counters */
 	dir = (from_a != 0) != (f->orig_is_a != 0);
 	dir_add(&f->dir[dir], v, len, ts);
 	if (f->fine)
 		f->fine[fine_bin(len)]++;
 	if (f->nfirst < FIRSTN) {
-		uint64_t off = ts - flow_first_ns(f);
+		uint64_t first = flow_first_ns(f);
+		uint64_t off = ts > first ? ts - first : 0;
 		f->first_len[f->nfirst] = len > 65535 ? 65535 : (uint16_t)len;
 		f->first_dir[f->nfirst] = (uint8_t)dir;
 		f->first_us[f->nfirst] =

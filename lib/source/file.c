@@ -156,17 +156,24 @@ static void add_label(struct source *s, const uint8_t *v, unsigned n)
 	s->labels[have + n] = 0;
 }
 
-/* Walk options [p, end). Calls back per option; stops at opt_endofopt. */
-static void walk_options(struct source *s, struct file *f, const uint8_t *p,
-			 const uint8_t *end, struct iface *ifc)
+/* Walk options [p, end). Stops at opt_endofopt; an option that runs past
+ * its block is an error (tshark refuses such a file too). */
+static int walk_options(struct source *s, struct file *f, const uint8_t *p,
+			const uint8_t *end, struct iface *ifc,
+			struct pt_err *err)
 {
 	while (end - p >= 4) {
 		uint16_t code = rd16(f, p), len = rd16(f, p + 2);
 		const uint8_t *v = p + 4;
 		size_t padded = ((size_t)len + 3u) & ~(size_t)3u;
 
-		if (code == 0 || (size_t)(end - v) < len)
-			return;
+		if (code == 0)
+			return 0;
+		if ((size_t)(end - v) < len)
+			return pt_fail(err, PT_EFORMAT, s->name,
+				       "at byte %zu: option %u of %u bytes runs "
+				       "past the end of its block",
+				       (size_t)(p - f->base), code, len);
 		if (code == 1)
 			add_label(s, v, len);
 		if (ifc && code == 9 && len >= 1) {
@@ -181,9 +188,10 @@ static void walk_options(struct source *s, struct file *f, const uint8_t *p,
 			ifc->offset_s = (int64_t)o;
 		}
 		if ((size_t)(end - v) < padded)
-			return;
+			return 0;
 		p = v + padded;
 	}
+	return 0;
 }
 
 static uint64_t ts_to_ns(const struct iface *ifc, uint64_t ts)
@@ -210,7 +218,8 @@ static uint64_t ts_to_ns(const struct iface *ifc, uint64_t ts)
 			d *= 10;
 		ns = ts / d;
 	}
-	return ns + (uint64_t)(ifc->offset_s * 1000000000ll);
+	/* if_tsoffset in seconds, applied modulo 2^64 (no signed overflow) */
+	return ns + (uint64_t)ifc->offset_s * 1000000000ull;
 }
 
 static int shb_start(struct source *s, struct file *f, size_t at,
@@ -329,8 +338,7 @@ static int ng_idb(struct source *s, struct file *f, const uint8_t *b,
 	memset(ifc, 0, sizeof(*ifc));
 	ifc->linktype = rd16(f, b + 8);
 	ifc->shift = 6; /* default: microseconds */
-	walk_options(s, f, b + 16, b + blen - 4, ifc);
-	return 0;
+	return walk_options(s, f, b + 16, b + blen - 4, ifc, err);
 }
 
 static int pcapng_next_rec(struct source *s, struct pkt *pkt,
@@ -381,7 +389,9 @@ static int pcapng_next_rec(struct source *s, struct pkt *pkt,
 		s->offset = f->pos;
 		switch (type) {
 		case 0x0A0D0D0A:
-			walk_options(s, f, b + 24, b + blen - 4, NULL);
+			rc = walk_options(s, f, b + 24, b + blen - 4, NULL, err);
+			if (rc)
+				return rc;
 			break;
 		case 1:
 			rc = ng_idb(s, f, b, blen, at, err);
