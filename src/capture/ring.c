@@ -295,11 +295,9 @@ static int enter_ns(const char *netns, int *self, const char *where,
 	return 0;
 }
 
-int ring_open(struct ring *r, const char *netns, const char *iface,
-	      uint32_t snaplen, unsigned buf_kib, const char *filter,
-	      const char *where, struct pt_err *err)
+int ring_open_socket(struct ring *r, const char *netns, const char *iface,
+		     uint32_t snaplen, const char *where, struct pt_err *err)
 {
-	struct sockaddr_ll sll;
 	int self, rc;
 
 	memset(r, 0, sizeof(*r));
@@ -320,27 +318,49 @@ int ring_open(struct ring *r, const char *netns, const char *iface,
 		close(self);
 	}
 	if (rc)
-		goto fail;
-	rc = setup_ring(r, buf_kib, where, err);
+		ring_close(r);
+	return rc;
+}
+
+int ring_open_ring(struct ring *r, unsigned buf_kib, const char *where,
+		   struct pt_err *err)
+{
+	return setup_ring(r, buf_kib, where, err);
+}
+
+int ring_open_bind(struct ring *r, const char *filter, const char *where,
+		   struct pt_err *err)
+{
+	struct sockaddr_ll sll;
+	int rc = setup_filter(r, filter, where, err);
+
 	if (rc)
-		goto fail;
-	rc = setup_filter(r, filter, where, err);
-	if (rc)
-		goto fail;
+		return rc;
 	if (if_drops(r->nlfd, r->ifindex, &r->ifdrop0) == 0)
 		r->ifdrop = r->ifdrop0;
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = r->ifindex;
-	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
-		rc = pt_fail(err, PT_EIO, where, "bind: %s", strerror(errno));
-		goto fail;
-	}
+	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) != 0)
+		return pt_fail(err, PT_EIO, where, "bind: %s", strerror(errno));
 	r->hooked = 1;
 	return 0;
-fail:
-	ring_close(r);
+}
+
+int ring_open(struct ring *r, const char *netns, const char *iface,
+	      uint32_t snaplen, unsigned buf_kib, const char *filter,
+	      const char *where, struct pt_err *err)
+{
+	int rc = ring_open_socket(r, netns, iface, snaplen, where, err);
+
+	if (rc)
+		return rc;
+	rc = ring_open_ring(r, buf_kib, where, err);
+	if (!rc)
+		rc = ring_open_bind(r, filter, where, err);
+	if (rc)
+		ring_close(r);
 	return rc;
 }
 

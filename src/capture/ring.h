@@ -61,6 +61,16 @@ int ring_open(struct ring *r, const char *netns, const char *iface,
 	      uint32_t snaplen, unsigned buf_kib, const char *filter,
 	      const char *where, struct pt_err *err);
 
+/* ring_open in three steps, so that a caller can run the middle one (the
+ * slow one: the kernel waits for an RCU grace period) for many interfaces
+ * at once, in threads. On error the caller ring_close()s. */
+int ring_open_socket(struct ring *r, const char *netns, const char *iface,
+		     uint32_t snaplen, const char *where, struct pt_err *err);
+int ring_open_ring(struct ring *r, unsigned buf_kib, const char *where,
+		   struct pt_err *err);
+int ring_open_bind(struct ring *r, const char *filter, const char *where,
+		   struct pt_err *err);
+
 /* Call fn for every packet of every block the kernel has handed over.
  * fn returns 0 to go on, non-zero to stop (that value is returned; the
  * current block is then not handed back). Returns 0 when the ring is empty. */
