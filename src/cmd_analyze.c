@@ -321,6 +321,7 @@ struct live_job {
 	const char *iface;
 	pthread_t th;
 	int rc;
+	struct source *volatile src; /* for the signal handler */
 };
 
 static void *live_thread(void *arg)
@@ -340,6 +341,7 @@ static void *live_thread(void *arg)
 		source_close(src);
 		return NULL;
 	}
+	j->src = src;
 	memset(&n, 0, sizeof(n));
 	snprintf(name, sizeof(name), "%s", j->iface);
 	n.name = name;
@@ -349,17 +351,25 @@ static void *live_thread(void *arg)
 		tool_perr(&err);
 		j->rc = 1;
 	}
+	j->src = NULL;
 	source_close(src);
 	return NULL;
 }
 
-static struct live_job *live_jobs;
-static int nlive;
+static struct live_job *volatile live_jobs;
+static volatile sig_atomic_t nlive;
 
+/* Stop every engine, and wake the live sources that wait for a packet
+ * (source_stop is signal-safe). */
 static void on_signal(int sig)
 {
 	(void)sig;
 	engine_stop();
+	for (int i = 0; i < nlive; i++) {
+		struct source *s = live_jobs[i].src;
+		if (s)
+			source_stop(s);
+	}
 }
 
 static int run_live(struct an *a, char **ifaces, int n)
@@ -374,18 +384,20 @@ static int run_live(struct an *a, char **ifaces, int n)
 	live_jobs = calloc((size_t)n, sizeof(*live_jobs));
 	if (!live_jobs)
 		return 1;
-	nlive = n;
 	for (int i = 0; i < n; i++) {
 		live_jobs[i].a = a;
 		live_jobs[i].iface = ifaces[i];
+	}
+	nlive = n;
+	for (int i = 0; i < n; i++)
 		pthread_create(&live_jobs[i].th, NULL, live_thread,
 			       &live_jobs[i]);
-	}
 	for (int i = 0; i < n; i++) {
 		pthread_join(live_jobs[i].th, NULL);
 		if (live_jobs[i].rc > rc)
 			rc = live_jobs[i].rc;
 	}
+	nlive = 0;
 	free(live_jobs);
 	return rc;
 }
