@@ -28,8 +28,9 @@ struct copts {
 /* --compact: a model cheap enough for `analyze --model` (docs/classify.md,
  * "Speed"): few shallow trees and no host features, so prediction skips
  * the host context. */
-#define COMPACT_ROUNDS 12
+#define COMPACT_ROUNDS 4
 #define COMPACT_DEPTH 4
+#define COMPACT_ETA 0.5
 
 static void usage(FILE *f)
 {
@@ -60,8 +61,8 @@ static void usage(FILE *f)
 		"  --node-min-pkts N   eval: the per-node decision and the "
 		"model_min_pkts\n"
 		"                   figure use flows of >= N packets (default 3)\n"
-		"  --compact        a model for analyze --model: --rounds 12 "
-		"--depth 4 and\n"
+		"  --compact        a model for analyze --model: --rounds 4 "
+		"--depth 4 --eta 0.5,\n"
 		"                   no host_ features (options after it "
 		"override)\n"
 		"  --drop-features P,P  features whose names start so are "
@@ -70,7 +71,7 @@ static void usage(FILE *f)
 		"flows\n"
 		"  --window S       window length in seconds (default 10)\n"
 		"  --seed N         (default 1)   --rounds N (40)   --depth N "
-		"(5)\n"
+		"(5)   --eta X (0.2)\n"
 		"  --segments S     eval: cut each file into S time segments, "
 		"each a group\n"
 		"  --no-early       eval: skip the early (first N packets) "
@@ -138,6 +139,16 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 				return -1;
 			o->ev.xp.rounds = (int)u;
 			i++;
+		} else if (!strcmp(a, "--eta") && v) {
+			char *e;
+			double d = strtod(v, &e);
+			if (*e || !(d > 0 && d <= 1)) {
+				tool_msg("--eta: '%s' is not a number in (0, 1]",
+					 v);
+				return -1;
+			}
+			o->ev.xp.eta = d;
+			i++;
 		} else if (!strcmp(a, "--depth")) {
 			if (parse_u(a, v, 1, 20, &u))
 				return -1;
@@ -183,6 +194,7 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 		} else if (!strcmp(a, "--compact")) {
 			o->ev.xp.rounds = COMPACT_ROUNDS;
 			o->ev.xp.max_depth = COMPACT_DEPTH;
+			o->ev.xp.eta = COMPACT_ETA;
 			snprintf(o->dropbuf, sizeof(o->dropbuf), "host_%s%s",
 				 o->ds.drop ? "," : "",
 				 o->ds.drop ? o->ds.drop : "");

@@ -152,22 +152,54 @@ static void dir_feats(const struct flow_dir *d, float *o)
 		o[NDIRF + b] = d->pkts ? (float)((double)d->plen[b] / n) : NAN;
 }
 
+int feat_group_of(int i)
+{
+	if (i < OFF_DIR)
+		return FG_HDR;
+	if (i < OFF_DIR + PER_DIR)
+		return FG_DIR0;
+	if (i < OFF_FINE)
+		return FG_DIR1;
+	if (i < OFF_FIRST)
+		return FG_FINE;
+	if (i < OFF_HOST)
+		return FG_FIRST;
+	if (i < NFULL)
+		return FG_HOST;
+	return FG_PORTS;
+}
+
 void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 	       float *out)
+{
+	feat_full_some(f, hf, ports, FG_ALL, out);
+}
+
+void feat_full_some(const struct flow *f, const struct host_feats *hf,
+		    int ports, unsigned groups, float *out)
 {
 	uint64_t tb = f->dir[0].bytes + f->dir[1].bytes;
 	uint64_t tp = f->dir[0].pkts + f->dir[1].pkts;
 
-	out[0] = (float)f->key.proto;
-	out[1] = (float)((double)(flow_last_ns(f) - flow_first_ns(f)) / 1e9);
-	out[2] = tb ? (float)((double)f->dir[0].bytes / (double)tb) : NAN;
-	dir_feats(&f->dir[0], out + OFF_DIR);
-	dir_feats(&f->dir[1], out + OFF_DIR + PER_DIR);
-	for (int b = 0; b < FINE_NBINS; b++)
-		out[OFF_FINE + b] = f->fine && tp ? (float)((double)f->fine[b] /
-							    (double)tp)
-						  : NAN;
-	for (int i = 0; i < FIRSTN; i++) {
+	if (groups & FG_HDR) {
+		out[0] = (float)f->key.proto;
+		out[1] = (float)((double)(flow_last_ns(f) - flow_first_ns(f)) /
+				 1e9);
+		out[2] = tb ? (float)((double)f->dir[0].bytes / (double)tb)
+			    : NAN;
+	}
+	if (groups & FG_DIR0)
+		dir_feats(&f->dir[0], out + OFF_DIR);
+	if (groups & FG_DIR1)
+		dir_feats(&f->dir[1], out + OFF_DIR + PER_DIR);
+	if (groups & FG_FINE) {
+		double inv = tp ? 1.0 / (double)tp : 0;
+		for (int b = 0; b < FINE_NBINS; b++)
+			out[OFF_FINE + b] =
+				f->fine && tp ? (float)((double)f->fine[b] * inv)
+					      : NAN;
+	}
+	for (int i = 0; (groups & FG_FIRST) && i < FIRSTN; i++) {
 		if (i < f->nfirst) {
 			float l = (float)f->first_len[i];
 			out[OFF_FIRST + i] = f->first_dir[i] ? -l : l;
@@ -181,7 +213,9 @@ void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 			out[OFF_FIRST + FIRSTN + i] = NAN;
 		}
 	}
-	if (hf) {
+	if (!(groups & FG_HOST)) {
+		/* not asked for */
+	} else if (hf) {
 		out[OFF_HOST + 0] = hf->pair_tcp_udp;
 		out[OFF_HOST + 1] = hf->resp_peer_ips;
 		out[OFF_HOST + 2] = hf->resp_peer_ports;
@@ -192,7 +226,7 @@ void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 		for (int i = 0; i < NHOST; i++)
 			out[OFF_HOST + i] = NAN;
 	}
-	if (ports) {
+	if (ports && (groups & FG_PORTS)) {
 		out[NFULL] = (float)flow_sport(f);
 		out[NFULL + 1] = (float)flow_dport(f);
 	}

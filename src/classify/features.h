@@ -53,9 +53,27 @@ struct host_feats {
 int feat_hosts_add(struct feat_hosts *h, const struct flow *f,
 		   struct host_feats *hf);
 
+/* Groups of the full vector, so a model computes only what its trees
+ * read (feat_full_some). */
+enum feat_group {
+	FG_HDR = 1,    /* proto, duration_s, fwd_byte_share */
+	FG_DIR0 = 2,   /* fwd_* */
+	FG_DIR1 = 4,   /* rev_* */
+	FG_FINE = 8,   /* fine_* */
+	FG_FIRST = 16, /* first*_ */
+	FG_HOST = 32,  /* host_* */
+	FG_PORTS = 64, /* sport, dport */
+	FG_ALL = 127,
+};
+/* The group of full-vector feature i. */
+int feat_group_of(int i);
+
 /* Vectors. out must hold feat_count() floats. */
 void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 	       float *out);
+/* Only the groups in the mask (others are left as they are). */
+void feat_full_some(const struct flow *f, const struct host_feats *hf,
+		    int ports, unsigned groups, float *out);
 void feat_bins(const struct flow *f, float *out);
 /* Early features from the first packets (len/dir/offset arrays as in struct
  * flow, nfirst entries known) when only n packets are seen. */

@@ -17,6 +17,7 @@ struct clf_model {
 	int ports, nfeat;
 	int uses_hosts;  /* some tree splits on a host_ feature: keep the
 			    host context (else it is skipped: speed) */
+	unsigned groups; /* feature groups the trees read (FG_*) */
 	struct feat_hosts *hosts;
 	float *x;
 	float prob[16];
@@ -100,14 +101,9 @@ int clf_model_load(const char *path, struct clf_model **out,
 	}
 	if ((rc = forest_from_xgb(&m->xm, &m->fo, err)))
 		goto fail;
-	for (int i = 0; i < m->fo.nnodes && !m->uses_hosts; i++) {
-		char nb[64];
-		if (m->fo.nodes[i].feat < 0)
-			continue;
-		feat_name(FSET_FULL, 0, m->ports, m->fo.nodes[i].feat, nb,
-			  sizeof(nb));
-		m->uses_hosts = !strncmp(nb, "host_", 5);
-	}
+	for (int u = 0; u < m->fo.nused; u++)
+		m->groups |= (unsigned)feat_group_of(m->fo.used[u]);
+	m->uses_hosts = !!(m->groups & FG_HOST);
 	m->hosts = feat_hosts_new();
 	m->x = malloc((size_t)m->nfeat * sizeof(float));
 	if (!m->hosts || !m->x) {
@@ -150,7 +146,7 @@ int clf_model_predict(struct clf_model *m, const struct flow *f,
 				NAN;
 	else if (feat_hosts_add(m->hosts, f, &hf))
 		return -1;
-	feat_full(f, &hf, m->ports, m->x);
+	feat_full_some(f, &hf, m->ports, m->groups, m->x);
 	return clf_model_predict_x(m, m->x, cls, prob);
 }
 

@@ -378,8 +378,8 @@ static void lay(struct forest *f, struct forest_pnode *pn, float *pl, int n,
 		return;
 	}
 	pn[i].thr = nd->val;
-	pn[i].feat = (uint16_t)nd->feat;
 	pn[i].dleft = nd->missing == nd->yes;
+	pn[i].feat = (uint16_t)nd->feat; /* remapped in perfect() */
 	lay(f, pn, pl, nd->yes, 2 * i + 1, d + 1);
 	lay(f, pn, pl, nd->no, 2 * i + 2, d + 1);
 }
@@ -406,6 +406,49 @@ static int perfect(struct forest *f)
 	for (int t = 0; t < f->ntrees; t++)
 		lay(f, f->pn + (size_t)t * ni, f->pl + (size_t)t * nl,
 		    f->root[t], 0, 0);
+	/* the used features (pass-through nodes: thr +inf, feature 0,
+	 * missing left: everything goes left) */
+	{
+		int32_t *map = malloc(((size_t)f->nfeat + 1) * sizeof(int32_t));
+		if (!map)
+			return -1;
+		for (int j = 0; j < f->nfeat; j++)
+			map[j] = -1;
+		f->nused = 0;
+		f->used = malloc(((size_t)f->nfeat + 1) * sizeof(int32_t));
+		if (!f->used) {
+			free(map);
+			return -1;
+		}
+		for (int i = 0; i < f->nnodes; i++) {
+			int j = f->nodes[i].feat;
+			if (j >= 0 && map[j] < 0) {
+				map[j] = f->nused;
+				f->used[f->nused++] = j;
+			}
+		}
+		if (f->nused > FOREST_MAXUSED) {
+			free(map);
+			return -1;
+		}
+		for (size_t i = 0; i < nt * ni; i++) {
+			struct forest_pnode *q = &f->pn[i];
+			if (isinf(q->thr) && q->thr > 0) {
+				q->feat = 0;
+				continue;
+			}
+			/* q->feat stays the feature index */
+		}
+		free(map);
+	}
+	return 0;
+}
+
+int forest_uses(const struct forest *f, int i)
+{
+	for (int u = 0; u < f->nused; u++)
+		if (f->used[u] == i)
+			return 1;
 	return 0;
 }
 
@@ -461,16 +504,19 @@ static inline int step(const struct forest_pnode *pn, const float *x,
 			int i)
 {
 	float v = x[pn[i].feat];
-	int left = v != v ? pn[i].dleft : v < pn[i].thr;
+	/* NaN: v < thr and v >= thr are both false */
+	int left = pn[i].dleft ? !(v >= pn[i].thr) : v < pn[i].thr;
 
 	return 2 * i + 2 - left;
 }
 
-void forest_predict(const struct forest *f, const float *x, float *prob)
+void forest_predict(const struct forest *f, const float *xin, float *prob)
 {
-	double m[64], mx = -INFINITY, sum = 0;
+	float m[64], mx = -INFINITY, sum = 0;
+	const float *x = xin;
 	int k = f->nclass < 64 ? f->nclass : 64, t = 0;
 	int ni = (1 << f->depth) - 1, nl = 1 << f->depth, D = f->depth;
+
 
 	for (int c = 0; c < k; c++)
 		m[c] = 0;
@@ -502,13 +548,14 @@ void forest_predict(const struct forest *f, const float *x, float *prob)
 		if (m[c] > mx)
 			mx = m[c];
 	for (int c = 0; c < k; c++)
-		sum += (m[c] = exp(m[c] - mx));
+		sum += (m[c] = expf(m[c] - mx));
 	for (int c = 0; c < k; c++)
-		prob[c] = (float)(m[c] / sum);
+		prob[c] = m[c] / sum;
 }
 
 void forest_free(struct forest *f)
 {
+	free(f->used);
 	free(f->root);
 	free(f->klass);
 	free(f->nodes);

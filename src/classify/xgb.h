@@ -62,6 +62,8 @@ struct forest_pnode {
 	uint8_t pad;
 };
 
+#define FOREST_MAXUSED 1024
+
 struct forest {
 	int nclass, ntrees, nfeat;
 	int depth;                /* perfect layout depth */
@@ -71,11 +73,15 @@ struct forest {
 	int32_t *klass;  /* ntrees: class of each tree */
 	struct forest_node *nodes;
 	int nnodes;
+	int nused;       /* distinct features the trees split on */
+	int32_t *used;   /* nused: their indexes in the feature vector */
 };
 
 /* From the booster's text dump. */
 int forest_from_xgb(const struct xgb_model *m, struct forest *f,
 		    struct pt_err *err);
+/* Whether some tree splits on feature i. */
+int forest_uses(const struct forest *f, int i);
 /* Softmax probabilities (nclass floats) for one row. */
 void forest_predict(const struct forest *f, const float *x, float *prob);
 void forest_free(struct forest *f);
