@@ -7,12 +7,19 @@
 #     group: needed because bittorrent and gnutella flows are nearly all in
 #     one file each, and edonkey has one flow); model vs port, Karagiannis
 #     (ptp) and size-bin baselines, per-class F1, early N = 1..10;
-#  2. lab traces (exp2 apps by node, exp1 working mode per node window)
-#     when `p2ptrace lab` can run here (root + network namespaces), else
-#     the reason they were skipped;
+#     the headline is by FILE; a second, labeled figure averages only the
+#     classes that split can evaluate (every fold testing them keeps >= 25 %
+#     of their flows for training);
+#  2. lab traces (exp2 apps, LABRUNS runs of LABDUR s, 5-fold by node and
+#     train on one run / test on another; per flow, per flow of >= 3
+#     packets, per node; exp1 working mode per node window) when
+#     `p2ptrace lab` can run here (root + network namespaces), else the
+#     reason they were skipped. EXP2_DIRS="DIR DIR" uses existing runs;
 #  3. prediction speed: flows/s, and analyze's packets/s with and without
-#     --model on the analyze benchmark's input (or the largest shared
-#     trace when that input is absent).
+#     --model (full and --compact) on the analyze benchmark's input (or the
+#     largest shared trace when that input is absent); CPU seconds, and
+#     instruction counts from callgrind when valgrind is installed (they do
+#     not depend on the load of a shared machine).
 # A benchmark: prints figures and whether each target is met, exits 0;
 # 1 only when it cannot run at all.
 set -u
@@ -22,7 +29,8 @@ BUILD=${BUILD:-build}
 P=${P2PTRACE:-$ROOT/$BUILD/p2ptrace}
 S=${SHARED:-$ROOT/../shared/data/pcap}
 OUT=${BENCH_ML_DIR:-/tmp/p2ptrace-bench-ml}
-LABDUR=${LABDUR:-60}
+LABDUR=${LABDUR:-240}
+LABRUNS=${LABRUNS:-2}
 [ -x "$P" ] || { echo "bench-ml: $P not found (make)"; exit 1; }
 command -v python3 >/dev/null || { echo "bench-ml: python3 needed to read the JSON"; exit 1; }
 mkdir -p "$OUT"
@@ -36,20 +44,30 @@ print("== %s (%d rows, split: %s by %s, %d folds, groups on both sides: %d)" % (
     t, m["rows"], j["split"]["kind"], j["split"]["by"], j["split"]["folds"],
     j["split"]["groups_on_both_sides"]))
 print("   %-22s macro-F1 %.4f  accuracy %.4f" % ("model", m["macro_f1"], m["accuracy"]))
+if "model_min_pkts" in j:
+    v = j["model_min_pkts"]
+    print("   %-22s macro-F1 %.4f  accuracy %.4f  (%d flows of >= %d packets)" % ("model, flows >= %d pkts" % j["node_min_pkts"], v["macro_f1"], v["accuracy"], v["rows"], j["node_min_pkts"]))
 if "node_vote" in j:
     v = j["node_vote"]
     print("   %-22s macro-F1 %.4f  accuracy %.4f  (%d files/nodes: each gets the class most of its flows got)" % ("model, vote per node", v["macro_f1"], v["accuracy"], v["rows"]))
+if "node" in j:
+    v = j["node"]
+    ok = sum(v["confusion"]["matrix"][i][i] for i in range(len(v["confusion"]["classes"])))
+    print("   %-22s macro-F1 %.4f  accuracy %.4f  (%d/%d files/nodes right: largest mean probability over flows of >= %d packets)" % ("model, per node", v["macro_f1"], v["accuracy"], ok, v["rows"], j["node_min_pkts"]))
 for k in ("port", "ptp", "size_bins"):
     if k in b:
         print("   %-22s macro-F1 %.4f  accuracy %.4f" % ("baseline " + k, b[k]["macro_f1"], b[k]["accuracy"]))
 print("   per class F1 (support):  " + "  ".join("%s %.3f (%d)" % (c, v["f1"], v["support"]) for c, v in m["per_class"].items()))
 if j["early"]:
     print("   early macro-F1, first N packets: " + " ".join("%s:%.3f" % (k, v) for k, v in j["early"].items()))
-big = [c for c, v in m["per_class"].items() if v["support"] >= 10]
-if len(big) < len(m["per_class"]):
-    mf = sum(m["per_class"][c]["f1"] for c in big) / len(big)
-    print("   (macro-F1 over the %d classes with >= 10 test flows: %.4f; left out: %s)" % (
-        len(big), mf, ", ".join(c for c in m["per_class"] if c not in big)))
+print("   classes present: " + ", ".join("%s (%d flows)" % (c, v["support"]) for c, v in m["per_class"].items() if v["support"]))
+e = j.get("evaluable")
+if e and len(e["classes"]) < len(j["classes"]) and "port_macro_f1" in e:
+    print("   SECOND FIGURE, only the %d classes this split can evaluate (%s; left out, share of their flows in training when tested: %s):" % (
+        len(e["classes"]), ", ".join(e["classes"]),
+        ", ".join("%s %.2f" % (c, v) for c, v in e["train_share"].items() if c not in e["classes"])))
+    print("     macro-F1 model %.4f  port %.4f  ptp %.4f  size_bins %.4f" % (
+        e["model_macro_f1"], e["port_macro_f1"], e["ptp_macro_f1"], e["size_bins_macro_f1"]))
 if "port" in b and shared:
     ok1 = m["macro_f1"] >= 0.85; ok2 = m["macro_f1"] >= b["port"]["macro_f1"] + 0.15
     print("   target macro-F1 >= 0.85: %s;  >= port + 0.15 (%.4f): %s" % (
@@ -77,30 +95,59 @@ fi
 
 # ---- 2. lab traces ------------------------------------------------------------
 lab_skip=""
-[ "$(id -u)" = 0 ] || lab_skip="needs root"
-if [ -z "$lab_skip" ]; then
-	ip netns add p2pt-mlprobe$$ 2>/dev/null && ip netns del p2pt-mlprobe$$ || lab_skip="cannot create network namespaces"
+runs=""
+if [ -n "${EXP2_DIRS:-}" ]; then
+	runs=$EXP2_DIRS
+else
+	[ "$(id -u)" = 0 ] || lab_skip="needs root"
+	if [ -z "$lab_skip" ]; then
+		ip netns add p2pt-mlprobe$$ 2>/dev/null && ip netns del p2pt-mlprobe$$ || lab_skip="cannot create network namespaces"
+	fi
+	[ -z "$lab_skip" ] && [ ! -f examples/exp2-apps.lab ] && lab_skip="examples/exp2-apps.lab not found"
 fi
-[ -z "$lab_skip" ] && [ ! -f examples/exp2-apps.lab ] && lab_skip="examples/exp2-apps.lab not found"
 if [ -z "$lab_skip" ]; then
-	for e in exp2-apps exp1-ranks; do
-		if [ ! -f "$OUT/$e/catalog.tsv" ]; then
-			rm -rf "$OUT/$e"
-			echo "lab: p2ptrace lab run examples/$e.lab --duration $LABDUR --out $OUT/$e"
-			"$P" lab run "examples/$e.lab" --name "mlb$$${e%%-*}" --duration "$LABDUR" --out "$OUT/$e" >"$OUT/$e.log" 2>&1 ||
-				{ echo "lab: $e failed: $(tail -3 "$OUT/$e.log" | tr '\n' ' ')"; continue; }
+	r=1
+	while [ -z "${EXP2_DIRS:-}" ] && [ "$r" -le "$LABRUNS" ]; do
+		d=$OUT/exp2-apps-$r
+		if [ ! -f "$d/catalog.tsv" ]; then
+			rm -rf "$d"
+			echo "lab: p2ptrace lab run examples/exp2-apps.lab --duration $LABDUR --out $d"
+			"$P" lab run examples/exp2-apps.lab --name "mlb$$e2r$r" --duration "$LABDUR" --out "$d" >"$d.log" 2>&1 ||
+				{ echo "lab: exp2 run $r failed: $(tail -3 "$d.log" | tr '\n' ' ')"; r=$((r + 1)); continue; }
 		fi
+		runs="$runs $d"
+		r=$((r + 1))
 	done
-	if [ -f "$OUT/exp2-apps/catalog.tsv" ]; then
-		n=$(($(wc -l <"$OUT/exp2-apps/catalog.tsv") - 1))
-		k=5; [ "$n" -lt 5 ] && k=$n
-		"$P" classify eval --kfold "$k" --json "$OUT/exp2-apps" >"$OUT/exp2.json" 2>"$OUT/err" &&
-			show "$OUT/exp2.json" "lab exp2, applications, $k-fold by node" &&
-			python3 -c "import json,sys; j=json.load(open(sys.argv[1])); v=j['model']['macro_f1']; print('   target app macro-F1 >= 0.95 by node: %s (%.4f)' % ('MET' if v >= 0.95 else 'NOT MET', v))" "$OUT/exp2.json" ||
+	if [ ! -f "$OUT/exp1-ranks/catalog.tsv" ] && [ "$(id -u)" = 0 ] && [ -f examples/exp1-ranks.lab ]; then
+		rm -rf "$OUT/exp1-ranks"
+		echo "lab: p2ptrace lab run examples/exp1-ranks.lab --duration 60 --out $OUT/exp1-ranks"
+		"$P" lab run examples/exp1-ranks.lab --name "mlb$$exp1" --duration 60 --out "$OUT/exp1-ranks" >"$OUT/exp1-ranks.log" 2>&1 ||
+			echo "lab: exp1 failed: $(tail -3 "$OUT/exp1-ranks.log" | tr '\n' ' ')"
+	fi
+	# shellcheck disable=SC2086
+	set -- $runs
+	if [ $# -ge 1 ]; then
+		echo "lab exp2: $# run(s): $*"
+		"$P" classify eval --kfold 5 --json "$@" >"$OUT/exp2.json" 2>"$OUT/err" &&
+			show "$OUT/exp2.json" "lab exp2, applications, 5-fold by node over $# run(s)" &&
+			python3 -c "import json,sys; j=json.load(open(sys.argv[1])); v=j['node']['macro_f1']; f=j['model']['macro_f1']; print('   target app macro-F1 >= 0.95 by node: %s (per node %.4f; per flow %.4f: %s)' % ('MET' if v >= 0.95 else 'NOT MET', v, f, 'met' if f >= 0.95 else 'not met per flow'))" "$OUT/exp2.json" ||
 			echo "lab exp2: eval failed: $(cat "$OUT/err")"
-		"$P" classify eval --kfold "$k" --min-pkts 3 --no-early --json "$OUT/exp2-apps" >"$OUT/exp2-3.json" 2>"$OUT/err" &&
-			show "$OUT/exp2-3.json" "lab exp2, flows of >= 3 packets only (the rest: RST storms at lab stop)" ||
+		"$P" classify eval --kfold 5 --train-min-pkts 3 --no-early --json "$@" >"$OUT/exp2-3.json" 2>"$OUT/err" &&
+			show "$OUT/exp2-3.json" "lab exp2, as above, training without flows of < 3 packets (RST storms at lab stop)" ||
 			echo "lab exp2: eval failed: $(cat "$OUT/err")"
+		"$P" classify eval --kfold 5 --compact --no-early --json "$@" >"$OUT/exp2-compact.json" 2>"$OUT/err" &&
+			show "$OUT/exp2-compact.json" "lab exp2, the --compact model (for analyze --model)" ||
+			echo "lab exp2: eval failed: $(cat "$OUT/err")"
+		if [ $# -ge 2 ]; then
+			# a node's connections also sit in its peers' traces: a
+			# split by lab run has no connection on both sides
+			"$P" classify eval --no-early --train "$1" --test "$2" --json >"$OUT/exp2-run12.json" 2>"$OUT/err" &&
+				show "$OUT/exp2-run12.json" "lab exp2, train on run 1, test on run 2 (no connection on both sides)" ||
+				echo "lab exp2: eval failed: $(cat "$OUT/err")"
+			"$P" classify eval --no-early --train "$2" --test "$1" --json >"$OUT/exp2-run21.json" 2>"$OUT/err" &&
+				show "$OUT/exp2-run21.json" "lab exp2, train on run 2, test on run 1" ||
+				echo "lab exp2: eval failed: $(cat "$OUT/err")"
+		fi
 	fi
 	if [ -f "$OUT/exp1-ranks/catalog.tsv" ]; then
 		"$P" classify eval --kfold 5 --windows --window 10 --label-key mode --classes download,query --json "$OUT/exp1-ranks" >"$OUT/exp1.json" 2>"$OUT/err" &&
@@ -117,6 +164,10 @@ IN=/tmp/p2ptrace-bench/bench-input.pcap
 [ -f "$IN" ] || IN=$S/bittorrent_transmission.pcapng
 if [ -f "$S/MANIFEST.tsv" ] && [ -f "$IN" ]; then
 	"$P" classify train --model "$OUT/shared.json" "$S"/*.pcap "$S"/*.pcapng 2>/dev/null
+	"$P" classify train --compact --model "$OUT/shared-compact.json" "$S"/*.pcap "$S"/*.pcapng 2>/dev/null
+	# fixed costs: one round of depth 1 (features, loading, the two columns)
+	"$P" classify train --compact --rounds 1 --depth 1 --model "$OUT/shared-tiny.json" "$S"/*.pcap "$S"/*.pcapng 2>/dev/null
+	"$P" classify eval --kfold 5 --segments 4 --no-early --compact --json "$S"/*.pcap "$S"/*.pcapng >"$OUT/shared-seg-compact.json" 2>/dev/null
 	pk=$("$P" analyze -q --nodes - "$IN" 2>/dev/null | awk -F, 'NR==1 { for (i = 1; i <= NF; i++) if ($i == "pkts") c = i; next } { s += $c } END { print s }')
 	best() { # 5 runs: the least user+sys CPU seconds and the least wall seconds
 		bc=999999; bw=999999
@@ -129,15 +180,39 @@ if [ -f "$S/MANIFEST.tsv" ] && [ -f "$IN" ]; then
 		echo "$bc $bw"
 	}
 	set -- $(best "$P" analyze -q --flows /dev/null "$IN"); c0=$1; w0=$2
-	set -- $(best "$P" analyze -q --flows /dev/null --fine-bins --model "$OUT/shared.json" "$IN"); c1=$1; w1=$2
+	set -- $(best "$P" analyze -q --flows /dev/null --model "$OUT/shared.json" "$IN"); c1=$1; w1=$2
+	set -- $(best "$P" analyze -q --flows /dev/null --model "$OUT/shared-compact.json" "$IN"); c2=$1; w2=$2
+	set -- $(best "$P" analyze -q --flows /dev/null --model "$OUT/shared-tiny.json" "$IN"); c3=$1
 	fl=$("$P" analyze -q --flows - "$IN" 2>/dev/null | tail -n +2 | wc -l)
 	set -- $(best "$P" classify predict --model "$OUT/shared.json" "$IN"); cp=$1
+	set -- $(best "$P" classify predict --model "$OUT/shared-compact.json" "$IN"); cpc=$1
 	echo "== speed on $IN ($pk packets, $fl flows; least of 5 runs, CPU = user + sys seconds)"
-	awk -v p="$pk" -v f="$fl" -v a="$c0" -v b="$c1" -v wa="$w0" -v wb="$w1" -v c="$cp" 'BEGIN {
-		printf "   analyze                      CPU %.2f s  %.0f packets/s  (wall %.2f s)\n", a, p / a, wa
-		printf "   analyze --fine-bins --model  CPU %.2f s  %.0f packets/s  (wall %.2f s)\n", b, p / b, wb
-		printf "   packets/s lower by %.1f%% with the model (target <= 20%%: %s); model cost %.2f us per flow\n", 100 * (1 - a / b), (1 - a / b) <= 0.20 ? "MET" : "NOT MET", 1e6 * (b - a) / f
-		printf "   classify predict             CPU %.2f s  %.0f flows/s end to end (read, features, model, CSV)\n", c, f / c }'
+	awk -v p="$pk" -v f="$fl" -v a="$c0" -v b="$c1" -v c2="$c2" -v c3="$c3" -v wa="$w0" -v wb="$w1" -v wc="$w2" -v c="$cp" -v cc="$cpc" 'BEGIN {
+		printf "   analyze                         CPU %.2f s  %.0f packets/s  (wall %.2f s)\n", a, p / a, wa
+		printf "   analyze --model (full, 240 trees) CPU %.2f s  %.0f packets/s  (wall %.2f s): packets/s %.1f%% lower; %.2f us per flow\n", b, p / b, wb, 100 * (1 - a / b), 1e6 * (b - a) / f
+		printf "   analyze --model (--compact, 24 trees) CPU %.2f s  %.0f packets/s  (wall %.2f s): packets/s %.1f%% lower (target <= 20%%: %s); %.2f us per flow\n", c2, p / c2, wc, 100 * (1 - a / c2), (1 - a / c2) <= 0.20 ? "MET" : "NOT MET", 1e6 * (c2 - a) / f
+		printf "   analyze --model (1 tree per class: the fixed costs) CPU %.2f s: packets/s %.1f%% lower\n", c3, 100 * (1 - a / c3)
+		printf "   classify predict (full)         CPU %.2f s  %.0f flows/s end to end (read, features, model, CSV)\n", c, f / c
+		printf "   classify predict (--compact)    CPU %.2f s  %.0f flows/s end to end\n", cc, f / cc }'
+	python3 - "$OUT/shared-seg.json" "$OUT/shared-seg-compact.json" "$OUT/exp2.json" "$OUT/exp2-compact.json" <<'PY'
+import json, os, sys
+def mf(p, k="model"):
+    return json.load(open(p))[k]["macro_f1"] if os.path.exists(p) else float("nan")
+print("   F1 cost of --compact: shared corpus by file segment %.4f -> %.4f; lab exp2 per flow %.4f -> %.4f, per node %.4f -> %.4f" % (
+    mf(sys.argv[1]), mf(sys.argv[2]), mf(sys.argv[3]), mf(sys.argv[4]), mf(sys.argv[3], "node"), mf(sys.argv[4], "node")))
+PY
+	if command -v valgrind >/dev/null 2>&1; then
+		ir() { valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" "$@" 2>&1 >/dev/null | awk '/Collected/ { print $4 }'; }
+		i0=$(ir "$P" analyze -q --flows /dev/null "$IN")
+		i2=$(ir "$P" analyze -q --flows /dev/null --model "$OUT/shared-compact.json" "$IN")
+		pr=$(callgrind_annotate --inclusive=yes "$OUT/cg.out" 2>/dev/null | awk '/rows.c:row_f64 \[/ { gsub(",", "", $1); print $1 }')
+		pd=$(callgrind_annotate --inclusive=yes "$OUT/cg.out" 2>/dev/null | awk '/model.c:clf_model_predict \[/ { gsub(",", "", $1); print $1 }')
+		i3=$(ir "$P" analyze -q --flows /dev/null --model "$OUT/shared-tiny.json" "$IN")
+		awk -v a="$i0" -v c="$i2" -v t="$i3" -v pr="${pr:-0}" -v pd="${pd:-0}" -v f="$fl" 'BEGIN {
+			printf "   instructions (callgrind): analyze %.0fM; --model --compact +%.1f%% (%.0f per flow), of which\n", a / 1e6, 100 * (c - a) / a, (c - a) / f
+			printf "     clf_model_predict (features + trees) %.1f%% of analyze (%.0f per flow); printing pred_prob (analyze: row_f64, %%.6g) %.1f%%;\n", 100 * pd / a, pd / f, 100 * pr / a
+			printf "     1 tree per class (fixed costs) +%.1f%%\n", 100 * (t - a) / a }'
+	fi
 else
 	echo "speed: skipped (no input trace)"
 fi
