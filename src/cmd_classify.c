@@ -28,9 +28,9 @@ struct copts {
 /* --compact: a model cheap enough for `analyze --model` (docs/classify.md,
  * "Speed"): few shallow trees and no host features, so prediction skips
  * the host context. */
-#define COMPACT_ROUNDS 4
+#define COMPACT_ROUNDS 2
 #define COMPACT_DEPTH 4
-#define COMPACT_ETA 0.5
+#define COMPACT_ETA 0.8
 
 static void usage(FILE *f)
 {
@@ -61,8 +61,8 @@ static void usage(FILE *f)
 		"  --node-min-pkts N   eval: the per-node decision and the "
 		"model_min_pkts\n"
 		"                   figure use flows of >= N packets (default 3)\n"
-		"  --compact        a model for analyze --model: --rounds 4 "
-		"--depth 4 --eta 0.5,\n"
+		"  --compact        a model for analyze --model: --rounds 2 "
+		"--depth 4 --eta 0.8,\n"
 		"                   no host_ features (options after it "
 		"override)\n"
 		"  --drop-features P,P  features whose names start so are "

@@ -504,8 +504,9 @@ static inline int step(const struct forest_pnode *pn, const float *x,
 			int i)
 {
 	float v = x[pn[i].feat];
-	/* NaN: v < thr and v >= thr are both false */
-	int left = pn[i].dleft ? !(v >= pn[i].thr) : v < pn[i].thr;
+	/* NaN: v < thr is false; then the node's default direction
+	 * (no branch: the direction is data-dependent) */
+	int left = (v < pn[i].thr) | ((v != v) & pn[i].dleft);
 
 	return 2 * i + 2 - left;
 }

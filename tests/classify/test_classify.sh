@@ -104,7 +104,7 @@ v=$(awk -F, 'NR==1 { for (i = 1; i <= NF; i++) { if ($i == "pred_class") c = i; 
 	{ n++; want = ($nd == "n00") ? "a" : "b"; if ($c == want) ok++ } END { print n, ok }' "$TMPD/flows.csv")
 expect_eq "analyze --model: 60 flow rows, predicted class right" "$v" "60 60"
 
-# 6b. --compact: 4 rounds x 2 classes = 8 trees of depth <= 4, no split
+# 6b. --compact: 2 rounds x 2 classes = 4 trees of depth <= 4, no split
 # on a host_ feature (read from the XGBoost JSON), and analyze --model
 # gives the same classes as classify predict
 "$P2PTRACE" classify train --compact --model "$TMPD/mc.json" "$TMPD/s/sep" 2>/dev/null
@@ -121,7 +121,7 @@ host = sum(1 for t in trees for i, l in enumerate(t["left_children"])
 print(len(trees), max(depth(t) for t in trees) <= 4, host)
 PY
 )
-expect_eq "--compact: 8 trees, depth <= 4, no host_ split" "$v" "8 True 0"
+expect_eq "--compact: 4 trees, depth <= 4, no host_ split" "$v" "4 True 0"
 "$P2PTRACE" classify predict --model "$TMPD/mc.json" "$TMPD/s/sep2" >"$TMPD/predc.csv" 2>"$TMPD/err"
 "$P2PTRACE" analyze -q --model "$TMPD/mc.json" --flows "$TMPD/flowsc.csv" "$TMPD/s/sep2/n00.pcap" "$TMPD/s/sep2/n01.pcap" 2>>"$TMPD/err"
 a=$(awk -F, 'NR > 1 && ($1 ~ /n0[01].pcap$/) { printf "%s %s %s %s %s %.4f\n", $2, $3, $4, $5, $11, $12 }' "$TMPD/predc.csv" | sort | md5sum)
