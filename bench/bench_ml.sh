@@ -211,7 +211,7 @@ PY
 		pr=$(callgrind_annotate --inclusive=yes "$OUT/cg.out" 2>/dev/null | awk '/rows.c:row_f64 \[/ { gsub(",", "", $1); print $1 }')
 		pd=$(callgrind_annotate --inclusive=yes "$OUT/cg.out" 2>/dev/null | awk '/model.c:clf_model_predict \[/ { gsub(",", "", $1); print $1 }')
 		i3=$(ir "$P" analyze -q --flows /dev/null --model "$OUT/shared-tiny.json" "$IN")
-		awk -v a="$i0" -v c="$i2" -v t="$i3" -v pr="${pr:-0}" -v pd="${pd:-0}" -v f="$fl" 'BEGIN {
+		awk -v a="$i0" -v c="$i2" -v t="$i3" -v pr="${pr:-0}" -v pd="${pd:-0}" -v f="$((fl / 4))" 'BEGIN {
 			printf "   instructions (callgrind): analyze %.0fM; --model --compact +%.1f%% (%.0f per flow), of which\n", a / 1e6, 100 * (c - a) / a, (c - a) / f
 			printf "     clf_model_predict (features + trees) %.1f%% of analyze (%.0f per flow); printing pred_prob (analyze: row_f64, %%.6g) %.1f%%;\n", 100 * pd / a, pd / f, 100 * pr / a
 			printf "     1 tree per class (fixed costs) +%.1f%%\n", 100 * (t - a) / a }'

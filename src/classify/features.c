@@ -120,7 +120,7 @@ static float std_of(double sum, double sq, double n)
 
 static void dir_feats(const struct flow_dir *d, float *o)
 {
-	double n = (double)d->pkts, g = n - 1;
+	double n = (double)d->pkts, g = n - 1, inv = d->pkts ? 1.0 / n : 0;
 
 	o[0] = (float)d->pkts;
 	o[1] = (float)d->bytes;
@@ -149,7 +149,7 @@ static void dir_feats(const struct flow_dir *d, float *o)
 	o[15] = (float)d->ack_only;
 	o[16] = (float)d->tcp_flags;
 	for (int b = 0; b < PLEN_NBINS; b++)
-		o[NDIRF + b] = d->pkts ? (float)((double)d->plen[b] / n) : NAN;
+		o[NDIRF + b] = d->pkts ? (float)((double)d->plen[b] * inv) : NAN;
 }
 
 int feat_group_of(int i)
@@ -172,11 +172,12 @@ int feat_group_of(int i)
 void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 	       float *out)
 {
-	feat_full_some(f, hf, ports, FG_ALL, out);
+	feat_full_some(f, hf, ports, FG_ALL, NULL, out);
 }
 
 void feat_full_some(const struct flow *f, const struct host_feats *hf,
-		    int ports, unsigned groups, float *out)
+		    int ports, unsigned groups, const uint8_t *need,
+		    float *out)
 {
 	uint64_t tb = f->dir[0].bytes + f->dir[1].bytes;
 	uint64_t tp = f->dir[0].pkts + f->dir[1].pkts;
@@ -195,7 +196,8 @@ void feat_full_some(const struct flow *f, const struct host_feats *hf,
 	if (groups & FG_FINE) {
 		double inv = tp ? 1.0 / (double)tp : 0;
 		for (int b = 0; b < FINE_NBINS; b++)
-			out[OFF_FINE + b] =
+			if (!need || need[OFF_FINE + b])
+				out[OFF_FINE + b] =
 				f->fine && tp ? (float)((double)f->fine[b] * inv)
 					      : NAN;
 	}

@@ -71,9 +71,12 @@ int feat_group_of(int i);
 /* Vectors. out must hold feat_count() floats. */
 void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 	       float *out);
-/* Only the groups in the mask (others are left as they are). */
+/* Only the groups in the mask (others are left as they are); need, when
+ * not NULL, flags the features wanted (the fine bins not flagged are
+ * skipped too). */
 void feat_full_some(const struct flow *f, const struct host_feats *hf,
-		    int ports, unsigned groups, float *out);
+		    int ports, unsigned groups, const uint8_t *need,
+		    float *out);
 void feat_bins(const struct flow *f, float *out);
 /* Early features from the first packets (len/dir/offset arrays as in struct
  * flow, nfirst entries known) when only n packets are seen. */

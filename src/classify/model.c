@@ -18,6 +18,7 @@ struct clf_model {
 	int uses_hosts;  /* some tree splits on a host_ feature: keep the
 			    host context (else it is skipped: speed) */
 	unsigned groups; /* feature groups the trees read (FG_*) */
+	uint8_t *need;   /* nfeat: some tree reads feature i */
 	struct feat_hosts *hosts;
 	float *x;
 	float prob[16];
@@ -101,8 +102,15 @@ int clf_model_load(const char *path, struct clf_model **out,
 	}
 	if ((rc = forest_from_xgb(&m->xm, &m->fo, err)))
 		goto fail;
-	for (int u = 0; u < m->fo.nused; u++)
+	m->need = calloc((size_t)m->nfeat + 1, 1);
+	if (!m->need) {
+		rc = pt_fail(err, PT_ENOMEM, path, "out of memory");
+		goto fail;
+	}
+	for (int u = 0; u < m->fo.nused; u++) {
 		m->groups |= (unsigned)feat_group_of(m->fo.used[u]);
+		m->need[m->fo.used[u]] = 1;
+	}
 	m->uses_hosts = !!(m->groups & FG_HOST);
 	m->hosts = feat_hosts_new();
 	m->x = malloc((size_t)m->nfeat * sizeof(float));
@@ -146,7 +154,7 @@ int clf_model_predict(struct clf_model *m, const struct flow *f,
 				NAN;
 	else if (feat_hosts_add(m->hosts, f, &hf))
 		return -1;
-	feat_full_some(f, &hf, m->ports, m->groups, m->x);
+	feat_full_some(f, &hf, m->ports, m->groups, m->need, m->x);
 	return clf_model_predict_x(m, m->x, cls, prob);
 }
 
@@ -178,6 +186,7 @@ void clf_model_free(struct clf_model *m)
 	forest_free(&m->fo);
 	xgb_free(&m->xm);
 	feat_hosts_free(m->hosts);
+	free(m->need);
 	free(m->x);
 	free(m);
 }
