@@ -94,7 +94,8 @@ int main(int argc, char **argv)
 		char *end;
 		unsigned long x = strtoul(argv[1], &end, 10);
 		if (*end || x == 0 || x > (1ul << 24)) {
-			fprintf(stderr, "usage: flowmem [FLOWS (1..16777216)]\n");
+			fprintf(stderr,
+				"usage: flowmem [FLOWS (1..16777216)]\n");
 			return 2;
 		}
 		n = (uint32_t)x;
@@ -113,8 +114,9 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; i < n; i++) {
 			view(&v, i, reply);
 			if (!flowtab_add(ft, &v, 142, ts += 1000)) {
-				fprintf(stderr, "flowmem: flowtab_add failed "
-						"at flow %u\n",
+				fprintf(stderr,
+					"flowmem: flowtab_add failed "
+					"at flow %u\n",
 					i);
 				return 1;
 			}

@@ -77,7 +77,8 @@ static int hosts_grow(struct hosts *hs)
 	if (!ni)
 		return -1;
 	for (i = 0; i < hs->n; i++) {
-		for (s = addr_hash(nh[i].addr) & nmask; ni[s]; s = (s + 1) & nmask)
+		for (s = addr_hash(nh[i].addr) & nmask; ni[s];
+		     s = (s + 1) & nmask)
 			;
 		ni[s] = i + 1;
 	}
@@ -94,7 +95,8 @@ static struct host *host_get(struct hosts *hs, const uint8_t *addr, int ipver)
 
 	if (hs->n == hs->cap && hosts_grow(hs))
 		return NULL;
-	for (s = addr_hash(addr) & hs->mask; hs->idx[s]; s = (s + 1) & hs->mask) {
+	for (s = addr_hash(addr) & hs->mask; hs->idx[s];
+	     s = (s + 1) & hs->mask) {
 		h = &hs->h[hs->idx[s] - 1];
 		if (h->ipver == ipver && !memcmp(h->addr, addr, 16))
 			return h;
@@ -295,8 +297,8 @@ static void finish_node(struct run *r)
 	memcpy(r->total.plen_down, hf.plen_down, sizeof(hf.plen_down));
 }
 
-static int next_of(struct source *s, struct pkt *p, int *live,
-		   struct run *r, int *rc_out, struct pt_err *err)
+static int next_of(struct source *s, struct pkt *p, int *live, struct run *r,
+		   int *rc_out, struct pt_err *err)
 {
 	struct pt_err e; /* filled only on failure: not cleared per packet */
 	int rc = source_next(s, p, &e);
@@ -361,8 +363,8 @@ int engine_run(const struct engine_cfg *cfg, struct node_info *node,
 	for (uint64_t n = 0; !stop_flag; n++) {
 		int best = -1;
 		for (i = 0; i < nsrc; i++)
-			if (live[i] && (best < 0 ||
-					pend[i].ts_ns < pend[best].ts_ns))
+			if (live[i] &&
+			    (best < 0 || pend[i].ts_ns < pend[best].ts_ns))
 				best = i;
 		if (best < 0)
 			break;

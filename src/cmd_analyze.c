@@ -162,7 +162,8 @@ static void print_summary(const struct node_info *n, const struct node_figs *g,
 		printf("  filtered out     %llu packets\n",
 		       (unsigned long long)st->filtered);
 	if (bad) {
-		printf("  not in flows     %llu packets:", (unsigned long long)bad);
+		printf("  not in flows     %llu packets:",
+		       (unsigned long long)bad);
 		for (int i = 1; i < DECODE_NSTATUS; i++)
 			if (st->decode[i])
 				printf(" %s %llu;", decode_status_name(i),
@@ -196,8 +197,8 @@ static void ev_host(void *arg, const struct node_info *n, const uint8_t *addr,
 	pthread_mutex_unlock(&a->lock);
 }
 
-static void ev_progress(void *arg, const struct engine_stats *st,
-			uint64_t off, uint64_t size)
+static void ev_progress(void *arg, const struct engine_stats *st, uint64_t off,
+			uint64_t size)
 {
 	(void)arg;
 	tool_progress("analyze: %.1f / %.1f MB, %.2f Mpkt/s, %llu flows "
@@ -217,12 +218,11 @@ static void ev_warn(void *arg, const struct pt_err *w)
 
 /* ---- nodes ---------------------------------------------------------- */
 
-static void node_from_path(struct an *a, const char *path,
-			   struct source *src, struct node_info *n,
-			   char *namebuf, size_t nlen)
+static void node_from_path(struct an *a, const char *path, struct source *src,
+			   struct node_info *n, char *namebuf, size_t nlen)
 {
-	const struct catalog_row *r = a->cat ? catalog_find_trace(a->cat, path)
-					     : NULL;
+	const struct catalog_row *r =
+		a->cat ? catalog_find_trace(a->cat, path) : NULL;
 	const char *b = strrchr(path, '/');
 	char lab[128];
 
@@ -405,9 +405,23 @@ static int run_live(struct an *a, char **ifaces, int n)
 /* ---- main ----------------------------------------------------------- */
 
 enum {
-	O_FLOWS = 256, O_NODES, O_WINDOWS, O_JSON, O_IPFIX, O_IDLE, O_ACTIVE,
-	O_NOTCP, O_NOVLAN, O_MAXF, O_WINDOW, O_BYHOST, O_MERGE, O_CATALOG,
-	O_MODEL, O_FINE, O_FEATURES,
+	O_FLOWS = 256,
+	O_NODES,
+	O_WINDOWS,
+	O_JSON,
+	O_IPFIX,
+	O_IDLE,
+	O_ACTIVE,
+	O_NOTCP,
+	O_NOVLAN,
+	O_MAXF,
+	O_WINDOW,
+	O_BYHOST,
+	O_MERGE,
+	O_CATALOG,
+	O_MODEL,
+	O_FINE,
+	O_FEATURES,
 };
 
 static const struct option opts[] = {
@@ -466,11 +480,21 @@ int cmd_analyze(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case O_FLOWS: a.flows_path = optarg; break;
-		case O_NODES: a.nodes_path = optarg; break;
-		case O_WINDOWS: a.windows_path = optarg; break;
-		case O_JSON: a.json = 1; break;
-		case O_IPFIX: a.ipfix_path = optarg; break;
+		case O_FLOWS:
+			a.flows_path = optarg;
+			break;
+		case O_NODES:
+			a.nodes_path = optarg;
+			break;
+		case O_WINDOWS:
+			a.windows_path = optarg;
+			break;
+		case O_JSON:
+			a.json = 1;
+			break;
+		case O_IPFIX:
+			a.ipfix_path = optarg;
+			break;
 		case O_IDLE:
 			if (tool_parse_seconds_ns(optarg, &a.cfg.ft.idle_ns))
 				return bad_opt("--idle", optarg);
@@ -479,8 +503,12 @@ int cmd_analyze(int argc, char **argv)
 			if (tool_parse_seconds_ns(optarg, &a.cfg.ft.active_ns))
 				return bad_opt("--active", optarg);
 			break;
-		case O_NOTCP: a.cfg.ft.tcp_end = 0; break;
-		case O_NOVLAN: a.cfg.ft.vlan_key = 0; break;
+		case O_NOTCP:
+			a.cfg.ft.tcp_end = 0;
+			break;
+		case O_NOVLAN:
+			a.cfg.ft.vlan_key = 0;
+			break;
 		case O_MAXF:
 			if (tool_parse_u64(optarg, &u) || u == 0 ||
 			    u > UINT32_MAX / 4)
@@ -492,18 +520,38 @@ int cmd_analyze(int argc, char **argv)
 			    a.cfg.window_ns == 0)
 				return bad_opt("--window", optarg);
 			break;
-		case O_BYHOST: a.cfg.by_host = 1; break;
-		case O_MERGE: a.merge = 1; break;
-		case O_CATALOG: a.catalog_path = optarg; break;
-		case O_MODEL: a.model_path = optarg; break;
-		case O_FINE: a.cfg.ft.fine_bins = 1; break;
+		case O_BYHOST:
+			a.cfg.by_host = 1;
+			break;
+		case O_MERGE:
+			a.merge = 1;
+			break;
+		case O_CATALOG:
+			a.catalog_path = optarg;
+			break;
+		case O_MODEL:
+			a.model_path = optarg;
+			break;
+		case O_FINE:
+			a.cfg.ft.fine_bins = 1;
+			break;
 		case O_FEATURES:
 			a.groups = SINK_FLOW_STATS | SINK_FLOW_FIRSTN;
 			break;
-		case 'i': ifaces[nif++] = optarg; break;
-		case 'q': a.quiet = 1; break;
-		case 'h': usage(stdout); free(ifaces); return 0;
-		default: usage(stderr); free(ifaces); return 2;
+		case 'i':
+			ifaces[nif++] = optarg;
+			break;
+		case 'q':
+			a.quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			free(ifaces);
+			return 0;
+		default:
+			usage(stderr);
+			free(ifaces);
+			return 2;
 		}
 	}
 	/* Files first; the first word that is not a readable file starts
@@ -522,8 +570,7 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (!nif && !nfiles) {
 		if (optind < argc)
-			tool_msg("%s: cannot open: no such file",
-				 argv[optind]);
+			tool_msg("%s: cannot open: no such file", argv[optind]);
 		else
 			usage(stderr);
 		free(ifaces);
@@ -533,8 +580,7 @@ int cmd_analyze(int argc, char **argv)
 		a.cfg.filter = filter;
 	if (a.model_path)
 		a.cfg.ft.fine_bins = 1; /* the model's features include them */
-	a.summary = !a.quiet &&
-		    !(a.flows_path && !strcmp(a.flows_path, "-")) &&
+	a.summary = !a.quiet && !(a.flows_path && !strcmp(a.flows_path, "-")) &&
 		    !(a.nodes_path && !strcmp(a.nodes_path, "-")) &&
 		    !(a.windows_path && !strcmp(a.windows_path, "-"));
 	if ((a.catalog_path && catalog_load(a.catalog_path, &a.cat, &err)) ||

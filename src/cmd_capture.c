@@ -187,8 +187,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			if (tool_parse_u64(optarg, &v) || v > 262144)
-				return bad("-s", "'%s' is not a snap length "
-						 "(0..262144)", optarg);
+				return bad("-s",
+					   "'%s' is not a snap length "
+					   "(0..262144)",
+					   optarg);
 			o->snaplen = (uint32_t)v;
 			break;
 		case 'C':
@@ -202,14 +204,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'G':
 			if (tool_parse_seconds_ns(optarg, &o->rot_ns) ||
 			    o->rot_ns < 10000000)
-				return bad("-G", "'%s' is not a number of "
-						 "seconds (>= 0.01)", optarg);
+				return bad("-G",
+					   "'%s' is not a number of "
+					   "seconds (>= 0.01)",
+					   optarg);
 			break;
 		case 'B':
 			if (tool_parse_u64(optarg, &v) || v < 128 ||
 			    v > 4u * 1024 * 1024)
-				return bad("-B", "'%s' is not a size in KiB "
-						 "(128..4194304)", optarg);
+				return bad("-B",
+					   "'%s' is not a size in KiB "
+					   "(128..4194304)",
+					   optarg);
 			o->buf_kib = (unsigned)v;
 			break;
 		case 'Z':
@@ -423,11 +429,11 @@ static int build(struct opts *o, struct capture *c)
 		}
 		for (int j = 0; j < i; j++) {
 			if (!strcmp(c->ifs[j].ifname, f->ifname))
-				return bad("-i", "'%s' given twice",
-					   f->ifname);
+				return bad("-i", "'%s' given twice", f->ifname);
 			if (!o->one_file && !strcmp(c->ifs[j].node, f->node))
-				return bad("-i", "node '%s' given twice "
-						 "(each node is one file)",
+				return bad("-i",
+					   "node '%s' given twice "
+					   "(each node is one file)",
 					   f->node);
 		}
 	}
@@ -534,7 +540,8 @@ static int run(struct opts *o, struct capture *c, struct cap_flows **flp)
 		return 2;
 	}
 	if (mkdir_p(o->dir, &created) != 0) {
-		fprintf(stderr, "p2ptrace: %s: cannot use as output folder: %s\n",
+		fprintf(stderr,
+			"p2ptrace: %s: cannot use as output folder: %s\n",
 			o->dir, strerror(errno));
 		return 2;
 	}
@@ -558,8 +565,9 @@ static int run(struct opts *o, struct capture *c, struct cap_flows **flp)
 		tool_perr(&err);
 		return 2;
 	}
-	fprintf(stderr, "p2ptrace: capture: listening on %d interface%s, "
-			"writing to %s\n",
+	fprintf(stderr,
+		"p2ptrace: capture: listening on %d interface%s, "
+		"writing to %s\n",
 		c->nifs, c->nifs == 1 ? "" : "s", o->dir);
 	rc = capture_run(c, &g_stop, &g_hup, &waitmask);
 	if (*flp && cap_flows_finish(*flp, &err)) {

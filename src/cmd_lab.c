@@ -87,7 +87,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int stop_at_arg)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, stop_at_arg ? "+n:o:d:h" : "n:o:d:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv,
+				stop_at_arg ? "+n:o:d:h" : "n:o:d:h", lo,
+				NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o->name = optarg;
@@ -98,7 +100,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int stop_at_arg)
 		case 'd':
 			if (tool_parse_seconds_ns(optarg, &o->duration_ns) ||
 			    o->duration_ns < 1000000000ull) {
-				tool_msg("lab: --duration: expected seconds >= 1, got '%s'", optarg);
+				tool_msg(
+					"lab: --duration: expected seconds >= 1, got '%s'",
+					optarg);
 				return -1;
 			}
 			o->have_duration = 1;
@@ -132,7 +136,9 @@ static int load(const char *path, const struct opts *o, struct lab_exp *e)
 		return -1;
 	}
 	if (o->name && lab_exp_rename(e, o->name)) {
-		tool_msg("lab: --name: expected 1-%d of a-z, 0-9, '-', got '%s'", LAB_NAME_MAX, o->name);
+		tool_msg(
+			"lab: --name: expected 1-%d of a-z, 0-9, '-', got '%s'",
+			LAB_NAME_MAX, o->name);
 		lab_exp_free(e);
 		return -1;
 	}
@@ -147,23 +153,26 @@ static void print_plan(const struct lab_exp *e, FILE *f)
 {
 	char a[32], net[32];
 
-	fprintf(f, "lab %s: %u nodes, subnet %s/%u, duration %.0f s, out %s, snaplen %u, user %s\n",
-		e->name, e->nnodes, lab_addr_str(e->net, net, sizeof(net)), e->prefix,
-		e->duration_ns / 1e9, e->out, e->snaplen, e->user);
-	fprintf(f, "switch namespace %s: bridge br0, one veth port per node\n", e->switch_ns);
+	fprintf(f,
+		"lab %s: %u nodes, subnet %s/%u, duration %.0f s, out %s, snaplen %u, user %s\n",
+		e->name, e->nnodes, lab_addr_str(e->net, net, sizeof(net)),
+		e->prefix, e->duration_ns / 1e9, e->out, e->snaplen, e->user);
+	fprintf(f, "switch namespace %s: bridge br0, one veth port per node\n",
+		e->switch_ns);
 	for (unsigned i = 0; i < e->nfiles; i++)
-		fprintf(f, "file %s: %llu bytes, piece %llu\n", e->files[i].name,
-			(unsigned long long)e->files[i].size,
+		fprintf(f, "file %s: %llu bytes, piece %llu\n",
+			e->files[i].name, (unsigned long long)e->files[i].size,
 			(unsigned long long)e->files[i].piece);
-	fprintf(f, "%-20s %-28s %-15s %-18s %10s %10s  %s\n", "node", "netns", "addr",
-		"profile", "up_kbps", "down_kbps", "labels");
+	fprintf(f, "%-20s %-28s %-15s %-18s %10s %10s  %s\n", "node", "netns",
+		"addr", "profile", "up_kbps", "down_kbps", "labels");
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_node *n = &e->nodes[i];
 		const struct lab_group *g = &e->groups[n->group];
 
-		fprintf(f, "%-20s %-28s %-15s %-18s %10g %10g  %s\n", n->name, n->netns,
-			lab_addr_str(n->addr, a, sizeof(a)), lab_profile_name(g->profile),
-			g->up_kbps, g->down_kbps, g->labels);
+		fprintf(f, "%-20s %-28s %-15s %-18s %10g %10g  %s\n", n->name,
+			n->netns, lab_addr_str(n->addr, a, sizeof(a)),
+			lab_profile_name(g->profile), g->up_kbps, g->down_kbps,
+			g->labels);
 	}
 	lab_vm_plan(e, f); /* qemu.c */
 }
@@ -208,7 +217,8 @@ static int mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+static int rm_one(const char *p, const struct stat *sb, int flag,
+		  struct FTW *ftw)
 {
 	(void)sb;
 	(void)flag;
@@ -219,7 +229,8 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 
 static void rm_tree(const char *path)
 {
-	if (path[0] == '/' && strncmp(path, LAB_WORK_DIR "/", strlen(LAB_WORK_DIR) + 1) == 0)
+	if (path[0] == '/' &&
+	    strncmp(path, LAB_WORK_DIR "/", strlen(LAB_WORK_DIR) + 1) == 0)
 		nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -228,7 +239,8 @@ static void rm_tree(const char *path)
 static const char catalog_header[] =
 	"node\tnetns\taddr\tprofile\tlabels\tup_kbps\tdown_kbps\tstart_ns\tstop_ns\ttrace\tpackets\tbytes\tdrops\tgroup\n";
 
-static int write_catalog(const struct lab_exp *e, const char *out, uint64_t start)
+static int write_catalog(const struct lab_exp *e, const char *out,
+			 uint64_t start)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8], a[32];
 	FILE *f;
@@ -243,10 +255,13 @@ static int write_catalog(const struct lab_exp *e, const char *out, uint64_t star
 		const struct lab_node *n = &e->nodes[i];
 		const struct lab_group *g = &e->groups[n->group];
 
-		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%g\t%g\t%llu\t\ttraces/%s.pcapng\t\t\t\t%s\n",
+		fprintf(f,
+			"%s\t%s\t%s\t%s\t%s\t%g\t%g\t%llu\t\ttraces/%s.pcapng\t\t\t\t%s\n",
 			n->name, n->netns, lab_addr_str(n->addr, a, sizeof(a)),
 			lab_profile_name(g->profile), g->labels, g->up_kbps,
-			g->down_kbps, (unsigned long long)(start + (uint64_t)(g->start_s * 1e9)),
+			g->down_kbps,
+			(unsigned long long)(start +
+					     (uint64_t)(g->start_s * 1e9)),
 			n->name, g->name);
 	}
 	if (fclose(f))
@@ -261,7 +276,8 @@ struct cstat {
 
 /* Capture's --stats TSV: node iface received dropped_kernel dropped_iface
  * written bytes files. */
-static unsigned read_capture_stats(const char *path, struct cstat *cs, unsigned max)
+static unsigned read_capture_stats(const char *path, struct cstat *cs,
+				   unsigned max)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096];
@@ -273,7 +289,8 @@ static unsigned read_capture_stats(const char *path, struct cstat *cs, unsigned 
 		unsigned long long rcv, dk, di, wr, by;
 		char node[64], iface[128];
 
-		if (sscanf(line, "%63[^\t]\t%127[^\t]\t%llu\t%llu\t%llu\t%llu\t%llu",
+		if (sscanf(line,
+			   "%63[^\t]\t%127[^\t]\t%llu\t%llu\t%llu\t%llu\t%llu",
 			   node, iface, &rcv, &dk, &di, &wr, &by) != 7)
 			continue;
 		snprintf(cs[n].node, sizeof(cs[n].node), "%.31s", node);
@@ -310,7 +327,8 @@ static void finish_catalog(const char *out, uint64_t stop, int print)
 		return;
 	}
 	if (print)
-		printf("%-20s %12s %14s %8s  %s\n", "node", "packets", "bytes", "drops", "trace");
+		printf("%-20s %12s %14s %8s  %s\n", "node", "packets", "bytes",
+		       "drops", "trace");
 	while (fgets(line, sizeof(line), in)) {
 		char *col[16];
 		int nc = 0;
@@ -345,21 +363,26 @@ static void finish_catalog(const char *out, uint64_t stop, int print)
 				tb += c->bytes;
 				td += c->drops;
 			}
-			snprintf(st, sizeof(st), "%llu", (unsigned long long)stop);
-			fprintf(o, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				col[0], col[1], col[2], col[3], col[4], col[5], col[6], col[7],
-				col[8][0] ? col[8] : st, col[9], c ? pk : col[10], c ? by : col[11],
+			snprintf(st, sizeof(st), "%llu",
+				 (unsigned long long)stop);
+			fprintf(o,
+				"%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				col[0], col[1], col[2], col[3], col[4], col[5],
+				col[6], col[7], col[8][0] ? col[8] : st, col[9],
+				c ? pk : col[10], c ? by : col[11],
 				c ? dr : col[12], col[13]);
 			if (print)
-				printf("%-20s %12s %14s %8s  %s/%s\n", col[0], c ? pk : "-",
-				       c ? by : "-", c ? dr : "-", out, col[9]);
+				printf("%-20s %12s %14s %8s  %s/%s\n", col[0],
+				       c ? pk : "-", c ? by : "-", c ? dr : "-",
+				       out, col[9]);
 		}
 	}
 	fclose(in);
 	if (fclose(o) == 0)
 		rename(tmp, path);
 	if (print)
-		printf("%-20s %12llu %14llu %8llu  %s/catalog.tsv\n", "total", tp, tb, td, out);
+		printf("%-20s %12llu %14llu %8llu  %s/catalog.tsv\n", "total",
+		       tp, tb, td, out);
 	free(cs);
 }
 
@@ -397,31 +420,43 @@ static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 		return pt_fail(err, PT_ENOMEM, "lab", "out of memory");
 	/* 1. namespaces: logged first, then created in one ip -batch */
 	lab_state_add(st, "netns %s", e->switch_ns);
-	len += (size_t)snprintf(b + len, cap - len, "netns add %s\n", e->switch_ns);
+	len += (size_t)snprintf(b + len, cap - len, "netns add %s\n",
+				e->switch_ns);
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		lab_state_add(st, "netns %s", e->nodes[i].netns);
-		len += (size_t)snprintf(b + len, cap - len, "netns add %s\n", e->nodes[i].netns);
+		len += (size_t)snprintf(b + len, cap - len, "netns add %s\n",
+					e->nodes[i].netns);
 	}
 	if ((rc = lab_batch("ip", NULL, b, err)))
 		goto out;
 	/* 2. IPv6 off in every namespace before any link exists */
 	for (unsigned i = 0; i <= e->nnodes && !rc; i++) {
-		const char *ns = i == e->nnodes ? e->switch_ns : e->nodes[i].netns;
+		const char *ns =
+			i == e->nnodes ? e->switch_ns : e->nodes[i].netns;
 
 		if (lab_ns_enter(ns) ||
-		    lab_ns_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1") ||
-		    lab_ns_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1"))
-			rc = pt_fail(err, PT_EIO, ns, "cannot enter or disable IPv6: %s", strerror(errno));
+		    lab_ns_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6",
+				  "1") ||
+		    lab_ns_sysctl(
+			    "/proc/sys/net/ipv6/conf/default/disable_ipv6",
+			    "1"))
+			rc = pt_fail(err, PT_EIO, ns,
+				     "cannot enter or disable IPv6: %s",
+				     strerror(errno));
 	}
 	lab_ns_home();
 	if (rc)
 		goto out;
 	/* 3. bridge + veth pairs, each end born in its namespace */
-	len = (size_t)snprintf(b, cap, "link add name br0 netns %s type bridge stp_state 0 mcast_snooping 0\n", e->switch_ns);
+	len = (size_t)snprintf(
+		b, cap,
+		"link add name br0 netns %s type bridge stp_state 0 mcast_snooping 0\n",
+		e->switch_ns);
 	for (unsigned i = 0; i < e->nnodes; i++)
-		len += (size_t)snprintf(b + len, cap - len,
-					"link add name eth0 netns %s type veth peer name %s netns %s\n",
-					e->nodes[i].netns, e->nodes[i].veth, e->switch_ns);
+		len += (size_t)snprintf(
+			b + len, cap - len,
+			"link add name eth0 netns %s type veth peer name %s netns %s\n",
+			e->nodes[i].netns, e->nodes[i].veth, e->switch_ns);
 	if ((rc = lab_batch("ip", NULL, b, err)))
 		goto out;
 	/* 4. per node: offloads off, lo up, address, eth0 up */
@@ -430,22 +465,28 @@ static int net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 
 		if (lab_ns_enter(n->netns) || lab_ns_offloads_off("eth0") ||
 		    lab_ns_link_up("lo", NULL) ||
-		    (e->groups[n->group].profile != LAB_P_QEMU && /* VM: the guest has it */
+		    (e->groups[n->group].profile !=
+			     LAB_P_QEMU && /* VM: the guest has it */
 		     lab_ns_addr_add("eth0", n->addr, e->prefix)) ||
 		    lab_ns_link_up("eth0", NULL))
-			rc = pt_fail(err, PT_EIO, n->netns, "link setup failed: %s", strerror(errno));
+			rc = pt_fail(err, PT_EIO, n->netns,
+				     "link setup failed: %s", strerror(errno));
 	}
 	/* 5. the switch: ports offloads off, on the bridge, up */
 	if (!rc && (lab_ns_enter(e->switch_ns) || lab_ns_link_up("lo", NULL)))
-		rc = pt_fail(err, PT_EIO, e->switch_ns, "cannot enter: %s", strerror(errno));
+		rc = pt_fail(err, PT_EIO, e->switch_ns, "cannot enter: %s",
+			     strerror(errno));
 	for (unsigned i = 0; i < e->nnodes && !rc; i++)
 		if (lab_ns_offloads_off(e->nodes[i].veth) ||
 		    lab_ns_link_up(e->nodes[i].veth, "br0"))
-			rc = pt_fail(err, PT_EIO, e->switch_ns, "port %s: %s", e->nodes[i].veth, strerror(errno));
+			rc = pt_fail(err, PT_EIO, e->switch_ns, "port %s: %s",
+				     e->nodes[i].veth, strerror(errno));
 	if (!rc && lab_ns_link_up("br0", NULL))
-		rc = pt_fail(err, PT_EIO, e->switch_ns, "br0 up: %s", strerror(errno));
+		rc = pt_fail(err, PT_EIO, e->switch_ns, "br0 up: %s",
+			     strerror(errno));
 	lab_ns_home();
-	for (unsigned i = 0; i < e->nnodes && !rc; i++) /* 5b. VM nodes: eth0 + tap on a bridge (qemu.c) */
+	for (unsigned i = 0; i < e->nnodes && !rc;
+	     i++) /* 5b. VM nodes: eth0 + tap on a bridge (qemu.c) */
 		if (e->groups[e->nodes[i].group].profile == LAB_P_QEMU)
 			rc = lab_vm_net(e->nodes[i].netns, err);
 out:
@@ -467,9 +508,12 @@ static int net_shaping(const struct lab_exp *e, struct pt_err *err)
 		const struct lab_group *g = &e->groups[e->nodes[i].group];
 		char one[1024];
 
-		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth, g->down_kbps, g->delay_ms / 2, g->loss_pct / 2) ||
+		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth,
+				    g->down_kbps, g->delay_ms / 2,
+				    g->loss_pct / 2) ||
 		    len + strlen(one) >= cap) {
-			rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name, "shaping commands too long");
+			rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name,
+				     "shaping commands too long");
 			goto out;
 		}
 		memcpy(b + len, one, strlen(one) + 1);
@@ -486,12 +530,16 @@ static int net_shaping(const struct lab_exp *e, struct pt_err *err)
 		if (!ns || !tx || !all)
 			rc = pt_fail(err, PT_ENOMEM, "lab", "out of memory");
 		for (unsigned i = 0; i < e->nnodes && !rc; i++) {
-			const struct lab_group *g = &e->groups[e->nodes[i].group];
+			const struct lab_group *g =
+				&e->groups[e->nodes[i].group];
 
 			ns[i] = e->nodes[i].netns;
 			tx[i] = all + (size_t)i * 1024;
-			if (lab_shape_batch(all + (size_t)i * 1024, 1024, "eth0", g->up_kbps, g->delay_ms / 2, g->loss_pct / 2))
-				rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name, "shaping commands too long");
+			if (lab_shape_batch(all + (size_t)i * 1024, 1024,
+					    "eth0", g->up_kbps, g->delay_ms / 2,
+					    g->loss_pct / 2))
+				rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name,
+					     "shaping commands too long");
 		}
 		if (!rc)
 			rc = lab_batch_many("tc", ns, tx, e->nnodes, 8, err);
@@ -536,15 +584,20 @@ static int start_capture(const struct lab_exp *e, const char *out, FILE *st,
 	ADD("%u", e->nnodes <= 64 ? 2048u : 512u);
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		ADD("-i");
-		ADD("%s:%s=%s", e->switch_ns, e->nodes[i].veth, e->nodes[i].name);
+		ADD("%s:%s=%s", e->switch_ns, e->nodes[i].veth,
+		    e->nodes[i].name);
 	}
 #undef ADD
 	argv[n] = NULL;
 	snprintf(logo, sizeof(logo), "%s/logs/capture.out", out);
 	snprintf(loge, sizeof(loge), "%s/logs/capture.err", out);
 	{
-		struct lab_spawn sp = { .argv = argv, .out_path = logo, .err_path = loge,
-					.state = st, .capture = 1, .cwd = out };
+		struct lab_spawn sp = { .argv = argv,
+					.out_path = logo,
+					.err_path = loge,
+					.state = st,
+					.capture = 1,
+					.cwd = out };
 
 		rc = lab_spawn(&sp, pid, err);
 	}
@@ -565,15 +618,21 @@ static int wait_capture(const struct lab_exp *e, const char *out, pid_t *pid,
 		int stt;
 
 		if (waitpid(*pid, &stt, WNOHANG) == *pid)
-			return pt_fail(err, PT_EIO, loge, "p2ptrace capture exited at start (status %d): see this log", WIFEXITED(stt) ? WEXITSTATUS(stt) : -1);
+			return pt_fail(
+				err, PT_EIO, loge,
+				"p2ptrace capture exited at start (status %d): see this log",
+				WIFEXITED(stt) ? WEXITSTATUS(stt) : -1);
 		for (unsigned i = 0; i < e->nnodes; i++) {
 			char f[PATH_MAX];
 
-			snprintf(f, sizeof(f), "%s/traces/%s.pcapng.part", out, e->nodes[i].name);
+			snprintf(f, sizeof(f), "%s/traces/%s.pcapng.part", out,
+				 e->nodes[i].name);
 			if (access(f, F_OK) == 0)
 				have++;
 			else {
-				snprintf(f, sizeof(f), "%s/traces/%s.000.pcapng.part", out, e->nodes[i].name);
+				snprintf(f, sizeof(f),
+					 "%s/traces/%s.000.pcapng.part", out,
+					 e->nodes[i].name);
 				have += access(f, F_OK) == 0;
 			}
 		}
@@ -581,7 +640,8 @@ static int wait_capture(const struct lab_exp *e, const char *out, pid_t *pid,
 			return 0;
 		sleep_ms(20);
 	}
-	tool_msg("lab: warning: capture did not create every trace within 10 s; going on");
+	tool_msg(
+		"lab: warning: capture did not create every trace within 10 s; going on");
 	return 0;
 }
 
@@ -625,7 +685,9 @@ static void wait_servers(const struct lab_exp *e)
 			waited += 10;
 		}
 		if (waited >= 10000)
-			tool_msg("lab: warning: %s does not listen on port %u after 10 s (see its log)", e->nodes[i].name, port);
+			tool_msg(
+				"lab: warning: %s does not listen on port %u after 10 s (see its log)",
+				e->nodes[i].name, port);
 	}
 	lab_ns_home();
 }
@@ -633,7 +695,8 @@ static void wait_servers(const struct lab_exp *e)
 static int start_nodes(const struct lab_exp *e, struct lab_ctx *ctx, FILE *st,
 		       struct running *r, struct pt_err *err)
 {
-	char *argv[80], argbuf[4096], outp[PATH_MAX], errp[PATH_MAX], cwd[PATH_MAX];
+	char *argv[80], argbuf[4096], outp[PATH_MAX], errp[PATH_MAX],
+		cwd[PATH_MAX];
 
 	r->pids = calloc(e->nnodes + 1, sizeof(pid_t));
 	r->starts = calloc(e->nnodes + 1, sizeof(unsigned long long));
@@ -650,24 +713,32 @@ static int start_nodes(const struct lab_exp *e, struct lab_ctx *ctx, FILE *st,
 			gid_t gid;
 			const char *user = g->user[0] ? g->user : e->user;
 
-			server = g->profile == LAB_P_BT_TRACKER || g->profile == LAB_P_HTTP_SERVER ||
-				 g->profile == LAB_P_FTP_SERVER || g->profile == LAB_P_SSH_SERVER;
+			server = g->profile == LAB_P_BT_TRACKER ||
+				 g->profile == LAB_P_HTTP_SERVER ||
+				 g->profile == LAB_P_FTP_SERVER ||
+				 g->profile == LAB_P_SSH_SERVER;
 			if (server != !pass)
 				continue;
 			if (g->profile == LAB_P_QEMU) { /* a VM: qemu.c */
 				pid_t pid;
 
-				if ((rc = lab_vm_up_node(e, i, ctx->work, ctx->out, st, &pid, err)))
+				if ((rc = lab_vm_up_node(e, i, ctx->work,
+							 ctx->out, st, &pid,
+							 err)))
 					return rc;
 				r->pids[r->n] = pid;
 				r->starts[r->n++] = lab_proc_start(pid);
 				continue;
 			}
 			if (resolve_user(user, &uid, &gid))
-				return pt_fail(err, PT_EUSAGE, e->path, "group %s: no user '%s' on this machine", g->name, user);
+				return pt_fail(
+					err, PT_EUSAGE, e->path,
+					"group %s: no user '%s' on this machine",
+					g->name, user);
 			ctx->uid = uid;
 			ctx->gid = gid;
-			rc = lab_profile_prepare(ctx, i, argv, 80, argbuf, sizeof(argbuf), &as_root, err);
+			rc = lab_profile_prepare(ctx, i, argv, 80, argbuf,
+						 sizeof(argbuf), &as_root, err);
 			if (rc)
 				return rc;
 			if (!argv[0])
@@ -680,22 +751,35 @@ static int start_nodes(const struct lab_exp *e, struct lab_ctx *ctx, FILE *st,
 				while (argv[k])
 					k++;
 				if (k + 4 >= 80)
-					return pt_fail(err, PT_ELIMIT, nd->name, "command line too long");
-				memmove(argv + 3, argv, (k + 1) * sizeof(char *));
-				snprintf(script, sizeof(script), "sleep %g; exec \"$0\" \"$@\"", g->start_s);
+					return pt_fail(err, PT_ELIMIT, nd->name,
+						       "command line too long");
+				memmove(argv + 3, argv,
+					(k + 1) * sizeof(char *));
+				snprintf(script, sizeof(script),
+					 "sleep %g; exec \"$0\" \"$@\"",
+					 g->start_s);
 				argv[0] = "/bin/sh";
 				argv[1] = "-c";
 				argv[2] = script;
 			}
-			snprintf(outp, sizeof(outp), "%s/logs/%s.out", ctx->out, nd->name);
-			snprintf(errp, sizeof(errp), "%s/logs/%s.err", ctx->out, nd->name);
-			snprintf(cwd, sizeof(cwd), "%s/%s", ctx->work, nd->name);
+			snprintf(outp, sizeof(outp), "%s/logs/%s.out", ctx->out,
+				 nd->name);
+			snprintf(errp, sizeof(errp), "%s/logs/%s.err", ctx->out,
+				 nd->name);
+			snprintf(cwd, sizeof(cwd), "%s/%s", ctx->work,
+				 nd->name);
 			{
 				struct lab_spawn sp = {
-					.netns = nd->netns, .cwd = cwd, .out_path = outp,
-					.err_path = errp, .uid = uid, .gid = gid,
-					.drop = !as_root && uid != 0, .argv = argv,
-					.state = st, .node = nd->name,
+					.netns = nd->netns,
+					.cwd = cwd,
+					.out_path = outp,
+					.err_path = errp,
+					.uid = uid,
+					.gid = gid,
+					.drop = !as_root && uid != 0,
+					.argv = argv,
+					.state = st,
+					.node = nd->name,
 				};
 				pid_t pid;
 
@@ -720,8 +804,9 @@ static void phase(const char *what, uint64_t *t)
 	if (!first)
 		first = *t;
 	if (getenv("P2PTRACE_LAB_TIMING"))
-		fprintf(stderr, "p2ptrace: lab timing: %-28s %7.3f s (at %.3f s)\n", what,
-			(n - *t) / 1e9, (n - first) / 1e9);
+		fprintf(stderr,
+			"p2ptrace: lab timing: %-28s %7.3f s (at %.3f s)\n",
+			what, (n - *t) / 1e9, (n - first) / 1e9);
 	*t = n;
 }
 
@@ -744,34 +829,44 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 	if (load(file, o, e))
 		return 2;
 	if (resolve_user(e->user, &uid, &gid)) {
-		tool_msg("lab: %s: no user '%s' on this machine", e->path, e->user);
+		tool_msg("lab: %s: no user '%s' on this machine", e->path,
+			 e->user);
 		return 2;
 	}
 	for (unsigned i = 0; i < e->ngroups; i++) {
 		uid_t u;
 		gid_t g;
 
-		if (e->groups[i].user[0] && resolve_user(e->groups[i].user, &u, &g)) {
-			tool_msg("lab: %s:%d: group %s: no user '%s' on this machine", e->path,
-				 e->groups[i].line, e->groups[i].name, e->groups[i].user);
+		if (e->groups[i].user[0] &&
+		    resolve_user(e->groups[i].user, &u, &g)) {
+			tool_msg(
+				"lab: %s:%d: group %s: no user '%s' on this machine",
+				e->path, e->groups[i].line, e->groups[i].name,
+				e->groups[i].user);
 			lab_exp_free(e);
 			return 2;
 		}
 	}
 	if (lab_ns_exists(e->switch_ns)) {
-		tool_msg("lab: namespace %s exists already: is lab %s up? ('p2ptrace lab down %s')", e->switch_ns, e->name, e->name);
+		tool_msg(
+			"lab: namespace %s exists already: is lab %s up? ('p2ptrace lab down %s')",
+			e->switch_ns, e->name, e->name);
 		return 2;
 	}
 	for (unsigned i = 0; i < e->nnodes; i++)
 		if (lab_ns_exists(e->nodes[i].netns)) {
-			tool_msg("lab: namespace %s exists already", e->nodes[i].netns);
+			tool_msg("lab: namespace %s exists already",
+				 e->nodes[i].netns);
 			return 2;
 		}
-	for (unsigned i = 0; i < e->ngroups; i++) { /* VM images, before anything is created (qemu.c) */
+	for (unsigned i = 0; i < e->ngroups;
+	     i++) { /* VM images, before anything is created (qemu.c) */
 		char where[300];
 
-		snprintf(where, sizeof(where), "%.250s:%d", e->path, e->groups[i].line);
-		if (e->groups[i].vm && lab_vm_preflight(e->groups[i].vm, where, &err)) {
+		snprintf(where, sizeof(where), "%.250s:%d", e->path,
+			 e->groups[i].line);
+		if (e->groups[i].vm &&
+		    lab_vm_preflight(e->groups[i].vm, where, &err)) {
 			tool_perr(&err);
 			lab_exp_free(e);
 			return 2;
@@ -794,7 +889,8 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 	lab_state_add(st, "out %s", outabs);
 	lab_state_add(st, "work %s", work);
 	if (mkdirs(work, 0755)) {
-		pt_fail(&err, PT_EIO, work, "cannot create: %s", strerror(errno));
+		pt_fail(&err, PT_EIO, work, "cannot create: %s",
+			strerror(errno));
 		goto fail;
 	}
 	chmod(LAB_WORK_DIR, 0755);
@@ -811,7 +907,8 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 		goto fail;
 	phase("namespaces, links", &t0);
 	if (write_catalog(e, outabs, now_ns())) {
-		pt_fail(&err, PT_EIO, outabs, "cannot write catalog.tsv: %s", strerror(errno));
+		pt_fail(&err, PT_EIO, outabs, "cannot write catalog.tsv: %s",
+			strerror(errno));
 		goto fail;
 	}
 	/* capture opens its 1 ring per node while the links get shaped */
@@ -827,7 +924,8 @@ static int do_up(const char *file, const struct opts *o, struct lab_exp *e,
 		goto fail;
 	phase("processes started", &t0);
 	fclose(st);
-	fprintf(stderr, "p2ptrace: lab %s up: %u nodes in %.2f s; traces in %s/traces\n",
+	fprintf(stderr,
+		"p2ptrace: lab %s up: %u nodes in %.2f s; traces in %s/traces\n",
 		e->name, e->nnodes, (now_ns() - tstart) / 1e9, outabs);
 	return 0;
 fail:
@@ -875,7 +973,9 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 	if (lab_state_read(name, &st, &err)) {
 		if (err.code == PT_EUSAGE) {
 			if (!quiet)
-				tool_msg("lab: lab %s is not up (no %s/%s.state): nothing to do", name, LAB_STATE_DIR, name);
+				tool_msg(
+					"lab: lab %s is not up (no %s/%s.state): nothing to do",
+					name, LAB_STATE_DIR, name);
 			return 0;
 		}
 		tool_perr(&err);
@@ -891,12 +991,15 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 		free(inodes);
 		return 1;
 	}
-	/* 0. VMs: ACPI power-off, kill by PID after their grace, overlays (qemu.c) */
+	/* 0. VMs: ACPI power-off, kill by PID after their grace, overlays
+	 * (qemu.c) */
 	{
 		unsigned vk, vn = lab_vm_down(name, &vk);
 
 		if (vn && !quiet)
-			fprintf(stderr, "p2ptrace: lab %s: %u VMs powered off (%u killed after the ACPI grace)\n", name, vn, vk);
+			fprintf(stderr,
+				"p2ptrace: lab %s: %u VMs powered off (%u killed after the ACPI grace)\n",
+				name, vn, vk);
 	}
 	/* 1. the nodes' processes, gracefully */
 	for (unsigned i = 0; i < st.nprocs; i++)
@@ -940,7 +1043,8 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 		if (lab_ns_exists(st.netns[i]))
 			nsdel++;
 		if (lab_ns_delete(st.netns[i]))
-			tool_msg("lab: cannot delete namespace %s: %s", st.netns[i], strerror(errno));
+			tool_msg("lab: cannot delete namespace %s: %s",
+				 st.netns[i], strerror(errno));
 	}
 	phase("down: namespaces deleted", &t0);
 	/* 5. the work folder */
@@ -949,13 +1053,15 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 	phase("down: work folder removed", &t0);
 	lab_proc_stop(pids, starts, n, 20000);
 	phase("down: capture stopped", &t0);
-	/* 6. the catalog gets its stop time and capture's counts; the log goes */
+	/* 6. the catalog gets its stop time and capture's counts; the log goes
+	 */
 	if (st.out[0])
 		finish_catalog(st.out, stop, summary);
 	lab_state_path(name, path, sizeof(path));
 	unlink(path);
 	if (!quiet || stray)
-		fprintf(stderr, "p2ptrace: lab %s down: %u namespaces deleted, %u stray processes killed, in %.2f s\n",
+		fprintf(stderr,
+			"p2ptrace: lab %s down: %u namespaces deleted, %u stray processes killed, in %.2f s\n",
 			name, nsdel, stray, (now_ns() - tdown) / 1e9);
 	lab_state_free(&st);
 	free(pids);
@@ -986,7 +1092,9 @@ static int cmd_down(int argc, char **argv)
 		/* Several labs may belong to several people: without a name,
 		 * only the one lab that is up, or all of them with --all. */
 		if (k > 1 && !o.all) {
-			tool_msg("lab: %u labs are up; name the one to take down, or use --all:", k);
+			tool_msg(
+				"lab: %u labs are up; name the one to take down, or use --all:",
+				k);
 			for (unsigned i = 0; i < k; i++)
 				fprintf(stderr, "  %s\n", names[i]);
 			return 2;
@@ -1013,7 +1121,8 @@ static int one_lab(const char *want, char *name)
 	}
 	k = lab_state_list(names, 64);
 	if (k != 1) {
-		tool_msg("lab: %s: name it with --lab NAME", k ? "several labs are up" : "no lab is up");
+		tool_msg("lab: %s: name it with --lab NAME",
+			 k ? "several labs are up" : "no lab is up");
 		return -1;
 	}
 	snprintf(name, LAB_NAME_MAX + 1, "%s", names[0]);
@@ -1034,8 +1143,10 @@ static int status_one(const char *name)
 	for (unsigned i = 0; i < st.nnetns; i++)
 		nns += lab_ns_exists(st.netns[i]);
 	snprintf(sw, sizeof(sw), "p2psw-%s", name);
-	printf("lab %s: %u/%u namespaces, out %s\n", name, nns, st.nnetns, st.out);
-	printf("%-20s %-8s %-6s %14s %14s\n", "node", "pid", "alive", "up_bytes", "down_bytes");
+	printf("lab %s: %u/%u namespaces, out %s\n", name, nns, st.nnetns,
+	       st.out);
+	printf("%-20s %-8s %-6s %14s %14s\n", "node", "pid", "alive",
+	       "up_bytes", "down_bytes");
 	for (unsigned i = 0; i < st.nprocs; i++) {
 		int a = lab_proc_alive(st.procs[i].pid, st.procs[i].start);
 		uint64_t rx = 0, tx = 0;
@@ -1043,7 +1154,8 @@ static int status_one(const char *name)
 		nprocs++;
 		alive += a;
 		if (st.procs[i].capture) {
-			printf("%-20s %-8d %-6s\n", "(capture)", (int)st.procs[i].pid, a ? "yes" : "no");
+			printf("%-20s %-8d %-6s\n", "(capture)",
+			       (int)st.procs[i].pid, a ? "yes" : "no");
 			continue;
 		}
 		/* the node's veth on the switch: rx = node's upload */
@@ -1055,9 +1167,11 @@ static int status_one(const char *name)
 
 			snprintf(pfx, sizeof(pfx), "p2pn-%s-", name);
 			for (unsigned j = 0; j < st.nnetns; j++) {
-				snprintf(ns, sizeof(ns), "%s%s", pfx, st.procs[i].node);
+				snprintf(ns, sizeof(ns), "%s%s", pfx,
+					 st.procs[i].node);
 				if (!strcmp(st.netns[j], ns)) {
-					/* node index = position among node namespaces */
+					/* node index = position among node
+					 * namespaces */
 					snprintf(vb, sizeof(vb), "v%u", j);
 					veth = vb;
 				}
@@ -1066,8 +1180,9 @@ static int status_one(const char *name)
 				lab_ns_dev_bytes(veth, &rx, &tx);
 			lab_ns_home();
 		}
-		printf("%-20s %-8d %-6s %14llu %14llu\n", st.procs[i].node, (int)st.procs[i].pid,
-		       a ? "yes" : "no", (unsigned long long)rx, (unsigned long long)tx);
+		printf("%-20s %-8d %-6s %14llu %14llu\n", st.procs[i].node,
+		       (int)st.procs[i].pid, a ? "yes" : "no",
+		       (unsigned long long)rx, (unsigned long long)tx);
 	}
 	printf("%u/%u processes alive\n", alive, nprocs);
 	lab_state_free(&st);
@@ -1100,7 +1215,8 @@ static int cmd_exec(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o, 1))
 		return 2;
-	if (argc - optind < 2 || (strcmp(argv[optind + 1], "--") == 0 && argc - optind < 3)) {
+	if (argc - optind < 2 ||
+	    (strcmp(argv[optind + 1], "--") == 0 && argc - optind < 3)) {
 		usage(stderr);
 		return 2;
 	}
@@ -1108,7 +1224,8 @@ static int cmd_exec(int argc, char **argv)
 		return 2;
 	snprintf(ns, sizeof(ns), "p2pn-%s-%s", name, argv[optind]);
 	if (!lab_ns_exists(ns)) {
-		tool_msg("lab: no node '%s' in lab %s (no namespace %s)", argv[optind], name, ns);
+		tool_msg("lab: no node '%s' in lab %s (no namespace %s)",
+			 argv[optind], name, ns);
 		return 2;
 	}
 	if (lab_ns_enter(ns)) {
@@ -1184,8 +1301,10 @@ static void draw(const struct lab_exp *e, const struct running *r, double left)
 		char tb[32];
 
 		fmt_bytes(tb, sizeof(tb), tot);
-		fprintf(stderr, "\r\033[Klab %s: %u/%u processes up, %u nodes, %sB on the wire, %.0f s left\n",
-			e->name, alive, r->n, e->nnodes, tb, left > 0 ? left : 0);
+		fprintf(stderr,
+			"\r\033[Klab %s: %u/%u processes up, %u nodes, %sB on the wire, %.0f s left\n",
+			e->name, alive, r->n, e->nnodes, tb,
+			left > 0 ? left : 0);
 	}
 	drawn_lines++;
 	for (unsigned i = 0; i < nshow; i += ncols) {
@@ -1194,13 +1313,15 @@ static void draw(const struct lab_exp *e, const struct running *r, double left)
 			char b[32];
 
 			fmt_bytes(b, sizeof(b), by[i + c]);
-			fprintf(stderr, "%-18.18s %6s ", e->nodes[i + c].name, b);
+			fprintf(stderr, "%-18.18s %6s ", e->nodes[i + c].name,
+				b);
 		}
 		fputc('\n', stderr);
 		drawn_lines++;
 	}
 	if (nshow < e->nnodes) {
-		fprintf(stderr, "\033[K... and %u more nodes\n", e->nnodes - nshow);
+		fprintf(stderr, "\033[K... and %u more nodes\n",
+			e->nnodes - nshow);
 		drawn_lines++;
 	}
 	fflush(stderr);
@@ -1245,15 +1366,19 @@ static int cmd_run(int argc, char **argv)
 			break;
 		if (tty)
 			draw(&e, &r, (double)(dur - el) / 1e9);
-		sleep_ms(el + 1000000000ull > dur ? (unsigned)((dur - el) / 1000000) + 1 : 1000);
+		sleep_ms(el + 1000000000ull > dur
+				 ? (unsigned)((dur - el) / 1000000) + 1
+				 : 1000);
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
 	}
 	if (tty)
 		draw(&e, &r, 0);
 	if (stop_req)
-		fprintf(stderr, "p2ptrace: lab %s: stopping early (signal)\n", e.name);
-	fprintf(stderr, "p2ptrace: lab %s: ran %.1f s; stopping clients, capture, taking it down\n",
+		fprintf(stderr, "p2ptrace: lab %s: stopping early (signal)\n",
+			e.name);
+	fprintf(stderr,
+		"p2ptrace: lab %s: ran %.1f s; stopping clients, capture, taking it down\n",
 		e.name, (now_ns() - t0) / 1e9);
 	rc = do_down(e.name, o.keep_work, 0, 1);
 	lab_exp_free(&e);

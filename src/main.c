@@ -10,11 +10,15 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *what;
 } cmds[] = {
-	{ "analyze", cmd_analyze, "flows and per-node figures from traces or interfaces" },
-	{ "capture", cmd_capture, "capture interfaces into labeled pcapng files" },
-	{ "lab", cmd_lab, "build, run and tear down a closed lab of P2P nodes" },
+	{ "analyze", cmd_analyze,
+	  "flows and per-node figures from traces or interfaces" },
+	{ "capture", cmd_capture,
+	  "capture interfaces into labeled pcapng files" },
+	{ "lab", cmd_lab,
+	  "build, run and tear down a closed lab of P2P nodes" },
 	{ "report", cmd_report, "the paper's figures as an HTML report" },
-	{ "classify", cmd_classify, "train, evaluate and apply flow classifiers" },
+	{ "classify", cmd_classify,
+	  "train, evaluate and apply flow classifiers" },
 };
 
 static void usage(FILE *f)

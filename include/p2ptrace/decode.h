@@ -58,24 +58,24 @@ enum {
 
 /* Fragment state of an IP packet. */
 enum {
-	FRAG_NONE = 0,  /* not a fragment */
+	FRAG_NONE = 0,	/* not a fragment */
 	FRAG_FIRST = 1, /* offset 0, more fragments: has the L4 header */
 	FRAG_LATER = 2, /* offset > 0: no L4 header; ports unknown */
 };
 
 struct pkt_view {
-	uint8_t ipver;     /* 4 or 6 */
-	uint8_t proto;     /* IP protocol number (after IPv6 extensions) */
+	uint8_t ipver;	   /* 4 or 6 */
+	uint8_t proto;	   /* IP protocol number (after IPv6 extensions) */
 	uint8_t tcp_flags; /* TCPF_* (0 when not TCP) */
-	uint8_t frag;      /* FRAG_* */
-	uint16_t vlan;     /* outermost VLAN id, 0 when untagged */
-	uint16_t sport;    /* host order; 0 when none */
+	uint8_t frag;	   /* FRAG_* */
+	uint16_t vlan;	   /* outermost VLAN id, 0 when untagged */
+	uint16_t sport;	   /* host order; 0 when none */
 	uint16_t dport;
-	uint16_t l3_off;   /* offset of the IP header in the frame */
-	uint32_t ip_len;   /* IP total length from the header (not caplen) */
-	uint32_t frag_id;  /* IPv4 id or IPv6 fragment identification */
+	uint16_t l3_off;      /* offset of the IP header in the frame */
+	uint32_t ip_len;      /* IP total length from the header (not caplen) */
+	uint32_t frag_id;     /* IPv4 id or IPv6 fragment identification */
 	uint32_t payload_len; /* L4 payload bytes by the headers' lengths */
-	uint8_t src[16];   /* IPv4: first 4 bytes, rest zero */
+	uint8_t src[16];      /* IPv4: first 4 bytes, rest zero */
 	uint8_t dst[16];
 };
 

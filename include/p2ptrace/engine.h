@@ -20,7 +20,7 @@
 struct engine_cfg {
 	struct flowtab_cfg ft; /* idle 64 s by default, see engine_cfg_init */
 	uint64_t window_ns;    /* per-window figures; 0 = none */
-	int by_host;           /* also figures per address seen */
+	int by_host;	       /* also figures per address seen */
 	const char *filter;    /* BPF expression or NULL */
 };
 /* Defaults: idle 64 s, no active timeout, TCP end on, VLAN in the key,
@@ -32,7 +32,7 @@ struct node_info {
 	const char *labels; /* "k=v;k=v" or "" */
 	const char *trace;  /* the file(s) */
 	uint8_t addr[16];   /* the node's own address ... */
-	int ipver;          /* ... 4 or 6, or 0 when unknown (then inferred:
+	int ipver;	    /* ... 4 or 6, or 0 when unknown (then inferred:
 			       the address in most flows, then most
 			       packets) */
 };
@@ -56,7 +56,8 @@ struct engine_events {
 		       uint64_t len_ns, const struct node_figs *w);
 	/* End of input: the node's figures over the whole trace. */
 	void (*node)(void *arg, const struct node_info *n,
-		     const struct node_figs *fig, const struct engine_stats *st);
+		     const struct node_figs *fig,
+		     const struct engine_stats *st);
 	/* With by_host, after node: one call per address seen. */
 	void (*host)(void *arg, const struct node_info *n, const uint8_t *addr,
 		     int ipver, const struct node_figs *fig);

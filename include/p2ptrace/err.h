@@ -12,19 +12,20 @@
 
 enum pt_code {
 	PT_OK = 0,
-	PT_EIO = -1,     /* read/write failed (errno kept in msg) */
+	PT_EIO = -1,	 /* read/write failed (errno kept in msg) */
 	PT_EFORMAT = -2, /* input is not what it claims to be */
 	PT_ENOMEM = -3,
-	PT_EUSAGE = -4,   /* bad option or argument */
-	PT_ELIMIT = -5,   /* a named bound was hit */
-	PT_ETRUNC = -6,   /* input ends inside a record: data before it is good */
-	PT_ENOSPC = -7,   /* disk full */
+	PT_EUSAGE = -4, /* bad option or argument */
+	PT_ELIMIT = -5, /* a named bound was hit */
+	PT_ETRUNC = -6, /* input ends inside a record: data before it is good */
+	PT_ENOSPC = -7, /* disk full */
 };
 
 struct pt_err {
 	enum pt_code code;
 	char where[256]; /* "trace.pcapng", "--max-flows", "exp1.lab:12" */
-	char msg[256];   /* "at byte 1234: block length 7 is not a multiple of 4" */
+	char msg[256]; /* "at byte 1234: block length 7 is not a multiple of 4"
+			*/
 };
 
 /* Fill *err and return code, so the failing line reads

@@ -14,7 +14,7 @@
 enum flow_end {
 	FLOW_END_IDLE = 1,   /* idle timeout */
 	FLOW_END_ACTIVE = 2, /* active timeout */
-	FLOW_END_EOF = 3,    /* end of flow detected: TCP FIN both ways or RST */
+	FLOW_END_EOF = 3, /* end of flow detected: TCP FIN both ways or RST */
 	FLOW_END_FORCED = 4, /* forced end: end of input */
 	FLOW_END_LACK = 5,   /* lack of resources: table full, evicted */
 };
@@ -47,18 +47,19 @@ extern const char *const plen_bin_names[PLEN_NBINS]; /* "0_19", ... "5120_up" */
 
 struct flow_dir {
 	uint64_t pkts;
-	uint64_t bytes;    /* frame length */
+	uint64_t bytes;	   /* frame length */
 	uint64_t ip_bytes; /* IP total length */
 	uint64_t payload;  /* L4 payload bytes */
 	uint64_t first_ns, last_ns;
 	uint32_t size_min, size_max; /* frame length */
 	double size_sum, size_sq;
 	uint64_t iat_min, iat_max; /* ns between packets of this direction */
-	double iat_sum, iat_sq;    /* over pkts - 1 gaps */
+	double iat_sum, iat_sq;	   /* over pkts - 1 gaps */
 	uint32_t plen[PLEN_NBINS];
 	uint8_t tcp_flags; /* OR of flags seen */
 	uint8_t pad[3];
-	uint32_t syn, fin, rst, psh, ack_only; /* counts of packets with those */
+	uint32_t syn, fin, rst, psh,
+		ack_only; /* counts of packets with those */
 };
 
 struct flow_key {
@@ -71,11 +72,11 @@ struct flow_key {
 struct flow {
 	struct flow_key key;
 	uint8_t orig_is_a; /* 1: originator is key.a */
-	uint8_t state;     /* internal TCP close state */
-	uint8_t nfirst;    /* entries used in first[] */
+	uint8_t state;	   /* internal TCP close state */
+	uint8_t nfirst;	   /* entries used in first[] */
 	uint8_t saw_syn;
 	uint32_t hash;
-	uint64_t id;       /* 1, 2, ... in order of creation within an engine */
+	uint64_t id; /* 1, 2, ... in order of creation within an engine */
 	struct flow_dir dir[2]; /* [0] = fwd (from originator), [1] = rev */
 	/* The first FIRSTN packets: frame length, direction (0 fwd / 1 rev)
 	 * and offset from the flow's first packet in microseconds. */

@@ -24,9 +24,9 @@ struct flowtab_cfg {
 	uint64_t idle_ns;   /* 0 = never */
 	uint64_t active_ns; /* 0 = never */
 	uint32_t max_flows; /* active flows at most; 0 = FLOWTAB_DEFAULT_MAX */
-	int tcp_end;        /* end TCP flows on FIN both ways / RST */
-	int vlan_key;       /* the VLAN id is part of the key */
-	int fine_bins;      /* keep FINE_NBINS 32-byte bins per flow */
+	int tcp_end;	    /* end TCP flows on FIN both ways / RST */
+	int vlan_key;	    /* the VLAN id is part of the key */
+	int fine_bins;	    /* keep FINE_NBINS 32-byte bins per flow */
 };
 #define FLOWTAB_DEFAULT_MAX (1u << 24)
 

@@ -12,11 +12,11 @@
 
 struct catalog_row {
 	char *node;
-	char *addr;   /* "" when unknown */
-	char *labels; /* "k=v;k=v" */
-	char *trace;  /* as written in the file */
+	char *addr;	  /* "" when unknown */
+	char *labels;	  /* "k=v;k=v" */
+	char *trace;	  /* as written in the file */
 	char *trace_path; /* resolved against the catalog's folder */
-	char **cols;  /* every column, in header order */
+	char **cols;	  /* every column, in header order */
 };
 
 struct catalog {

@@ -21,11 +21,11 @@
 
 struct node_figs {
 	uint64_t first_ns, last_ns;
-	uint64_t pkts, bytes;       /* every packet */
-	uint64_t ip_pkts;           /* decoded as IP */
+	uint64_t pkts, bytes;	     /* every packet */
+	uint64_t ip_pkts;	     /* decoded as IP */
 	uint64_t pkts_up, pkts_down; /* by the node's address; 0 if unknown */
 	uint64_t bytes_up, bytes_down;
-	uint64_t flows;           /* conversations started */
+	uint64_t flows;		  /* conversations started */
 	uint64_t flows_initiated; /* ... of which the node is the originator */
 	uint64_t plen[PLEN_NBINS];
 	uint64_t plen_up[PLEN_NBINS], plen_down[PLEN_NBINS];

@@ -10,10 +10,10 @@
 
 /* LINKTYPE_ values (tcpdump.org/linktypes.html) that decode understands. */
 enum {
-	LT_NULL = 0,      /* BSD loopback, host-order 4-byte family */
+	LT_NULL = 0, /* BSD loopback, host-order 4-byte family */
 	LT_ETHERNET = 1,
-	LT_RAW = 101,     /* raw IPv4 or IPv6 */
-	LT_LOOP = 108,    /* OpenBSD loopback, network-order family */
+	LT_RAW = 101,  /* raw IPv4 or IPv6 */
+	LT_LOOP = 108, /* OpenBSD loopback, network-order family */
 	LT_LINUX_SLL = 113,
 	LT_IPV4 = 228,
 	LT_IPV6 = 229,
@@ -24,9 +24,9 @@ struct pkt {
 	const uint8_t *data; /* borrowed: see above */
 	uint32_t caplen;     /* bytes in data */
 	uint32_t wirelen;    /* bytes on the wire (frame length) */
-	uint64_t ts_ns;      /* capture time, ns since the epoch */
-	int linktype;        /* LINKTYPE_ of this packet's interface */
-	uint32_t iface;      /* interface index within its file (pcapng) */
+	uint64_t ts_ns;	     /* capture time, ns since the epoch */
+	int linktype;	     /* LINKTYPE_ of this packet's interface */
+	uint32_t iface;	     /* interface index within its file (pcapng) */
 };
 
 #endif

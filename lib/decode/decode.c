@@ -167,8 +167,8 @@ static enum decode_status decode_ip6(const uint8_t *ip, uint32_t avail,
 			if (fo & 0xfff8) {
 				v->frag = FRAG_LATER;
 				v->proto = ip[off];
-				v->payload_len = end > off + 8 ? end - off - 8
-							       : 0;
+				v->payload_len =
+					end > off + 8 ? end - off - 8 : 0;
 				return DECODE_OK;
 			}
 			if (fo & 1)
@@ -338,7 +338,7 @@ enum decode_status decode_packet(int linktype, const uint8_t *data,
 		if (caplen < 4)
 			return DECODE_LINK_SHORT;
 		return decode_af(data, caplen, be32(data), v);
-	case 9:   /* PPP, RFC 1661: optional ff 03, then the protocol */
+	case 9:	   /* PPP, RFC 1661: optional ff 03, then the protocol */
 	case 50: { /* PPP in HDLC-like framing */
 		uint32_t off = 0;
 		uint16_t proto;

@@ -59,29 +59,29 @@ struct flowtab {
 
 /* ---- lists ----------------------------------------------------------- */
 
-#define LIST_FNS(NAME, PREV, NEXT)                                           \
-	static void NAME##_push(struct flowtab *ft, uint32_t i)              \
-	{                                                                    \
-		struct rec *r = &ft->recs[i];                                \
-		r->PREV = ft->NAME.tail;                                     \
-		r->NEXT = NIL;                                               \
-		if (ft->NAME.tail != NIL)                                    \
-			ft->recs[ft->NAME.tail].NEXT = i;                    \
-		else                                                         \
-			ft->NAME.head = i;                                   \
-		ft->NAME.tail = i;                                           \
-	}                                                                    \
-	static void NAME##_unlink(struct flowtab *ft, uint32_t i)            \
-	{                                                                    \
-		struct rec *r = &ft->recs[i];                                \
-		if (r->PREV != NIL)                                          \
-			ft->recs[r->PREV].NEXT = r->NEXT;                    \
-		else                                                         \
-			ft->NAME.head = r->NEXT;                             \
-		if (r->NEXT != NIL)                                          \
-			ft->recs[r->NEXT].PREV = r->PREV;                    \
-		else                                                         \
-			ft->NAME.tail = r->PREV;                             \
+#define LIST_FNS(NAME, PREV, NEXT)                                             \
+	static void NAME##_push(struct flowtab *ft, uint32_t i)                \
+	{                                                                      \
+		struct rec *r = &ft->recs[i];                                  \
+		r->PREV = ft->NAME.tail;                                       \
+		r->NEXT = NIL;                                                 \
+		if (ft->NAME.tail != NIL)                                      \
+			ft->recs[ft->NAME.tail].NEXT = i;                      \
+		else                                                           \
+			ft->NAME.head = i;                                     \
+		ft->NAME.tail = i;                                             \
+	}                                                                      \
+	static void NAME##_unlink(struct flowtab *ft, uint32_t i)              \
+	{                                                                      \
+		struct rec *r = &ft->recs[i];                                  \
+		if (r->PREV != NIL)                                            \
+			ft->recs[r->PREV].NEXT = r->NEXT;                      \
+		else                                                           \
+			ft->NAME.head = r->NEXT;                               \
+		if (r->NEXT != NIL)                                            \
+			ft->recs[r->NEXT].PREV = r->PREV;                      \
+		else                                                           \
+			ft->NAME.tail = r->PREV;                               \
 	}
 LIST_FNS(lru, lru_prev, lru_next)
 LIST_FNS(act, act_prev, act_next)
@@ -100,9 +100,8 @@ static uint32_t key_hash(const struct flow_key *k)
 	uint64_t w[5];
 
 	memcpy(w, k, sizeof(w));
-	return (uint32_t)mix(mix(mix(mix(mix(0x51ed27, w[0]), w[1]), w[2]),
-				 w[3]),
-			     w[4]);
+	return (uint32_t)mix(
+		mix(mix(mix(mix(0x51ed27, w[0]), w[1]), w[2]), w[3]), w[4]);
 }
 
 _Static_assert(sizeof(struct flow_key) == 40, "flow_key is 5 words");
@@ -139,8 +138,8 @@ static inline int key_eq(const struct flow_key *x, const struct flow_key *y)
 
 	memcpy(a, x, sizeof(a));
 	memcpy(b, y, sizeof(b));
-	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
-		 (a[3] ^ b[3]) | (a[4] ^ b[4]));
+	return !((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		 (a[4] ^ b[4]));
 }
 
 /* ---- index ----------------------------------------------------------- */
@@ -322,8 +321,8 @@ void flowtab_flush(struct flowtab *ft)
 
 /* ---- counting -------------------------------------------------------- */
 
-static void dir_add(struct flow_dir *d, const struct pkt_view *v,
-		    uint32_t len, uint64_t ts)
+static void dir_add(struct flow_dir *d, const struct pkt_view *v, uint32_t len,
+		    uint64_t ts)
 {
 	if (d->pkts) {
 		uint64_t gap = ts > d->last_ns ? ts - d->last_ns : 0;
@@ -374,9 +373,9 @@ static void swap_dirs(struct flow *f)
 
 static void frag_ports(struct flowtab *ft, struct pkt_view *v, uint64_t ts)
 {
-	uint32_t h = (uint32_t)mix(mix(v->frag_id, v->src[0] ^ v->src[3] ^
-							   v->src[15]),
-				   (uint64_t)v->dst[3] << 8 | v->proto);
+	uint32_t h = (uint32_t)mix(
+		mix(v->frag_id, v->src[0] ^ v->src[3] ^ v->src[15]),
+		(uint64_t)v->dst[3] << 8 | v->proto);
 	struct frag_slot *s = &ft->frags[h % FRAG_SLOTS];
 
 	if (v->frag == FRAG_FIRST) {
@@ -478,9 +477,9 @@ const struct flow *flowtab_add(struct flowtab *ft, const struct pkt_view *pv,
 		uint64_t off = ts > first ? ts - first : 0;
 		f->first_len[f->nfirst] = len > 65535 ? 65535 : (uint16_t)len;
 		f->first_dir[f->nfirst] = (uint8_t)dir;
-		f->first_us[f->nfirst] =
-			off / 1000 > UINT32_MAX ? UINT32_MAX
-						: (uint32_t)(off / 1000);
+		f->first_us[f->nfirst] = off / 1000 > UINT32_MAX
+						 ? UINT32_MAX
+						 : (uint32_t)(off / 1000);
 		f->nfirst++;
 	}
 	if (f->dir[0].pkts + f->dir[1].pkts == 1 && ft->on_new)
@@ -507,11 +506,11 @@ const struct flow *flowtab_add(struct flowtab *ft, const struct pkt_view *pv,
 void flowtab_stats(const struct flowtab *ft, struct flowtab_stats *st)
 {
 	*st = ft->st;
-	st->bytes_alloc = (uint64_t)ft->caprecs * sizeof(struct rec) +
-			  (uint64_t)(ft->idx_mask + 1) * sizeof(uint32_t) +
-			  (ft->fine ? (uint64_t)ft->caprecs * FINE_NBINS * 4
-				    : 0) +
-			  FRAG_SLOTS * sizeof(struct frag_slot);
+	st->bytes_alloc =
+		(uint64_t)ft->caprecs * sizeof(struct rec) +
+		(uint64_t)(ft->idx_mask + 1) * sizeof(uint32_t) +
+		(ft->fine ? (uint64_t)ft->caprecs * FINE_NBINS * 4 : 0) +
+		FRAG_SLOTS * sizeof(struct frag_slot);
 }
 
 size_t flowtab_bytes_per_flow(const struct flowtab *ft)

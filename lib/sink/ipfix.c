@@ -169,8 +169,7 @@ int ipfix_flow(struct ipfix_out *io, const struct flow *f, enum flow_end why,
 			return fail(err, io->path, ge);
 		io->cur = tid;
 	}
-	if (!fBufAppend(io->buf,
-			tid == TID6 ? (uint8_t *)&r6 : (uint8_t *)&r4,
+	if (!fBufAppend(io->buf, tid == TID6 ? (uint8_t *)&r6 : (uint8_t *)&r4,
 			tid == TID6 ? sizeof(r6) : sizeof(r4), &ge))
 		return fail(err, io->path, ge);
 	return 0;

@@ -238,9 +238,10 @@ void row_i64(struct rowout *ro, const char *name, int64_t v)
  * point, trailing zeros dropped, no exponent. Writes at most 40 chars. */
 static char *fixed_str(char *p, double v, int decimals)
 {
-	static const uint64_t scale[10] = { 1, 10, 100, 1000, 10000,
-					    100000, 1000000, 10000000,
-					    100000000, 1000000000 };
+	static const uint64_t scale[10] = { 1,	       10,	 100,
+					    1000,      10000,	 100000,
+					    1000000,   10000000, 100000000,
+					    1000000000 };
 	uint64_t x, ip, fp;
 	int d = decimals;
 

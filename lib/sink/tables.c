@@ -24,12 +24,27 @@ static double stdev(double sum, double sq, uint64_t n)
 }
 
 /* Column names, built once (a row must not pay for snprintf per name). */
-enum { DS_PAYLOAD, DS_SMIN, DS_SMEAN, DS_SMAX, DS_SSTD, DS_IMIN, DS_IMEAN,
-       DS_IMAX, DS_ISTD, DS_SYN, DS_FIN, DS_RST, DS_PSH, DS_ACKO, DS_N };
+enum {
+	DS_PAYLOAD,
+	DS_SMIN,
+	DS_SMEAN,
+	DS_SMAX,
+	DS_SSTD,
+	DS_IMIN,
+	DS_IMEAN,
+	DS_IMAX,
+	DS_ISTD,
+	DS_SYN,
+	DS_FIN,
+	DS_RST,
+	DS_PSH,
+	DS_ACKO,
+	DS_N
+};
 static const char *const ds_base[DS_N] = {
-	"payload",     "size_min",   "size_mean",  "size_max", "size_std",
-	"iat_min_us",  "iat_mean_us", "iat_max_us", "iat_std_us", "syn",
-	"fin",	       "rst",	     "psh",	   "ack_only",
+	"payload",    "size_min",    "size_mean",  "size_max",	 "size_std",
+	"iat_min_us", "iat_mean_us", "iat_max_us", "iat_std_us", "syn",
+	"fin",	      "rst",	     "psh",	   "ack_only",
 };
 static struct {
 	int done;
@@ -178,8 +193,9 @@ void sink_node_row(struct rowout *ro, const struct node_info *n,
 	for (int i = 0; i < PLEN_NBINS; i++) {
 		snprintf(col, sizeof(col), "pct_%s", plen_bin_names[i]);
 		row_f64(ro, col,
-			fg->pkts ? 100.0 * (double)fg->plen[i] / (double)fg->pkts
-				 : 0);
+			fg->pkts
+				? 100.0 * (double)fg->plen[i] / (double)fg->pkts
+				: 0);
 	}
 	for (int i = 0; i < PLEN_NBINS; i++) {
 		snprintf(col, sizeof(col), "up_%s", plen_bin_names[i]);

@@ -27,8 +27,8 @@
 
 struct iface {
 	int linktype;
-	uint64_t units;   /* timestamp units per second */
-	int pow2;         /* units = 2^shift */
+	uint64_t units; /* timestamp units per second */
+	int pow2;	/* units = 2^shift */
 	unsigned shift;
 	int64_t offset_s; /* if_tsoffset */
 };
@@ -41,9 +41,9 @@ struct file {
 	const uint8_t *base;
 	size_t len, pos;
 	size_t dropped; /* bytes at the start already given back */
-	int mapped;   /* 1: munmap, 0: free (owned), -1: borrowed */
-	int swap;     /* file byte order differs from ours */
-	int ng;       /* pcapng */
+	int mapped;	/* 1: munmap, 0: free (owned), -1: borrowed */
+	int swap;	/* file byte order differs from ours */
+	int ng;		/* pcapng */
 	/* pcap */
 	int linktype;
 	int nano;
@@ -170,10 +170,11 @@ static int walk_options(struct source *s, struct file *f, const uint8_t *p,
 		if (code == 0)
 			return 0;
 		if ((size_t)(end - v) < len)
-			return pt_fail(err, PT_EFORMAT, s->name,
-				       "at byte %zu: option %u of %u bytes runs "
-				       "past the end of its block",
-				       (size_t)(p - f->base), code, len);
+			return pt_fail(
+				err, PT_EFORMAT, s->name,
+				"at byte %zu: option %u of %u bytes runs "
+				"past the end of its block",
+				(size_t)(p - f->base), code, len);
 		if (code == 1)
 			add_label(s, v, len);
 		if (ifc && code == 9 && len >= 1) {
@@ -208,9 +209,10 @@ static uint64_t ts_to_ns(const struct iface *ifc, uint64_t ts)
 			ns += (uint64_t)((double)(ts & mask) * 1e9 /
 					 (double)(1ull << sh));
 	} else if (ifc->shift <= 9) {
-		static const uint64_t p10[10] = { 1, 10, 100, 1000, 10000,
-						  100000, 1000000, 10000000,
-						  100000000, 1000000000 };
+		static const uint64_t p10[10] = {
+			1,	10,	 100,	   1000,      10000,
+			100000, 1000000, 10000000, 100000000, 1000000000
+		};
 		ns = ts * p10[9 - ifc->shift];
 	} else {
 		uint64_t d = 1;
@@ -389,7 +391,8 @@ static int pcapng_next_rec(struct source *s, struct pkt *pkt,
 		s->offset = f->pos;
 		switch (type) {
 		case 0x0A0D0D0A:
-			rc = walk_options(s, f, b + 24, b + blen - 4, NULL, err);
+			rc = walk_options(s, f, b + 24, b + blen - 4, NULL,
+					  err);
 			if (rc)
 				return rc;
 			break;
@@ -454,10 +457,22 @@ static int open_bytes(struct source *s, struct file *f, struct pt_err *err)
 		return shb_start(s, f, 0, err) == PT_ETRUNC ? PT_EFORMAT : 0;
 	}
 	switch (magic) {
-	case 0xa1b2c3d4: f->swap = 0; f->nano = 0; break;
-	case 0xd4c3b2a1: f->swap = 1; f->nano = 0; break;
-	case 0xa1b23c4d: f->swap = 0; f->nano = 1; break;
-	case 0x4d3cb2a1: f->swap = 1; f->nano = 1; break;
+	case 0xa1b2c3d4:
+		f->swap = 0;
+		f->nano = 0;
+		break;
+	case 0xd4c3b2a1:
+		f->swap = 1;
+		f->nano = 0;
+		break;
+	case 0xa1b23c4d:
+		f->swap = 0;
+		f->nano = 1;
+		break;
+	case 0x4d3cb2a1:
+		f->swap = 1;
+		f->nano = 1;
+		break;
 	default:
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte 0: not a pcap or pcapng file (magic "
@@ -572,8 +587,8 @@ int source_open_file(const char *path, struct source **out, struct pt_err *err)
 		rc = pt_fail(err, PT_EFORMAT, path, "is a directory");
 	} else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		   st.st_size > 0) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ,
-			       MAP_PRIVATE, fd, 0);
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			       fd, 0);
 		if (m == MAP_FAILED) {
 			rc = pt_fail(err, PT_EIO, path, "mmap: %s",
 				     strerror(errno));

@@ -20,8 +20,8 @@
 #include "capture/capture.h"
 #include "tool.h"
 
-#define DRAIN_NS 1500000000ull  /* longest wait for the last blocks */
-#define FLUSH_NS 2000000000ull  /* flush buffered packets this often */
+#define DRAIN_NS 1500000000ull /* longest wait for the last blocks */
+#define FLUSH_NS 2000000000ull /* flush buffered packets this often */
 
 #define ROT_GRACE_NS 400000000ull /* -G: wait for packets still in the ring */
 
@@ -310,8 +310,8 @@ static void progress(struct capture *c)
 		w += c->ifs[i].written;
 	tool_progress("capture: %d interface%s, %llu packets written, "
 		      "%llu dropped by the kernel",
-		      c->nifs, c->nifs == 1 ? "" : "s",
-		      (unsigned long long)w, (unsigned long long)d);
+		      c->nifs, c->nifs == 1 ? "" : "s", (unsigned long long)w,
+		      (unsigned long long)d);
 }
 
 /* An interface that goes down or away sets an error on its socket (and
@@ -333,8 +333,9 @@ static void clear_errors(struct capture *c, struct pollfd *pfd)
 		getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &e, &len);
 		if (e && !f->warned) {
 			tool_progress_done();
-			tool_msg("capture: %s: %s (packets until then are kept)",
-				 f->ifname, strerror(e));
+			tool_msg(
+				"capture: %s: %s (packets until then are kept)",
+				f->ifname, strerror(e));
 			f->warned = 1;
 		}
 	}
@@ -360,7 +361,8 @@ static void drain(struct capture *c, const sigset_t *waitmask,
 		if (c->failed)
 			return;
 		for (int i = 0; i < c->nifs; i++)
-			if (c->ifs[i].ring.seen < ring_delivered(&c->ifs[i].ring))
+			if (c->ifs[i].ring.seen <
+			    ring_delivered(&c->ifs[i].ring))
 				all = 0;
 		if (all || mono_ns() > deadline)
 			break;

@@ -16,7 +16,7 @@
 struct cap_out;
 
 struct cap_iface {
-	char *netns;   /* NULL: our own namespace */
+	char *netns; /* NULL: our own namespace */
 	char *iface;
 	char *node;
 	char *ifname;  /* "NETNS:IFACE" or "IFACE" (if_name) */
@@ -24,25 +24,25 @@ struct cap_iface {
 	int nlabels;
 	struct ring ring;
 	struct cap_out *out;
-	uint32_t ifid;           /* interface id within its file */
+	uint32_t ifid;		 /* interface id within its file */
 	uint64_t written, bytes; /* on disk, closed files */
-	int warned;              /* said that the interface went away */
+	int warned;		 /* said that the interface went away */
 };
 
 struct cap_out {
-	char *name;    /* file base name (node or --one-file) */
-	char **shb;    /* SHB comments */
+	char *name; /* file base name (node or --one-file) */
+	char **shb; /* SHB comments */
 	int nshb;
 	struct cap_iface **ifs;
 	int nifs;
 	struct pcapng_w w;
 	int is_open;
 	unsigned index;
-	uint64_t end_rt;    /* -G: this file takes packets before this time
-			       (CLOCK_REALTIME ns, the clock of packet
-			       timestamps) */
+	uint64_t end_rt; /* -G: this file takes packets before this time
+			    (CLOCK_REALTIME ns, the clock of packet
+			    timestamps) */
 	char final[4096], part[4096 + 8];
-	char *files;   /* comma-separated, relative to dir */
+	char *files; /* comma-separated, relative to dir */
 };
 
 struct cap_cfg {

@@ -120,8 +120,7 @@ int cap_flows_open(const struct capture *c, struct cap_flows **out,
 	return 0;
 }
 
-int cap_flows_start(struct cap_flows *fl, const char *path,
-		    struct pt_err *err)
+int cap_flows_start(struct cap_flows *fl, const char *path, struct pt_err *err)
 {
 	int rc = rowout_open(path, 0, &fl->ro, err);
 

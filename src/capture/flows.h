@@ -16,8 +16,7 @@ struct cap_flows;
 int cap_flows_open(const struct capture *c, struct cap_flows **out,
 		   struct pt_err *err);
 /* Create path and start the threads (after the privilege drop). */
-int cap_flows_start(struct cap_flows *fl, const char *path,
-		    struct pt_err *err);
+int cap_flows_start(struct cap_flows *fl, const char *path, struct pt_err *err);
 /* Stop the threads, end every flow (forced end), close the file. */
 int cap_flows_finish(struct cap_flows *fl, struct pt_err *err);
 void cap_flows_free(struct cap_flows *fl);

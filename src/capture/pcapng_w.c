@@ -188,8 +188,8 @@ int pcapng_w_shb(struct pcapng_w *w, const char *userappl,
 		 const char *const *comments, int n, struct pt_err *err)
 {
 	size_t ua = clip(userappl);
-	size_t tot = 24 + comments_len(comments, n) + (ua ? opt_len(ua) : 0) +
-		     4 + 4;
+	size_t tot =
+		24 + comments_len(comments, n) + (ua ? opt_len(ua) : 0) + 4 + 4;
 	uint8_t *p;
 	size_t o;
 	int rc = room(w, tot, err);
@@ -288,8 +288,8 @@ int pcapng_w_epb(struct pcapng_w *w, uint32_t ifid, uint64_t ts_ns,
 
 /* Count the EPBs of buf[0..len) that end at or below limit as being on
  * disk; returns the end of the last whole block at or below limit. */
-static size_t commit_blocks(struct pcapng_w *w, const uint8_t *buf,
-			    size_t len, size_t limit)
+static size_t commit_blocks(struct pcapng_w *w, const uint8_t *buf, size_t len,
+			    size_t limit)
 {
 	size_t o = 0;
 

@@ -26,20 +26,20 @@ struct wbuf;
 
 struct pcapng_w {
 	int fd;
-	char *path;       /* for messages */
+	char *path; /* for messages */
 	uint8_t *buf;
 	size_t len, cap;
 	uint64_t file_off; /* bytes on disk (all whole blocks) */
-	uint64_t pkts;     /* EPBs accepted (buffered or on disk) */
-	uint64_t bytes;    /* sum of original lengths of the EPBs accepted */
-	uint32_t nif;      /* interfaces counted below */
+	uint64_t pkts;	   /* EPBs accepted (buffered or on disk) */
+	uint64_t bytes;	   /* sum of original lengths of the EPBs accepted */
+	uint32_t nif;	   /* interfaces counted below */
 	uint64_t *if_pkts, *if_bytes; /* per interface id: on disk */
-	int failed;        /* a write failed: the file ends at file_off */
+	int failed; /* a write failed: the file ends at file_off */
 	int err_no;
 	/* async mode (see pcapng_w_set_async) */
 	int async;
-	unsigned inflight;      /* buffers queued for the writer thread */
-	uint64_t queued_off;    /* bytes handed to write (or queued) */
+	unsigned inflight;   /* buffers queued for the writer thread */
+	uint64_t queued_off; /* bytes handed to write (or queued) */
 	struct wbuf *cur, *spare;
 };
 

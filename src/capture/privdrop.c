@@ -35,8 +35,7 @@ int privdrop_to(const char *user, uid_t uid, gid_t gid, struct pt_err *err)
 {
 	struct passwd *pw = getpwuid(uid);
 
-	if (pw ? initgroups(pw->pw_name, gid) != 0 :
-		 setgroups(1, &gid) != 0)
+	if (pw ? initgroups(pw->pw_name, gid) != 0 : setgroups(1, &gid) != 0)
 		return pt_fail(err, PT_EIO, "-Z", "setgroups for '%s': %s",
 			       user, strerror(errno));
 	if (setresgid(gid, gid, gid) != 0)

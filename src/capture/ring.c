@@ -80,7 +80,8 @@ static int if_drops(int nlfd, int ifindex, uint64_t *out)
 		for (rta = IFLA_RTA(ifi); RTA_OK(rta, len);
 		     rta = RTA_NEXT(rta, len)) {
 			if (rta->rta_type == IFLA_STATS64 &&
-			    RTA_PAYLOAD(rta) >= sizeof(struct rtnl_link_stats64)) {
+			    RTA_PAYLOAD(rta) >=
+				    sizeof(struct rtnl_link_stats64)) {
 				struct rtnl_link_stats64 st;
 
 				memcpy(&st, RTA_DATA(rta), sizeof(st));
@@ -97,8 +98,8 @@ static int if_drops(int nlfd, int ifindex, uint64_t *out)
  * libpcap, keep one), so that they are not even counted:
  *   ld pkttype; jeq OUTGOING ? next : skip; ja reject; PROGRAM; reject: ret 0
  */
-static int attach(struct ring *r, const struct sock_filter *insns,
-		  unsigned len, const char *where, struct pt_err *err)
+static int attach(struct ring *r, const struct sock_filter *insns, unsigned len,
+		  const char *where, struct pt_err *err)
 {
 	struct sock_filter *all = NULL;
 	struct sock_fprog fp;
@@ -132,8 +133,9 @@ static int attach(struct ring *r, const struct sock_filter *insns,
 static int setup_filter(struct ring *r, const char *filter, const char *where,
 			struct pt_err *err)
 {
-	int dlt = r->sll ? DLT_LINUX_SLL :
-		  r->linktype == LT_RAW ? DLT_RAW : DLT_EN10MB;
+	int dlt = r->sll		  ? DLT_LINUX_SLL
+		  : r->linktype == LT_RAW ? DLT_RAW
+					  : DLT_EN10MB;
 	struct bpf_program *prog = calloc(1, sizeof(*prog));
 	pcap_t *p = pcap_open_dead(dlt, (int)r->snaplen);
 	int rc = 0;
@@ -173,8 +175,8 @@ static int setup_filter(struct ring *r, const char *filter, const char *where,
 		free(prog);
 		return 0;
 	}
-	rc = attach(r, (const struct sock_filter *)prog->bf_insns,
-		    prog->bf_len, where, err);
+	rc = attach(r, (const struct sock_filter *)prog->bf_insns, prog->bf_len,
+		    where, err);
 	pcap_freecode(prog);
 	free(prog);
 	return rc;
@@ -203,8 +205,8 @@ static int setup_ring(struct ring *r, unsigned buf_kib, const char *where,
 	req.tp_frame_size = 2048;
 	req.tp_frame_nr = (bs / 2048) * r->nblocks;
 	req.tp_retire_blk_tov = RETIRE_MS;
-	if (setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req,
-		       sizeof(req)) != 0)
+	if (setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) !=
+	    0)
 		return pt_fail(err, PT_EIO, where,
 			       "cannot set up a %u x %u KiB ring: %s",
 			       r->nblocks, bs / 1024, strerror(errno));
@@ -248,8 +250,8 @@ static int open_in_ns(struct ring *r, const char *iface, const char *where,
 		close(r->fd);
 		r->fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 		if (r->fd < 0)
-			return pt_fail(err, PT_EIO, where,
-				       "packet socket: %s", strerror(errno));
+			return pt_fail(err, PT_EIO, where, "packet socket: %s",
+				       strerror(errno));
 		if (type == ARPHRD_NONE) {
 			r->linktype = LT_RAW;
 		} else {
@@ -288,8 +290,8 @@ static int enter_ns(const char *netns, int *self, const char *where,
 			close(*self);
 		*self = -1;
 		return pt_fail(err, PT_EIO, where,
-			       "cannot enter network namespace '%s': %s",
-			       netns, strerror(e));
+			       "cannot enter network namespace '%s': %s", netns,
+			       strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -375,8 +377,8 @@ static void fill_pkt(struct ring *r, const struct tpacket3_hdr *h,
 
 	p->ts_ns = (uint64_t)h->tp_sec * 1000000000u + h->tp_nsec;
 	p->wirelen = h->tp_len;
-	p->dir = sa->sll_pkttype == PACKET_OUTGOING ? PCAPNG_DIR_OUT :
-						      PCAPNG_DIR_IN;
+	p->dir = sa->sll_pkttype == PACKET_OUTGOING ? PCAPNG_DIR_OUT
+						    : PCAPNG_DIR_IN;
 	p->niov = 0;
 	left = r->snaplen;
 	if (r->sll) {
@@ -398,9 +400,9 @@ static void fill_pkt(struct ring *r, const struct tpacket3_hdr *h,
 		p->wirelen += 16;
 	} else if (r->linktype == LT_ETHERNET && cap >= 12 &&
 		   (h->tp_status & TP_STATUS_VLAN_VALID)) {
-		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ?
-					h->hv1.tp_vlan_tpid :
-					ETH_P_8021Q;
+		uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID)
+					? h->hv1.tp_vlan_tpid
+					: ETH_P_8021Q;
 		uint16_t v = htons(tpid);
 
 		memcpy(r->vlan, &v, 2);
@@ -482,8 +484,8 @@ void ring_unhook(struct ring *r)
 
 	if (!r->hooked)
 		return;
-	if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp,
-		       sizeof(fp)) == 0)
+	if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) ==
+	    0)
 		r->hooked = 0;
 }
 

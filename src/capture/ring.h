@@ -18,30 +18,30 @@
 struct ring_pkt {
 	uint64_t ts_ns;
 	uint32_t wirelen; /* original frame length */
-	uint32_t dir;     /* PCAPNG_DIR_* */
+	uint32_t dir;	  /* PCAPNG_DIR_* */
 	struct iovec iov[3];
-	int niov;         /* bytes = concatenation, already cut to snaplen */
+	int niov; /* bytes = concatenation, already cut to snaplen */
 };
 
 struct ring {
 	int fd;
-	int nlfd;         /* NETLINK_ROUTE socket in the interface's netns */
+	int nlfd; /* NETLINK_ROUTE socket in the interface's netns */
 	uint8_t *map;
 	size_t map_len;
 	unsigned block_size, nblocks, cur;
 	int ifindex;
-	int linktype;     /* LINKTYPE_ written to the IDB */
-	int sll;          /* build a LINUX_SLL header from sockaddr_ll */
-	int loopback;     /* keep only the incoming copy of each packet */
+	int linktype; /* LINKTYPE_ written to the IDB */
+	int sll;      /* build a LINUX_SLL header from sockaddr_ll */
+	int loopback; /* keep only the incoming copy of each packet */
 	uint32_t snaplen;
-	void *uprog;      /* struct bpf_program * run in userland (SLL) */
+	void *uprog;	  /* struct bpf_program * run in userland (SLL) */
 	uint8_t *scratch; /* SLL header + packet, for the userland filter */
 	uint8_t vlan[4];
 	uint8_t sllhdr[16];
 	/* Counters. */
 	uint64_t k_packets, k_drops; /* kernel: accumulated, as reported */
-	uint64_t seen;               /* packets taken from the ring */
-	uint64_t ufiltered;          /* rejected by the userland filter */
+	uint64_t seen;		     /* packets taken from the ring */
+	uint64_t ufiltered;	     /* rejected by the userland filter */
 	uint64_t ifdrop0, ifdrop;    /* interface drops: start, last read */
 	int hooked;
 };

@@ -77,8 +77,9 @@ static int parse_unit(const char *s, double *out, const char *const *units,
 
 int lab_parse_rate(const char *s, double *kbps)
 {
-	static const char *const u[] = { "", "kbit", "bit", "mbit", "gbit",
-					 NULL };
+	static const char *const u[] = {
+		"", "kbit", "bit", "mbit", "gbit", NULL
+	};
 	static const double m[] = { 1, 1, 0.001, 1000, 1000000 };
 
 	return parse_unit(s, kbps, u, m);
@@ -86,9 +87,9 @@ int lab_parse_rate(const char *s, double *kbps)
 
 int lab_parse_size(const char *s, uint64_t *bytes)
 {
-	static const char *const u[] = { "", "B", "KiB", "MiB", "GiB",
-					 "kB", "MB", "GB", NULL };
-	static const double m[] = { 1, 1, 1024.0, 1048576.0, 1073741824.0,
+	static const char *const u[] = { "",   "B",  "KiB", "MiB", "GiB",
+					 "kB", "MB", "GB",  NULL };
+	static const double m[] = { 1,	 1,   1024.0, 1048576.0, 1073741824.0,
 				    1e3, 1e6, 1e9 };
 	double v;
 
@@ -145,9 +146,11 @@ __attribute__((format(printf, 2, 3))) static int perr(struct pctx *c,
 	if (c->err) {
 		c->err->code = PT_EFORMAT;
 		if (c->line)
-			snprintf(c->err->where, sizeof(c->err->where), "%.200s:%d", c->where, c->line);
+			snprintf(c->err->where, sizeof(c->err->where),
+				 "%.200s:%d", c->where, c->line);
 		else
-			snprintf(c->err->where, sizeof(c->err->where), "%.200s", c->where);
+			snprintf(c->err->where, sizeof(c->err->where), "%.200s",
+				 c->where);
 		va_start(ap, fmt);
 		vsnprintf(c->err->msg, sizeof(c->err->msg), fmt, ap);
 		va_end(ap);
@@ -286,14 +289,23 @@ static int parse_file_line(struct pctx *c, char **tok, int n)
 		if (!strcmp(tok[i], "size")) {
 			if (lab_parse_size(v, &f->size) || f->size == 0 ||
 			    f->size > (16ull << 30))
-				return perr(c, "size: expected a size such as 20MiB (1 B .. 16 GiB), got '%s'", v);
+				return perr(
+					c,
+					"size: expected a size such as 20MiB (1 B .. 16 GiB), got '%s'",
+					v);
 		} else if (!strcmp(tok[i], "piece")) {
 			if (lab_parse_size(v, &f->piece) || f->piece < 16384 ||
 			    f->piece > (16u << 20) ||
 			    (f->piece & (f->piece - 1)))
-				return perr(c, "piece: expected a power of two from 16KiB to 16MiB, got '%s'", v);
+				return perr(
+					c,
+					"piece: expected a power of two from 16KiB to 16MiB, got '%s'",
+					v);
 		} else {
-			return perr(c, "unknown file option '%s' (expected size or piece)", tok[i]);
+			return perr(
+				c,
+				"unknown file option '%s' (expected size or piece)",
+				tok[i]);
 		}
 	}
 	if (!f->size)
@@ -318,7 +330,10 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		double r;
 
 		if (lab_parse_rate(v, &r) || r < 0.1 || r > 10e6)
-			return perr(c, "%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), got '%s'", k, v);
+			return perr(
+				c,
+				"%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), got '%s'",
+				k, v);
 		if (k[0] == 'u')
 			g->up_kbps = r;
 		else if (k[0] == 'd')
@@ -330,16 +345,24 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		static const double dm[] = { 1, 1, 1000 };
 
 		if (parse_unit(v, &g->delay_ms, du, dm) || g->delay_ms > 10000)
-			return perr(c, "delay: expected e.g. 20ms (at most 10 s), got '%s'", v);
+			return perr(
+				c,
+				"delay: expected e.g. 20ms (at most 10 s), got '%s'",
+				v);
 	} else if (!strcmp(k, "loss")) {
 		char tmp[32];
 		size_t l = strlen(v);
 		double p;
 
-		snprintf(tmp, sizeof(tmp), "%.*s", (int)(l && v[l - 1] == '%' ? l - 1 : l), v);
+		snprintf(tmp, sizeof(tmp), "%.*s",
+			 (int)(l && v[l - 1] == '%' ? l - 1 : l), v);
 		if (parse_unit(tmp, &p, (const char *const[]){ "", NULL },
-			       (const double[]){ 1 }) || p > 100)
-			return perr(c, "loss: expected a percentage 0..100, got '%s'", v);
+			       (const double[]){ 1 }) ||
+		    p > 100)
+			return perr(
+				c,
+				"loss: expected a percentage 0..100, got '%s'",
+				v);
 		g->loss_pct = p;
 	} else if (!strcmp(k, "file")) {
 		g->file = find_file(e, v);
@@ -355,21 +378,31 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		double s;
 
 		if (parse_seconds(v, &s) || s > 86400)
-			return perr(c, "%s: expected seconds such as 2 or 0.5, got '%s'", k, v);
+			return perr(
+				c,
+				"%s: expected seconds such as 2 or 0.5, got '%s'",
+				k, v);
 		if (k[0] == 'i')
 			g->interval_s = s;
 		else
 			g->start_s = s;
 	} else if (!strcmp(k, "size")) {
 		if (lab_parse_size(v, &g->size) || g->size > (16ull << 30))
-			return perr(c, "size: expected a size such as 1MiB, got '%s'", v);
+			return perr(
+				c,
+				"size: expected a size such as 1MiB, got '%s'",
+				v);
 	} else if (!strcmp(k, "user")) {
 		if (!valid_name(v, sizeof(g->user) - 1, 0))
-			return perr(c, "user: expected a user name, got '%s'", v);
+			return perr(c, "user: expected a user name, got '%s'",
+				    v);
 		snprintf(g->user, sizeof(g->user), "%s", v);
 	} else if (!strcmp(k, "search")) {
 		if (!valid_name(v, sizeof(g->search) - 1, 0))
-			return perr(c, "search: expected a keyword (letters, digits, '-_.'), got '%s'", v);
+			return perr(
+				c,
+				"search: expected a keyword (letters, digits, '-_.'), got '%s'",
+				v);
 		snprintf(g->search, sizeof(g->search), "%s", v);
 	} else if (!strcmp(k, "cmd")) {
 		if (strlen(v) >= sizeof(g->cmd))
@@ -383,9 +416,15 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		if (r < 0)
 			return perr(c, "%s", msg);
 		if (r > 0)
-			return perr(c, "unknown option '%s' for profile qemu (expected image, format, memory, cpus, kernel, initrd, append, nic, accel, dhcp, shutdown, qemu-args, count, up, down, or 'labels' before key=value labels)", k);
+			return perr(
+				c,
+				"unknown option '%s' for profile qemu (expected image, format, memory, cpus, kernel, initrd, append, nic, accel, dhcp, shutdown, qemu-args, count, up, down, or 'labels' before key=value labels)",
+				k);
 	} else {
-		return perr(c, "unknown group option '%s' (expected count, up, down, delay, loss, file, server, port, interval, start, size, query-rate, search, user, cmd, or 'labels' before key=value labels)", k);
+		return perr(
+			c,
+			"unknown group option '%s' (expected count, up, down, delay, loss, file, server, port, interval, start, size, query-rate, search, user, cmd, or 'labels' before key=value labels)",
+			k);
 	}
 	return 0;
 }
@@ -398,8 +437,13 @@ static int add_label(struct pctx *c, struct lab_group *g, const char *kv)
 	if (!eq || eq == kv || !eq[1])
 		return perr(c, "label: expected KEY=VALUE, got '%s'", kv);
 	for (const char *p = kv; *p; p++)
-		if (*p == ';' || *p == '\t' || (p < eq && !(isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.')))
-			return perr(c, "label '%s': keys are letters, digits, '_-.'; values have no ';' or tab", kv);
+		if (*p == ';' || *p == '\t' ||
+		    (p < eq && !(isalnum((unsigned char)*p) || *p == '_' ||
+				 *p == '-' || *p == '.')))
+			return perr(
+				c,
+				"label '%s': keys are letters, digits, '_-.'; values have no ';' or tab",
+				kv);
 	if (used + strlen(kv) + 2 > sizeof(g->labels))
 		return perr(c, "labels longer than %zu characters",
 			    sizeof(g->labels) - 1);
@@ -424,11 +468,15 @@ static int parse_group_line(struct pctx *c, char **tok, int n,
 	int i, in_labels = 0;
 
 	if (n < 3)
-		return perr(c, "expected 'group NAME PROFILE [KEY=VALUE ...] [labels KEY=VALUE ...]'");
+		return perr(
+			c,
+			"expected 'group NAME PROFILE [KEY=VALUE ...] [labels KEY=VALUE ...]'");
 	if (e->ngroups == LAB_MAX_GROUPS)
 		return perr(c, "too many groups (at most %d)", LAB_MAX_GROUPS);
 	if (!valid_name(tok[1], 24, 0))
-		return perr(c, "bad group name '%s' (1-24 letters, digits, '-_.')", tok[1]);
+		return perr(c,
+			    "bad group name '%s' (1-24 letters, digits, '-_.')",
+			    tok[1]);
 	if (find_group(e, tok[1]) >= 0)
 		return perr(c, "group '%s' is defined twice", tok[1]);
 	g = &e->groups[e->ngroups];
@@ -470,7 +518,9 @@ static int parse_group_line(struct pctx *c, char **tok, int n,
 		}
 		v = strchr(tok[i], '=');
 		if (!v)
-			return perr(c, "expected KEY=VALUE or 'labels', got '%s'", tok[i]);
+			return perr(c,
+				    "expected KEY=VALUE or 'labels', got '%s'",
+				    tok[i]);
 		*v++ = 0;
 		if ((rc = group_opt(c, g, tok[i], v, &servers[e->ngroups])))
 			return rc;
@@ -491,22 +541,33 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 		if ((rc = need_args(c, n, 2, "lab NAME")))
 			return rc;
 		if (!valid_name(tok[1], LAB_NAME_MAX, 1))
-			return perr(c, "bad lab name '%s' (1-%d of a-z, 0-9, '-')", tok[1], LAB_NAME_MAX);
+			return perr(c,
+				    "bad lab name '%s' (1-%d of a-z, 0-9, '-')",
+				    tok[1], LAB_NAME_MAX);
 		snprintf(e->name, sizeof(e->name), "%s", tok[1]);
 	} else if (!strcmp(tok[0], "subnet")) {
 		if ((rc = need_args(c, n, 2, "subnet A.B.C.D/PREFIX")))
 			return rc;
 		if (parse_cidr(tok[1], &e->net, &e->prefix))
-			return perr(c, "expected a subnet such as 198.18.0.0/16, got '%s'", tok[1]);
+			return perr(
+				c,
+				"expected a subnet such as 198.18.0.0/16, got '%s'",
+				tok[1]);
 		if (!subnet_allowed(e->net, e->prefix))
-			return perr(c, "subnet %s is not inside 198.18.0.0/15 or 100.64.0.0/10 (the only ranges a lab may use), or has host bits set", tok[1]);
+			return perr(
+				c,
+				"subnet %s is not inside 198.18.0.0/15 or 100.64.0.0/10 (the only ranges a lab may use), or has host bits set",
+				tok[1]);
 	} else if (!strcmp(tok[0], "duration")) {
 		double sec;
 
 		if ((rc = need_args(c, n, 2, "duration SECONDS")))
 			return rc;
 		if (parse_seconds(tok[1], &sec) || sec < 1 || sec > 7 * 86400)
-			return perr(c, "duration: expected seconds (1 .. 604800) such as 600 or 10m, got '%s'", tok[1]);
+			return perr(
+				c,
+				"duration: expected seconds (1 .. 604800) such as 600 or 10m, got '%s'",
+				tok[1]);
 		e->duration_ns = (uint64_t)(sec * 1e9);
 	} else if (!strcmp(tok[0], "out")) {
 		if ((rc = need_args(c, n, 2, "out DIR")))
@@ -520,20 +581,26 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 		if ((rc = need_args(c, n, 2, "snaplen BYTES")))
 			return rc;
 		if (tool_parse_u64(tok[1], &u) || u < 64 || u > 262144)
-			return perr(c, "snaplen: expected 64 .. 262144, got '%s'", tok[1]);
+			return perr(c,
+				    "snaplen: expected 64 .. 262144, got '%s'",
+				    tok[1]);
 		e->snaplen = (unsigned)u;
 	} else if (!strcmp(tok[0], "user")) {
 		if ((rc = need_args(c, n, 2, "user NAME")))
 			return rc;
 		if (!valid_name(tok[1], sizeof(e->user) - 1, 0))
-			return perr(c, "user: expected a user name, got '%s'", tok[1]);
+			return perr(c, "user: expected a user name, got '%s'",
+				    tok[1]);
 		snprintf(e->user, sizeof(e->user), "%s", tok[1]);
 	} else if (!strcmp(tok[0], "file")) {
 		return parse_file_line(c, tok, n);
 	} else if (!strcmp(tok[0], "group")) {
 		return parse_group_line(c, tok, n, servers);
 	} else {
-		return perr(c, "unknown directive '%s' (expected lab, subnet, duration, out, snaplen, user, file or group)", tok[0]);
+		return perr(
+			c,
+			"unknown directive '%s' (expected lab, subnet, duration, out, snaplen, user, file or group)",
+			tok[0]);
 	}
 	return 0;
 }
@@ -552,25 +619,39 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 		if (servers[i][0]) {
 			g->server = find_group(e, servers[i]);
 			if (g->server < 0)
-				return perr(c, "server: no group named '%s'", servers[i]);
+				return perr(c, "server: no group named '%s'",
+					    servers[i]);
 		}
 		if (p == LAB_P_BT_TRACKER)
 			trackers += g->count;
 		if ((p == LAB_P_BT_SEED || p == LAB_P_BT_LEECH ||
-		     p == LAB_P_BT_QUERY) && g->file < 0)
-			return perr(c, "profile %s needs file=NAME (a 'file' line)", lab_profile_name(p));
+		     p == LAB_P_BT_QUERY) &&
+		    g->file < 0)
+			return perr(
+				c, "profile %s needs file=NAME (a 'file' line)",
+				lab_profile_name(p));
 		if (p == LAB_P_HTTP_CLIENT || p == LAB_P_FTP_CLIENT ||
 		    p == LAB_P_SSH_CLIENT) {
-			enum lab_profile want = p == LAB_P_HTTP_CLIENT ? LAB_P_HTTP_SERVER :
-						p == LAB_P_FTP_CLIENT ? LAB_P_FTP_SERVER : LAB_P_SSH_SERVER;
+			enum lab_profile want =
+				p == LAB_P_HTTP_CLIENT	? LAB_P_HTTP_SERVER
+				: p == LAB_P_FTP_CLIENT ? LAB_P_FTP_SERVER
+							: LAB_P_SSH_SERVER;
 
 			if (g->server < 0)
-				return perr(c, "profile %s needs server=GROUP", lab_profile_name(p));
+				return perr(c, "profile %s needs server=GROUP",
+					    lab_profile_name(p));
 			if (e->groups[g->server].profile != want)
-				return perr(c, "server=%s: that group's profile is %s, expected %s", servers[i], lab_profile_name(e->groups[g->server].profile), lab_profile_name(want));
+				return perr(
+					c,
+					"server=%s: that group's profile is %s, expected %s",
+					servers[i],
+					lab_profile_name(
+						e->groups[g->server].profile),
+					lab_profile_name(want));
 		}
 		/* query mode: the link's download is held to the query rate too
-		 * (aria2's own limit lets a pipeline of blocks through first) */
+		 * (aria2's own limit lets a pipeline of blocks through first)
+		 */
 		if (p == LAB_P_BT_QUERY && g->down_kbps <= 0)
 			g->down_kbps = g->query_kbps;
 		if (p == LAB_P_QEMU) {
@@ -580,32 +661,49 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 				return perr(c, "%s", msg);
 		}
 		if (p == LAB_P_COMMAND && !g->cmd[0])
-			return perr(c, "profile command needs cmd=\"COMMAND LINE\"");
+			return perr(
+				c,
+				"profile command needs cmd=\"COMMAND LINE\"");
 		if (p == LAB_P_EDONKEY &&
 		    (e->net & mask_of(10)) != (100u << 24 | 64u << 16))
-			return perr(c, "profile edonkey needs a subnet inside 100.64.0.0/10: aMule rejects 198.18.0.0/15 as reserved");
-		if (g->count == 1 ? strlen(g->name) >= LAB_NODE_MAX :
-				    strlen(g->name) + 6 >= LAB_NODE_MAX)
+			return perr(
+				c,
+				"profile edonkey needs a subnet inside 100.64.0.0/10: aMule rejects 198.18.0.0/15 as reserved");
+		if (g->count == 1 ? strlen(g->name) >= LAB_NODE_MAX
+				  : strlen(g->name) + 6 >= LAB_NODE_MAX)
 			return perr(c, "group name too long");
 		total += g->count;
-		if (total > LAB_MAX_NODES || total > (1u << (32 - e->prefix)) - 2)
-			return perr(c, "%u nodes do not fit (subnet /%u holds %u hosts, a bridge %d ports)", total, e->prefix, (1u << (32 - e->prefix)) - 2, LAB_MAX_NODES);
+		if (total > LAB_MAX_NODES ||
+		    total > (1u << (32 - e->prefix)) - 2)
+			return perr(
+				c,
+				"%u nodes do not fit (subnet /%u holds %u hosts, a bridge %d ports)",
+				total, e->prefix, (1u << (32 - e->prefix)) - 2,
+				LAB_MAX_NODES);
 	}
 	c->line = 0;
 	if (!e->ngroups)
-		return perr(c, "no 'group' line: a lab needs at least one node");
+		return perr(c,
+			    "no 'group' line: a lab needs at least one node");
 	for (unsigned i = 0; i < e->ngroups; i++) {
 		enum lab_profile p = e->groups[i].profile;
 
 		c->line = e->groups[i].line;
 		if ((p == LAB_P_BT_SEED || p == LAB_P_BT_LEECH ||
-		     p == LAB_P_BT_QUERY) && trackers != 1)
-			return perr(c, "profile %s needs exactly one bittorrent-tracker node in the lab (found %u)", lab_profile_name(p), trackers);
+		     p == LAB_P_BT_QUERY) &&
+		    trackers != 1)
+			return perr(
+				c,
+				"profile %s needs exactly one bittorrent-tracker node in the lab (found %u)",
+				lab_profile_name(p), trackers);
 	}
 	c->line = 0;
 	hosts = (1u << (32 - e->prefix)) - 2;
 	if (total > LAB_MAX_NODES || total > hosts)
-		return perr(c, "%u nodes do not fit (subnet /%u holds %u hosts, a bridge %d ports)", total, e->prefix, hosts, LAB_MAX_NODES);
+		return perr(
+			c,
+			"%u nodes do not fit (subnet /%u holds %u hosts, a bridge %d ports)",
+			total, e->prefix, hosts, LAB_MAX_NODES);
 	e->nodes = calloc(total, sizeof(*e->nodes));
 	if (!e->nodes)
 		return pt_fail(c->err, PT_ENOMEM, c->where, "out of memory");
@@ -617,9 +715,11 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 			struct lab_node *nd = &e->nodes[e->nnodes++];
 
 			if (g->count == 1)
-				snprintf(nd->name, sizeof(nd->name), "%s", g->name);
+				snprintf(nd->name, sizeof(nd->name), "%s",
+					 g->name);
 			else
-				snprintf(nd->name, sizeof(nd->name), "%.24s-%u", g->name, (k + 1) % 10000);
+				snprintf(nd->name, sizeof(nd->name), "%.24s-%u",
+					 g->name, (k + 1) % 10000);
 			nd->group = gi;
 			nd->index = e->nnodes;
 			nd->addr = e->net + nd->index;
@@ -630,7 +730,10 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(e->nodes[i].name, e->nodes[j].name)) {
 				c->line = e->groups[e->nodes[i].group].line;
-				return perr(c, "node name '%s' is used twice (group names and NAME-N collide)", e->nodes[i].name);
+				return perr(
+					c,
+					"node name '%s' is used twice (group names and NAME-N collide)",
+					e->nodes[i].name);
 			}
 	return lab_exp_rename(e, e->name) ? perr(c, "bad lab name") : 0;
 }
@@ -652,7 +755,7 @@ int lab_exp_parse(struct lab_exp *e, const char *where, const char *text,
 		  struct pt_err *err)
 {
 	struct pctx c = { e, where, 0, err };
-	char (*servers)[LAB_NODE_MAX];
+	char(*servers)[LAB_NODE_MAX];
 	const char *p = text;
 	int rc = 0;
 
@@ -675,7 +778,8 @@ int lab_exp_parse(struct lab_exp *e, const char *where, const char *text,
 
 		c.line++;
 		if (len >= sizeof(line)) {
-			rc = perr(&c, "line longer than %zu characters", sizeof(line) - 1);
+			rc = perr(&c, "line longer than %zu characters",
+				  sizeof(line) - 1);
 			break;
 		}
 		memcpy(line, p, len);
@@ -702,7 +806,8 @@ int lab_exp_load(struct lab_exp *e, const char *path, struct pt_err *err)
 
 	memset(e, 0, sizeof(*e));
 	if (!f)
-		return pt_fail(err, PT_EIO, path, "cannot open: %s", strerror(errno));
+		return pt_fail(err, PT_EIO, path, "cannot open: %s",
+			       strerror(errno));
 	buf = malloc(1 << 20);
 	if (!buf) {
 		fclose(f);
@@ -712,13 +817,15 @@ int lab_exp_load(struct lab_exp *e, const char *path, struct pt_err *err)
 	if (ferror(f) || !feof(f)) {
 		fclose(f);
 		free(buf);
-		return pt_fail(err, PT_EFORMAT, path, "cannot read it, or it is larger than 1 MiB");
+		return pt_fail(err, PT_EFORMAT, path,
+			       "cannot read it, or it is larger than 1 MiB");
 	}
 	fclose(f);
 	buf[n] = 0;
 	if (strlen(buf) != n) {
 		free(buf);
-		return pt_fail(err, PT_EFORMAT, path, "contains a NUL byte: not a text file");
+		return pt_fail(err, PT_EFORMAT, path,
+			       "contains a NUL byte: not a text file");
 	}
 	rc = lab_exp_parse(e, path, buf, err);
 	free(buf);

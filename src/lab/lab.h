@@ -13,11 +13,11 @@
 #include <sys/types.h>
 #include "p2ptrace/err.h"
 
-#define LAB_MAX_NODES 1000  /* a Linux bridge takes 1024 ports */
+#define LAB_MAX_NODES 1000 /* a Linux bridge takes 1024 ports */
 #define LAB_MAX_GROUPS 256
 #define LAB_MAX_FILES 16
-#define LAB_NAME_MAX 16     /* lab name: [a-z0-9-], used in netns names */
-#define LAB_NODE_MAX 32     /* node name: [A-Za-z0-9._-] */
+#define LAB_NAME_MAX 16 /* lab name: [a-z0-9-], used in netns names */
+#define LAB_NODE_MAX 32 /* node name: [A-Za-z0-9._-] */
 #define LAB_STATE_DIR "/run/p2ptrace"
 #define LAB_WORK_DIR "/var/tmp/p2ptrace"
 
@@ -42,7 +42,7 @@ enum lab_profile {
 
 struct lab_file {
 	char name[LAB_NODE_MAX];
-	uint64_t size;  /* bytes */
+	uint64_t size;	/* bytes */
 	uint64_t piece; /* torrent piece length, bytes (power of two) */
 	int line;
 };
@@ -53,29 +53,29 @@ struct lab_group {
 	unsigned count;
 	double up_kbps, down_kbps; /* 0 = not shaped */
 	double delay_ms, loss_pct; /* 0 = none (needs netem) */
-	int file;                  /* index in files[], -1 none */
-	int server;                /* index in groups[], -1 none */
-	unsigned port;             /* 0 = profile default */
-	double interval_s;         /* clients: pause between fetches */
-	double start_s;            /* start this long after the lab is up */
-	double query_kbps;         /* bittorrent-query: download rate */
-	uint64_t size;             /* servers: size of the file served */
-	char user[32];             /* "" = the lab's user */
-	char cmd[512];             /* command profile */
-	char search[64];           /* edonkey: Kad keyword searched every interval */
-	char labels[512];          /* "k=v;k=v" */
+	int file;		   /* index in files[], -1 none */
+	int server;		   /* index in groups[], -1 none */
+	unsigned port;		   /* 0 = profile default */
+	double interval_s;	   /* clients: pause between fetches */
+	double start_s;		   /* start this long after the lab is up */
+	double query_kbps;	   /* bittorrent-query: download rate */
+	uint64_t size;		   /* servers: size of the file served */
+	char user[32];		   /* "" = the lab's user */
+	char cmd[512];		   /* command profile */
+	char search[64];  /* edonkey: Kad keyword searched every interval */
+	char labels[512]; /* "k=v;k=v" */
 	int line;
-	unsigned first_node;       /* index in nodes[] */
-	struct lab_vm_conf *vm;    /* profile qemu: its settings (qemu.h) */
+	unsigned first_node;	/* index in nodes[] */
+	struct lab_vm_conf *vm; /* profile qemu: its settings (qemu.h) */
 };
 
 struct lab_node {
 	char name[LAB_NODE_MAX];
-	unsigned group;  /* index in groups[] */
-	unsigned index;  /* 1-based, also the host number and veth "vN" */
-	uint32_t addr;   /* host byte order */
-	char netns[64];  /* "p2pn-LAB-NODE" */
-	char veth[16];   /* switch side: "vN" */
+	unsigned group; /* index in groups[] */
+	unsigned index; /* 1-based, also the host number and veth "vN" */
+	uint32_t addr;	/* host byte order */
+	char netns[64]; /* "p2pn-LAB-NODE" */
+	char veth[16];	/* switch side: "vN" */
 };
 
 struct lab_exp {
@@ -124,7 +124,7 @@ struct lab_state {
 		unsigned long long start; /* /proc/PID/stat starttime */
 		char node[LAB_NODE_MAX];
 		int capture;
-	} *procs;
+	} * procs;
 };
 int lab_state_path(const char *name, char *buf, size_t len);
 /* Create the log (fails if it exists: the lab is up). */
@@ -171,15 +171,15 @@ unsigned lab_ns_pids(const unsigned long *inodes, unsigned n, pid_t *pids,
 
 /* proc.c */
 struct lab_spawn {
-	const char *netns;   /* NULL = stay in the initial netns */
+	const char *netns; /* NULL = stay in the initial netns */
 	const char *cwd;
 	const char *out_path, *err_path; /* NULL = /dev/null */
 	uid_t uid;
 	gid_t gid;
-	int drop;            /* setgid/setuid to uid/gid */
+	int drop; /* setgid/setuid to uid/gid */
 	char *const *argv;
-	char *const *envp;   /* NULL = a minimal environment */
-	FILE *state;         /* the PID is logged here before exec */
+	char *const *envp; /* NULL = a minimal environment */
+	FILE *state;	   /* the PID is logged here before exec */
 	const char *node;
 	int capture;
 };
@@ -201,8 +201,8 @@ int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
 /* profile.c */
 struct lab_ctx {
 	const struct lab_exp *exp;
-	const char *work;      /* LAB_WORK_DIR/LAB */
-	const char *out;       /* output dir (absolute) */
+	const char *work; /* LAB_WORK_DIR/LAB */
+	const char *out;  /* output dir (absolute) */
 	uid_t uid;
 	gid_t gid;
 	char infohash[LAB_MAX_FILES][41];

@@ -38,7 +38,8 @@ int lab_batch(const char *tool, const char *netns, const char *text,
 	int efd = mkstemp(errpath);
 
 	if (efd < 0)
-		return pt_fail(err, PT_EIO, "/tmp", "mkstemp: %s", strerror(errno));
+		return pt_fail(err, PT_EIO, "/tmp", "mkstemp: %s",
+			       strerror(errno));
 	unlink(errpath);
 	if (pipe(fds)) {
 		close(efd);
@@ -58,7 +59,8 @@ int lab_batch(const char *tool, const char *netns, const char *text,
 		close(fds[0]);
 		close(fds[1]);
 		if (netns)
-			execlp(tool, tool, "-n", netns, "-batch", "-", (char *)NULL);
+			execlp(tool, tool, "-n", netns, "-batch", "-",
+			       (char *)NULL);
 		else
 			execlp(tool, tool, "-batch", "-", (char *)NULL);
 		_exit(127);
@@ -82,7 +84,9 @@ int lab_batch(const char *tool, const char *netns, const char *text,
 		msg[n > 0 ? n : 0] = 0;
 		msg[strcspn(msg, "\n")] = 0;
 		close(efd);
-		return pt_fail(err, PT_EIO, tool, "%s%s-batch failed: %s", netns ? netns : "", netns ? ": " : "", msg[0] ? msg : "exit status non-zero");
+		return pt_fail(err, PT_EIO, tool, "%s%s-batch failed: %s",
+			       netns ? netns : "", netns ? ": " : "",
+			       msg[0] ? msg : "exit status non-zero");
 	}
 	close(efd);
 	return 0;
@@ -163,7 +167,8 @@ static int nl_talk(struct nlmsghdr *h)
 		return -1;
 	h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
 	h->nlmsg_seq = 1;
-	if (sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) <
+	    0)
 		goto out;
 	n = recv(fd, buf, sizeof(buf), 0);
 	if (n >= (ssize_t)sizeof(struct nlmsghdr)) {
@@ -185,7 +190,8 @@ out:
 static void nl_attr(struct nlmsghdr *h, unsigned short type, const void *data,
 		    unsigned short len)
 {
-	struct rtattr *a = (struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
+	struct rtattr *a =
+		(struct rtattr *)((char *)h + NLMSG_ALIGN(h->nlmsg_len));
 
 	a->rta_type = type;
 	a->rta_len = (unsigned short)RTA_LENGTH(len);
@@ -230,7 +236,8 @@ int lab_ns_addr_add(const char *ifname, uint32_t addr, unsigned prefix)
 	} m;
 	struct ifaddrmsg *ifa;
 	unsigned idx = if_nametoindex(ifname);
-	uint32_t a = htonl(addr), bc = htonl(addr | ~(0xffffffffu << (32 - prefix)));
+	uint32_t a = htonl(addr),
+		 bc = htonl(addr | ~(0xffffffffu << (32 - prefix)));
 
 	if (!idx)
 		return -1;
@@ -266,8 +273,10 @@ int lab_ns_dev_bytes(const char *ifname, uint64_t *rx, uint64_t *tx)
 			p++;
 		if (strncmp(p, ifname, l) || p[l] != ':')
 			continue;
-		if (sscanf(p + l + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu",
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) == 9) {
+		if (sscanf(p + l + 1,
+			   "%llu %llu %llu %llu %llu %llu %llu %llu %llu",
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8]) == 9) {
 			*rx = v[0];
 			*tx = v[8];
 			fclose(f);
@@ -339,7 +348,8 @@ unsigned lab_ns_pids(const unsigned long *inodes, unsigned n, pid_t *pids,
 		if (stat(path, &st))
 			continue;
 		for (unsigned i = 0; i < n; i++)
-			if (inodes[i] && (unsigned long)st.st_ino == inodes[i]) {
+			if (inodes[i] &&
+			    (unsigned long)st.st_ino == inodes[i]) {
 				pids[cnt++] = (pid_t)pid;
 				break;
 			}
@@ -398,7 +408,8 @@ int lab_batch_many(const char *tool, const char *const *netns,
 				continue;
 			}
 			if (pipe(fds)) {
-				rc = pt_fail(err, PT_EIO, tool, "pipe: %s", strerror(errno));
+				rc = pt_fail(err, PT_EIO, tool, "pipe: %s",
+					     strerror(errno));
 				break;
 			}
 			pids[next] = fork();
@@ -408,13 +419,15 @@ int lab_batch_many(const char *tool, const char *const *netns,
 				dup2(efd, 2);
 				close(fds[0]);
 				close(fds[1]);
-				execlp(tool, tool, "-n", netns[next], "-batch", "-", (char *)NULL);
+				execlp(tool, tool, "-n", netns[next], "-batch",
+				       "-", (char *)NULL);
 				_exit(127);
 			}
 			close(fds[0]);
 			if (pids[next] > 0) {
 				/* a node's few lines fit in the pipe buffer */
-				if (write(fds[1], texts[next], len) != (ssize_t)len)
+				if (write(fds[1], texts[next], len) !=
+				    (ssize_t)len)
 					rc = -1;
 				running++;
 			}
@@ -425,11 +438,13 @@ int lab_batch_many(const char *tool, const char *const *netns,
 		/* only our own children: capture may be running beside us */
 		w = 0;
 		for (unsigned i = 0; i < next && !w; i++)
-			if (pids[i] > 0 && waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+			if (pids[i] > 0 &&
+			    waitpid(pids[i], &st, WNOHANG) == pids[i]) {
 				w = pids[i];
 				pids[i] = 0;
 				running--;
-				if ((!WIFEXITED(st) || WEXITSTATUS(st)) && failed == n)
+				if ((!WIFEXITED(st) || WEXITSTATUS(st)) &&
+				    failed == n)
 					failed = i;
 			}
 		if (!w)
@@ -441,7 +456,9 @@ int lab_batch_many(const char *tool, const char *const *netns,
 
 		msg[k > 0 ? k : 0] = 0;
 		msg[strcspn(msg, "\n")] = 0;
-		rc = pt_fail(err, PT_EIO, tool, "%s: -batch failed: %s", netns[failed], msg[0] ? msg : "exit status non-zero");
+		rc = pt_fail(err, PT_EIO, tool, "%s: -batch failed: %s",
+			     netns[failed],
+			     msg[0] ? msg : "exit status non-zero");
 	} else if (rc && rc != PT_EIO) {
 		rc = pt_fail(err, PT_EIO, tool, "cannot feed the batches");
 	}

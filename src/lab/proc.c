@@ -37,7 +37,8 @@ static int read_stat(pid_t pid, char *state, unsigned long long *start)
 	if (!p)
 		return -1;
 	/* after ") ": field 3 is state, field 22 is starttime */
-	if (sscanf(p + 2, "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+	if (sscanf(p + 2,
+		   "%c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
 		   state, start) != 2)
 		return -1;
 	return 0;
@@ -77,13 +78,15 @@ int lab_spawn(const struct lab_spawn *sp, pid_t *pidp, struct pt_err *err)
 	char c = 1;
 
 	if (pipe2(go, O_CLOEXEC))
-		return pt_fail(err, PT_EIO, sp->argv[0], "pipe: %s", strerror(errno));
+		return pt_fail(err, PT_EIO, sp->argv[0], "pipe: %s",
+			       strerror(errno));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(go[0]);
 		close(go[1]);
-		return pt_fail(err, PT_EIO, sp->argv[0], "fork: %s", strerror(errno));
+		return pt_fail(err, PT_EIO, sp->argv[0], "fork: %s",
+			       strerror(errno));
 	}
 	if (pid == 0) {
 		int fd;
@@ -125,7 +128,8 @@ int lab_spawn(const struct lab_spawn *sp, pid_t *pidp, struct pt_err *err)
 		}
 		execvpe(sp->argv[0], sp->argv,
 			sp->envp ? sp->envp : (char *const *)default_env);
-		dprintf(2, "p2ptrace lab: exec %s: %s\n", sp->argv[0], strerror(errno));
+		dprintf(2, "p2ptrace lab: exec %s: %s\n", sp->argv[0],
+			strerror(errno));
 		_exit(127);
 	}
 	close(go[0]);
@@ -134,10 +138,11 @@ int lab_spawn(const struct lab_spawn *sp, pid_t *pidp, struct pt_err *err)
 		unsigned long long st = lab_proc_start(pid);
 
 		if (sp->capture)
-			lab_state_add(sp->state, "capture %d %llu", (int)pid, st);
+			lab_state_add(sp->state, "capture %d %llu", (int)pid,
+				      st);
 		else
-			lab_state_add(sp->state, "proc %d %llu %s", (int)pid, st,
-				      sp->node ? sp->node : "-");
+			lab_state_add(sp->state, "proc %d %llu %s", (int)pid,
+				      st, sp->node ? sp->node : "-");
 	}
 	if (write(go[1], &c, 1) != 1) {
 		close(go[1]);

@@ -38,7 +38,8 @@ static int set_str(char *dst, size_t dlen, const char *key, const char *val,
 		   char *msg, size_t len)
 {
 	if (strlen(val) >= dlen) {
-		snprintf(msg, len, "%s: longer than %zu characters", key, dlen - 1);
+		snprintf(msg, len, "%s: longer than %zu characters", key,
+			 dlen - 1);
 		return -1;
 	}
 	snprintf(dst, dlen, "%s", val);
@@ -69,21 +70,28 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 
 	if (!strcmp(k, "image")) {
 		if (!*v) {
-			snprintf(msg, len, "image: expected the path of a disk image");
+			snprintf(msg, len,
+				 "image: expected the path of a disk image");
 			return -1;
 		}
 		return set_str(c->image, sizeof(c->image), k, v, msg, len);
 	} else if (!strcmp(k, "format")) {
 		for (const char *p = v; *p; p++)
 			if (!isalnum((unsigned char)*p)) {
-				snprintf(msg, len, "format: expected a qemu-img format such as qcow2 or raw, got '%s'", v);
+				snprintf(
+					msg, len,
+					"format: expected a qemu-img format such as qcow2 or raw, got '%s'",
+					v);
 				return -1;
 			}
 		return set_str(c->format, sizeof(c->format), k, v, msg, len);
 	} else if (!strcmp(k, "memory")) {
 		if (parse_mem(v, &c->memory) || c->memory < (32u << 20) ||
 		    c->memory > (256ull << 30)) {
-			snprintf(msg, len, "memory: expected a size such as 256M or 1G (32M .. 256G), got '%s'", v);
+			snprintf(
+				msg, len,
+				"memory: expected a size such as 256M or 1G (32M .. 256G), got '%s'",
+				v);
 			return -1;
 		}
 	} else if (!strcmp(k, "cpus")) {
@@ -92,7 +100,8 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 
 		errno = 0;
 		n = strtoul(v, &end, 10);
-		if (errno || end == v || *end || n < 1 || n > 64 || !isdigit((unsigned char)*v)) {
+		if (errno || end == v || *end || n < 1 || n > 64 ||
+		    !isdigit((unsigned char)*v)) {
 			snprintf(msg, len, "cpus: expected 1..64, got '%s'", v);
 			return -1;
 		}
@@ -107,7 +116,10 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 		if (strcmp(v, "virtio-net-pci") && strcmp(v, "e1000") &&
 		    strcmp(v, "rtl8139") && strcmp(v, "ne2k_pci") &&
 		    strcmp(v, "e1000e")) {
-			snprintf(msg, len, "nic: expected virtio-net-pci, e1000, e1000e, rtl8139 or ne2k_pci, got '%s'", v);
+			snprintf(
+				msg, len,
+				"nic: expected virtio-net-pci, e1000, e1000e, rtl8139 or ne2k_pci, got '%s'",
+				v);
 			return -1;
 		}
 		snprintf(c->nic, sizeof(c->nic), "%s", v);
@@ -119,7 +131,9 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 		else if (!strcmp(v, "tcg"))
 			c->accel = LAB_VM_TCG;
 		else {
-			snprintf(msg, len, "accel: expected auto, kvm or tcg, got '%s'", v);
+			snprintf(msg, len,
+				 "accel: expected auto, kvm or tcg, got '%s'",
+				 v);
 			return -1;
 		}
 	} else if (!strcmp(k, "shutdown")) {
@@ -127,8 +141,12 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 
 		errno = 0;
 		u = strtoull(v, &end, 10);
-		if (errno || end == v || (*end && strcmp(end, "s")) || u > 600) {
-			snprintf(msg, len, "shutdown: expected seconds 0..600 to wait for an ACPI power-off, got '%s'", v);
+		if (errno || end == v || (*end && strcmp(end, "s")) ||
+		    u > 600) {
+			snprintf(
+				msg, len,
+				"shutdown: expected seconds 0..600 to wait for an ACPI power-off, got '%s'",
+				v);
 			return -1;
 		}
 		c->grace_s = (unsigned)u;
@@ -139,7 +157,8 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 		else if (!strcmp(v, "off") || !strcmp(v, "no"))
 			c->dhcp = 0;
 		else {
-			snprintf(msg, len, "dhcp: expected on or off, got '%s'", v);
+			snprintf(msg, len, "dhcp: expected on or off, got '%s'",
+				 v);
 			return -1;
 		}
 	} else if (!strcmp(k, "qemu-args")) {
@@ -150,19 +169,26 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 		if (set_str(c->args, sizeof(c->args), k, v, msg, len))
 			return -1;
 		snprintf(tmp, sizeof(tmp), "%s", v);
-		for (w = strtok_r(tmp, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		for (w = strtok_r(tmp, " \t", &save); w;
+		     w = strtok_r(NULL, " \t", &save)) {
 			const char *o = w[0] == '-' && w[1] == '-' ? w + 1 : w;
 
 			if (!strncmp(o, "-net", 4) || !strcmp(o, "-nic") ||
 			    !strcmp(o, "-runas") || !strcmp(o, "-daemonize") ||
 			    !strcmp(o, "-qmp") || !strcmp(o, "-monitor") ||
 			    !strcmp(o, "-serial") || !strcmp(o, "-pidfile")) {
-				snprintf(msg, len, "qemu-args: '%s' is set by the lab (the VM's only NIC is the lab's tap; serial and QMP are the lab's)", w);
+				snprintf(
+					msg, len,
+					"qemu-args: '%s' is set by the lab (the VM's only NIC is the lab's tap; serial and QMP are the lab's)",
+					w);
 				return -1;
 			}
 			if (strstr(w, "netdev=") || strstr(w, "hostfwd") ||
 			    strstr(w, "guestfwd")) {
-				snprintf(msg, len, "qemu-args: '%s': a second NIC would bypass the lab's link", w);
+				snprintf(
+					msg, len,
+					"qemu-args: '%s': a second NIC would bypass the lab's link",
+					w);
 				return -1;
 			}
 		}
@@ -180,11 +206,14 @@ static unsigned grace_of(const struct lab_vm_conf *c)
 int lab_vm_conf_check(const struct lab_vm_conf *c, char *msg, size_t len)
 {
 	if (!c->image[0]) {
-		snprintf(msg, len, "profile qemu needs image=PATH (a disk image; each node gets a copy-on-write overlay of it)");
+		snprintf(
+			msg, len,
+			"profile qemu needs image=PATH (a disk image; each node gets a copy-on-write overlay of it)");
 		return -1;
 	}
 	if (!c->memory) {
-		snprintf(msg, len, "profile qemu needs memory=SIZE (such as 256M)");
+		snprintf(msg, len,
+			 "profile qemu needs memory=SIZE (such as 256M)");
 		return -1;
 	}
 	if (c->initrd[0] && !c->kernel[0]) {
@@ -240,7 +269,8 @@ static int run_capture(char *const *argv, char *out, size_t len)
 		if (n <= 0)
 			break;
 		if (len && got < len - 1) {
-			size_t c = (size_t)n < len - 1 - got ? (size_t)n : len - 1 - got;
+			size_t c = (size_t)n < len - 1 - got ? (size_t)n
+							     : len - 1 - got;
 
 			memcpy(out + got, buf, c);
 			got += c;
@@ -305,20 +335,29 @@ static int probe_image(const char *path, const char *want, char *fmt,
 		       const char *where, struct pt_err *err)
 {
 	char out[4096], *p;
-	char *argv[] = { QEMU_IMG, "info", "--output=json", (char *)path, NULL };
+	char *argv[] = { QEMU_IMG, "info", "--output=json", (char *)path,
+			 NULL };
 	int rc = run_capture(argv, out, sizeof(out));
 
 	if (rc != 0) {
 		if (strstr(out, "lock"))
-			return pt_fail(err, PT_EUSAGE, where, "image %s is in use by another process (it holds QEMU's write lock): stop it, or copy the image", path);
+			return pt_fail(
+				err, PT_EUSAGE, where,
+				"image %s is in use by another process (it holds QEMU's write lock): stop it, or copy the image",
+				path);
 		first_line(out);
-		return pt_fail(err, PT_EFORMAT, where, "image %s: qemu-img cannot read it: %.150s", path, out);
+		return pt_fail(err, PT_EFORMAT, where,
+			       "image %s: qemu-img cannot read it: %.150s",
+			       path, out);
 	}
 	p = strstr(out, "\"format\":");
 	if (!p || sscanf(p, "\"format\": \"%15[^\"]\"", fmt) != 1)
-		return pt_fail(err, PT_EFORMAT, where, "image %s: qemu-img info gave no format", path);
+		return pt_fail(err, PT_EFORMAT, where,
+			       "image %s: qemu-img info gave no format", path);
 	if (want && *want && strcmp(want, fmt))
-		return pt_fail(err, PT_EFORMAT, where, "image %s is %s, but format=%s was given", path, fmt, want);
+		return pt_fail(err, PT_EFORMAT, where,
+			       "image %s is %s, but format=%s was given", path,
+			       fmt, want);
 	return 0;
 }
 
@@ -328,11 +367,14 @@ static int readable_file(const char *path, const char *what, const char *where,
 	struct stat sb;
 
 	if (stat(path, &sb))
-		return pt_fail(err, PT_EUSAGE, where, "%s %s: %s", what, path, strerror(errno));
+		return pt_fail(err, PT_EUSAGE, where, "%s %s: %s", what, path,
+			       strerror(errno));
 	if (!S_ISREG(sb.st_mode) && !(blk_ok && S_ISBLK(sb.st_mode)))
-		return pt_fail(err, PT_EUSAGE, where, "%s %s is not a regular file", what, path);
+		return pt_fail(err, PT_EUSAGE, where,
+			       "%s %s is not a regular file", what, path);
 	if (access(path, R_OK))
-		return pt_fail(err, PT_EUSAGE, where, "%s %s: %s", what, path, strerror(errno));
+		return pt_fail(err, PT_EUSAGE, where, "%s %s: %s", what, path,
+			       strerror(errno));
 	return 0;
 }
 
@@ -349,7 +391,8 @@ static int kvm_usable(char *why, size_t len)
 	api = ioctl(fd, KVM_GET_API_VERSION, 0);
 	vm = api == KVM_API_VERSION ? ioctl(fd, KVM_CREATE_VM, 0) : -1;
 	if (vm < 0) {
-		snprintf(why, len, "/dev/kvm does not create VMs (API %d)", api);
+		snprintf(why, len, "/dev/kvm does not create VMs (API %d)",
+			 api);
 		close(fd);
 		return 0;
 	}
@@ -393,7 +436,9 @@ enum lab_vm_accel lab_vm_accel(const struct lab_vm_conf *c, char *why,
 		return LAB_VM_TCG;
 	}
 	if (c->accel == LAB_VM_KVM) {
-		snprintf(why, len, kvm ? "accel=kvm given" : "accel=kvm given, but %s", kwhy);
+		snprintf(why, len,
+			 kvm ? "accel=kvm given" : "accel=kvm given, but %s",
+			 kwhy);
 		return LAB_VM_KVM;
 	}
 	if (!kvm) {
@@ -404,8 +449,12 @@ enum lab_vm_accel lab_vm_accel(const struct lab_vm_conf *c, char *why,
 		/* Measured here: /dev/kvm is kvm_pvm (page-table based, no
 		 * VT-x/AMD-V); an unmodified kernel spends minutes in its
 		 * decompressor where TCG boots it in ~12 s. */
-		snprintf(why, len, "software emulation: /dev/kvm works but the CPU shows no VT-x/AMD-V%s, where a stock guest boots far slower than in TCG (accel=kvm forces it)",
-			 access("/sys/module/kvm_pvm", F_OK) == 0 ? " (KVM is kvm_pvm)" : "");
+		snprintf(
+			why, len,
+			"software emulation: /dev/kvm works but the CPU shows no VT-x/AMD-V%s, where a stock guest boots far slower than in TCG (accel=kvm forces it)",
+			access("/sys/module/kvm_pvm", F_OK) == 0
+				? " (KVM is kvm_pvm)"
+				: "");
 		return LAB_VM_TCG;
 	}
 	snprintf(why, len, "KVM (hardware virtualization)");
@@ -421,17 +470,23 @@ int lab_vm_preflight(const struct lab_vm_conf *c, const char *where,
 	if (lab_vm_conf_check(c, msg, sizeof(msg)))
 		return pt_fail(err, PT_EUSAGE, where, "%s", msg);
 	if (!in_path(QEMU_BIN) || !in_path(QEMU_IMG))
-		return pt_fail(err, PT_EUSAGE, where, "%s and %s are needed (Debian: qemu-system-x86 qemu-utils; make deps)", QEMU_BIN, QEMU_IMG);
+		return pt_fail(
+			err, PT_EUSAGE, where,
+			"%s and %s are needed (Debian: qemu-system-x86 qemu-utils; make deps)",
+			QEMU_BIN, QEMU_IMG);
 	if ((rc = readable_file(c->image, "image", where, 1, err)))
 		return rc;
-	if (c->kernel[0] && (rc = readable_file(c->kernel, "kernel", where, 0, err)))
+	if (c->kernel[0] &&
+	    (rc = readable_file(c->kernel, "kernel", where, 0, err)))
 		return rc;
-	if (c->initrd[0] && (rc = readable_file(c->initrd, "initrd", where, 0, err)))
+	if (c->initrd[0] &&
+	    (rc = readable_file(c->initrd, "initrd", where, 0, err)))
 		return rc;
 	if ((rc = probe_image(c->image, c->format, fmt, where, err)))
 		return rc;
 	if (c->accel == LAB_VM_KVM && !kvm_usable(msg, sizeof(msg)))
-		return pt_fail(err, PT_EUSAGE, where, "accel=kvm: %s (use accel=auto or tcg)", msg);
+		return pt_fail(err, PT_EUSAGE, where,
+			       "accel=kvm: %s (use accel=auto or tcg)", msg);
 	return 0;
 }
 
@@ -440,7 +495,8 @@ int lab_vm_preflight(const struct lab_vm_conf *c, const char *where,
 int lab_vm_net(const char *netns, struct pt_err *err)
 {
 	static const char text[] =
-		"link add " LAB_VM_BR " type bridge stp_state 0 mcast_snooping 0\n"
+		"link add " LAB_VM_BR
+		" type bridge stp_state 0 mcast_snooping 0\n"
 		"tuntap add dev " LAB_VM_TAP " mode tap\n"
 		"link set eth0 master " LAB_VM_BR "\n"
 		"link set " LAB_VM_TAP " master " LAB_VM_BR "\n"
@@ -452,9 +508,12 @@ int lab_vm_net(const char *netns, struct pt_err *err)
 	if (rc)
 		return rc;
 	if (lab_ns_enter(netns))
-		return pt_fail(err, PT_EIO, netns, "setns: %s", strerror(errno));
-	lab_ns_sysctl("/proc/sys/net/ipv6/conf/" LAB_VM_BR "/disable_ipv6", "1");
-	lab_ns_sysctl("/proc/sys/net/ipv6/conf/" LAB_VM_TAP "/disable_ipv6", "1");
+		return pt_fail(err, PT_EIO, netns, "setns: %s",
+			       strerror(errno));
+	lab_ns_sysctl("/proc/sys/net/ipv6/conf/" LAB_VM_BR "/disable_ipv6",
+		      "1");
+	lab_ns_sysctl("/proc/sys/net/ipv6/conf/" LAB_VM_TAP "/disable_ipv6",
+		      "1");
 	lab_ns_offloads_off(LAB_VM_TAP);
 	lab_ns_offloads_off(LAB_VM_BR);
 	lab_ns_home();
@@ -540,7 +599,8 @@ static int qmp_cmd(const char *sock, const char *cmd, char *reply, size_t len)
 	return rc;
 }
 
-/* ---- start ---------------------------------------------------------------- */
+/* ---- start ----------------------------------------------------------------
+ */
 
 static void tail_of(const char *path, char *buf, size_t len)
 {
@@ -581,7 +641,8 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	const struct lab_vm_conf *c = vm->conf;
 	char dir[PATH_MAX], overlay[PATH_MAX + 16], qmp[PATH_MAX + 16];
 	char con[PATH_MAX + 16], log[PATH_MAX], base[PATH_MAX], fmt[16];
-	char conlog[PATH_MAX], chardev[2 * PATH_MAX + 128], drive[PATH_MAX + 96];
+	char conlog[PATH_MAX], chardev[2 * PATH_MAX + 128],
+		drive[PATH_MAX + 96];
 	char netdev[128], device[192], mem[32], smp[16], cmdline[1536];
 	char qmparg[PATH_MAX + 48], extra[1024];
 	char *argv[MAXARGS], *save = NULL, *w, reply[512];
@@ -592,33 +653,40 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	double t0;
 	int rc;
 
-	if (snprintf(dir, sizeof(dir), "%s/vm-%s", vm->work, vm->node) >= (int)sizeof(dir) - 16)
+	if (snprintf(dir, sizeof(dir), "%s/vm-%s", vm->work, vm->node) >=
+	    (int)sizeof(dir) - 16)
 		return pt_fail(err, PT_EUSAGE, vm->node, "work path too long");
 	snprintf(qmp, sizeof(qmp), "%s/qmp.sock", dir);
 	snprintf(con, sizeof(con), "%s/console.sock", dir);
 	if (strlen(con) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return pt_fail(err, PT_EUSAGE, con, "socket path longer than 107 bytes");
+		return pt_fail(err, PT_EUSAGE, con,
+			       "socket path longer than 107 bytes");
 	snprintf(overlay, sizeof(overlay), "%s/disk.qcow2", dir);
 	snprintf(log, sizeof(log), "%s/logs/%s.qemu.log", vm->out, vm->node);
-	snprintf(conlog, sizeof(conlog), "%s/traces/%s.console.log", vm->out, vm->node);
+	snprintf(conlog, sizeof(conlog), "%s/traces/%s.console.log", vm->out,
+		 vm->node);
 	if (!realpath(c->image, base))
-		return pt_fail(err, PT_EUSAGE, c->image, "image: %s", strerror(errno));
+		return pt_fail(err, PT_EUSAGE, c->image, "image: %s",
+			       strerror(errno));
 	if ((rc = probe_image(base, c->format, fmt, vm->node, err)))
 		return rc;
 	/* Logged before the folder and overlay exist: lab down removes them. */
-	if (lab_state_add(vm->state, "qemu %s %u %s", vm->node, grace_of(c), dir))
-		return pt_fail(err, PT_EIO, "state log", "cannot write: %s", strerror(errno));
+	if (lab_state_add(vm->state, "qemu %s %u %s", vm->node, grace_of(c),
+			  dir))
+		return pt_fail(err, PT_EIO, "state log", "cannot write: %s",
+			       strerror(errno));
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return pt_fail(err, PT_EIO, dir, "mkdir: %s", strerror(errno));
 	unlink(conlog);
 	{
 		char out[1024];
-		char *qa[] = { QEMU_IMG, "create", "-q", "-f", "qcow2", "-F", fmt,
-			       "-b", base, overlay, NULL };
+		char *qa[] = { QEMU_IMG, "create", "-q", "-f",	  "qcow2", "-F",
+			       fmt,	 "-b",	   base, overlay, NULL };
 
 		if (run_capture(qa, out, sizeof(out)) != 0) {
 			first_line(out);
-			return pt_fail(err, PT_EIO, overlay, "qemu-img create: %.180s", out);
+			return pt_fail(err, PT_EIO, overlay,
+				       "qemu-img create: %.180s", out);
 		}
 	}
 	argv[0] = NULL;
@@ -637,26 +705,36 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	} else {
 		add_arg(argv, &n, "tcg");
 	}
-	snprintf(mem, sizeof(mem), "%lluM", (unsigned long long)(c->memory >> 20));
+	snprintf(mem, sizeof(mem), "%lluM",
+		 (unsigned long long)(c->memory >> 20));
 	snprintf(smp, sizeof(smp), "%u", c->cpus ? c->cpus : 1);
 	add_arg(argv, &n, "-m");
 	add_arg(argv, &n, mem);
 	add_arg(argv, &n, "-smp");
 	add_arg(argv, &n, smp);
-	snprintf(drive, sizeof(drive), "file=%s,format=qcow2,if=virtio,cache=writeback", overlay);
+	snprintf(drive, sizeof(drive),
+		 "file=%s,format=qcow2,if=virtio,cache=writeback", overlay);
 	add_arg(argv, &n, "-drive");
 	add_arg(argv, &n, drive);
-	snprintf(netdev, sizeof(netdev), "tap,id=n0,ifname=%s,script=no,downscript=no", LAB_VM_TAP);
+	snprintf(netdev, sizeof(netdev),
+		 "tap,id=n0,ifname=%s,script=no,downscript=no", LAB_VM_TAP);
 	add_arg(argv, &n, "-netdev");
 	add_arg(argv, &n, netdev);
 	/* MAC from the address: 52:54:00 (QEMU's OUI) + its low 3 bytes. No
 	 * offloads, so frames on the tap are wire-sized like a veth's. */
-	snprintf(device, sizeof(device), "%s,netdev=n0,mac=52:54:00:%02x:%02x:%02x,romfile=%s",
-		 c->nic[0] ? c->nic : "virtio-net-pci", (a >> 16) & 255, (a >> 8) & 255, a & 255,
-		 !c->nic[0] || !strcmp(c->nic, "virtio-net-pci") ? ",csum=off,guest_csum=off" : "");
+	snprintf(device, sizeof(device),
+		 "%s,netdev=n0,mac=52:54:00:%02x:%02x:%02x,romfile=%s",
+		 c->nic[0] ? c->nic : "virtio-net-pci", (a >> 16) & 255,
+		 (a >> 8) & 255, a & 255,
+		 !c->nic[0] || !strcmp(c->nic, "virtio-net-pci")
+			 ? ",csum=off,guest_csum=off"
+			 : "");
 	add_arg(argv, &n, "-device");
 	add_arg(argv, &n, device);
-	snprintf(chardev, sizeof(chardev), "socket,id=con0,path=%s,server=on,wait=off,logfile=%s,logappend=on", con, conlog);
+	snprintf(
+		chardev, sizeof(chardev),
+		"socket,id=con0,path=%s,server=on,wait=off,logfile=%s,logappend=on",
+		con, conlog);
 	add_arg(argv, &n, "-chardev");
 	add_arg(argv, &n, chardev);
 	add_arg(argv, &n, "-serial");
@@ -677,13 +755,20 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		lab_addr_str(mask, mb, sizeof(mb));
 		if (c->dhcp)
 			snprintf(cmdline, sizeof(cmdline), "%s%s%s ip=dhcp",
-				 strstr(c->append, "console=") ? "" : "console=ttyS0 ",
-				 strstr(c->append, "ipv6.") ? "" : "ipv6.disable=1 ",
+				 strstr(c->append, "console=")
+					 ? ""
+					 : "console=ttyS0 ",
+				 strstr(c->append, "ipv6.") ? ""
+							    : "ipv6.disable=1 ",
 				 c->append);
 		else
-			snprintf(cmdline, sizeof(cmdline), "%s%s%s ip=%s::0.0.0.0:%s:%s:eth0:off",
-				 strstr(c->append, "console=") ? "" : "console=ttyS0 ",
-				 strstr(c->append, "ipv6.") ? "" : "ipv6.disable=1 ",
+			snprintf(cmdline, sizeof(cmdline),
+				 "%s%s%s ip=%s::0.0.0.0:%s:%s:eth0:off",
+				 strstr(c->append, "console=")
+					 ? ""
+					 : "console=ttyS0 ",
+				 strstr(c->append, "ipv6.") ? ""
+							    : "ipv6.disable=1 ",
 				 c->append, ab, mb, vm->node);
 		add_arg(argv, &n, "-append");
 		add_arg(argv, &n, cmdline);
@@ -693,9 +778,11 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		add_arg(argv, &n, (char *)vm->runas);
 	}
 	snprintf(extra, sizeof(extra), "%s", c->args);
-	for (w = strtok_r(extra, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+	for (w = strtok_r(extra, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save))
 		if (add_arg(argv, &n, w))
-			return pt_fail(err, PT_EUSAGE, vm->node, "too many qemu-args");
+			return pt_fail(err, PT_EUSAGE, vm->node,
+				       "too many qemu-args");
 
 	memset(&sp, 0, sizeof(sp));
 	sp.netns = vm->netns;
@@ -714,11 +801,14 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 	for (;;) {
 		int st;
 
-		if (waitpid(pid, &st, WNOHANG) == pid || !lab_proc_alive(pid, 0)) {
+		if (waitpid(pid, &st, WNOHANG) == pid ||
+		    !lab_proc_alive(pid, 0)) {
 			char t[200];
 
 			tail_of(log, t, sizeof(t));
-			return pt_fail(err, PT_EIO, vm->node, "QEMU exited at start: %s (%s)", t[0] ? t : "no message", log);
+			return pt_fail(err, PT_EIO, vm->node,
+				       "QEMU exited at start: %s (%s)",
+				       t[0] ? t : "no message", log);
 		}
 		if (access(qmp, F_OK) == 0 &&
 		    qmp_cmd(qmp, "query-status", reply, sizeof(reply)) == 0 &&
@@ -726,7 +816,10 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 			break;
 		if (now_s() - t0 > 30) {
 			lab_proc_stop(&pid, NULL, 1, 1000);
-			return pt_fail(err, PT_EIO, vm->node, "QEMU did not answer on %s within 30 s (%s)", qmp, log);
+			return pt_fail(
+				err, PT_EIO, vm->node,
+				"QEMU did not answer on %s within 30 s (%s)",
+				qmp, log);
 		}
 		sleep_ms(50);
 	}
@@ -752,34 +845,45 @@ static int start_dhcp(const struct lab_exp *e, const char *work,
 
 	for (unsigned i = 0; i < e->nnodes; i++)
 		if (e->nodes[i].addr == srv)
-			return pt_fail(err, PT_EUSAGE, e->path, "dhcp=on: the lab's DHCP server takes the subnet's last host %s, which node %s has: use a larger subnet",
-				       lab_addr_str(srv, a, sizeof(a)), e->nodes[i].name);
+			return pt_fail(
+				err, PT_EUSAGE, e->path,
+				"dhcp=on: the lab's DHCP server takes the subnet's last host %s, which node %s has: use a larger subnet",
+				lab_addr_str(srv, a, sizeof(a)),
+				e->nodes[i].name);
 	if (!in_path("dnsmasq"))
-		return pt_fail(err, PT_EUSAGE, e->path, "dhcp=on needs dnsmasq (Debian: dnsmasq-base; make deps)");
+		return pt_fail(
+			err, PT_EUSAGE, e->path,
+			"dhcp=on needs dnsmasq (Debian: dnsmasq-base; make deps)");
 	snprintf(conf, sizeof(conf), "%s/dnsmasq.conf", work);
 	snprintf(log, sizeof(log), "%s/logs/dhcp.log", out);
 	snprintf(confarg, sizeof(confarg), "--conf-file=%s", conf);
 	f = fopen(conf, "w");
 	if (!f)
-		return pt_fail(err, PT_EIO, conf, "cannot write: %s", strerror(errno));
-	fprintf(f, "# written by p2ptrace lab %s: DHCP for its VM nodes, nothing else\n"
-		   "port=0\nno-resolv\nno-hosts\nno-poll\ninterface=br0\nbind-interfaces\n"
-		   "except-interface=lo\nuser=nobody\nleasefile-ro\ndhcp-authoritative\n"
-		   "log-dhcp\nlog-facility=-\ndhcp-range=%s,static,%s,12h\n"
-		   "dhcp-option=option:router\ndhcp-option=option:dns-server\n",
-		e->name, lab_addr_str(e->net, n, sizeof(n)), lab_addr_str(mask, m, sizeof(m)));
+		return pt_fail(err, PT_EIO, conf, "cannot write: %s",
+			       strerror(errno));
+	fprintf(f,
+		"# written by p2ptrace lab %s: DHCP for its VM nodes, nothing else\n"
+		"port=0\nno-resolv\nno-hosts\nno-poll\ninterface=br0\nbind-interfaces\n"
+		"except-interface=lo\nuser=nobody\nleasefile-ro\ndhcp-authoritative\n"
+		"log-dhcp\nlog-facility=-\ndhcp-range=%s,static,%s,12h\n"
+		"dhcp-option=option:router\ndhcp-option=option:dns-server\n",
+		e->name, lab_addr_str(e->net, n, sizeof(n)),
+		lab_addr_str(mask, m, sizeof(m)));
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_node *nd = &e->nodes[i];
 		const struct lab_vm_conf *c = e->groups[nd->group].vm;
 
 		if (c && c->dhcp)
 			fprintf(f, "dhcp-host=52:54:00:%02x:%02x:%02x,%s,%s\n",
-				(nd->addr >> 16) & 255, (nd->addr >> 8) & 255, nd->addr & 255,
+				(nd->addr >> 16) & 255, (nd->addr >> 8) & 255,
+				nd->addr & 255,
 				lab_addr_str(nd->addr, a, sizeof(a)), nd->name);
 	}
 	if (fclose(f))
-		return pt_fail(err, PT_EIO, conf, "cannot write: %s", strerror(errno));
-	snprintf(cmd, sizeof(cmd), "addr add %s/%u dev br0\n", lab_addr_str(srv, a, sizeof(a)), e->prefix);
+		return pt_fail(err, PT_EIO, conf, "cannot write: %s",
+			       strerror(errno));
+	snprintf(cmd, sizeof(cmd), "addr add %s/%u dev br0\n",
+		 lab_addr_str(srv, a, sizeof(a)), e->prefix);
 	if ((rc = lab_batch("ip", e->switch_ns, cmd, err)))
 		return rc;
 	memset(&sp, 0, sizeof(sp));
@@ -797,9 +901,12 @@ static int start_dhcp(const struct lab_exp *e, const char *work,
 		char t[200];
 
 		tail_of(log, t, sizeof(t));
-		return pt_fail(err, PT_EIO, log, "dnsmasq exited at start: %s", t);
+		return pt_fail(err, PT_EIO, log, "dnsmasq exited at start: %s",
+			       t);
 	}
-	fprintf(stderr, "p2ptrace: lab %s: DHCP server (dnsmasq) at %s on the switch bridge, for the dhcp=on VMs\n", e->name, a);
+	fprintf(stderr,
+		"p2ptrace: lab %s: DHCP server (dnsmasq) at %s on the switch bridge, for the dhcp=on VMs\n",
+		e->name, a);
 	return 0;
 }
 
@@ -810,9 +917,15 @@ int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 	const struct lab_node *nd = &e->nodes[i];
 	const struct lab_group *g = &e->groups[nd->group];
 	struct lab_vm_start vm = {
-		.conf = g->vm, .node = nd->name, .netns = nd->netns,
-		.addr = nd->addr, .prefix = e->prefix, .work = work, .out = out,
-		.runas = g->user[0] ? g->user : e->user, .state = state,
+		.conf = g->vm,
+		.node = nd->name,
+		.netns = nd->netns,
+		.addr = nd->addr,
+		.prefix = e->prefix,
+		.work = work,
+		.out = out,
+		.runas = g->user[0] ? g->user : e->user,
+		.state = state,
 	};
 	char why[256];
 	enum lab_vm_accel a = lab_vm_accel(g->vm, why, sizeof(why));
@@ -827,8 +940,10 @@ int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 	rc = lab_vm_start(&vm, a, pid, err);
 
 	if (!rc)
-		fprintf(stderr, "p2ptrace: lab %s: VM %s started (%s: %s; QEMU pid %d, ready in %.2f s)\n",
-			e->name, nd->name, lab_vm_accel_name(a), why, (int)*pid, now_s() - t0);
+		fprintf(stderr,
+			"p2ptrace: lab %s: VM %s started (%s: %s; QEMU pid %d, ready in %.2f s)\n",
+			e->name, nd->name, lab_vm_accel_name(a), why, (int)*pid,
+			now_s() - t0);
 	return rc;
 }
 
@@ -843,16 +958,22 @@ void lab_vm_plan(const struct lab_exp *e, FILE *f)
 		if (!c)
 			continue;
 		a = lab_vm_accel(c, why, sizeof(why));
-		fprintf(f, "qemu group %s: %u VM(s), image %s (copy-on-write overlay each), memory %lluM, cpus %u, nic %s%s%s, address %s, accel %s (%s)\n",
-			g->name, g->count, c->image, (unsigned long long)(c->memory >> 20),
-			c->cpus ? c->cpus : 1, c->nic[0] ? c->nic : "virtio-net-pci",
+		fprintf(f,
+			"qemu group %s: %u VM(s), image %s (copy-on-write overlay each), memory %lluM, cpus %u, nic %s%s%s, address %s, accel %s (%s)\n",
+			g->name, g->count, c->image,
+			(unsigned long long)(c->memory >> 20),
+			c->cpus ? c->cpus : 1,
+			c->nic[0] ? c->nic : "virtio-net-pci",
 			c->kernel[0] ? ", kernel " : "", c->kernel,
-			c->dhcp ? "by the lab's DHCP server" : c->kernel[0] ? "ip= on the kernel command line" : "static, set in the image",
+			c->dhcp	       ? "by the lab's DHCP server"
+			: c->kernel[0] ? "ip= on the kernel command line"
+				       : "static, set in the image",
 			lab_vm_accel_name(a), why);
 	}
 }
 
-/* ---- down ----------------------------------------------------------------- */
+/* ---- down -----------------------------------------------------------------
+ */
 
 struct vmrec {
 	char node[LAB_NODE_MAX];
@@ -889,7 +1010,8 @@ static unsigned read_vms(const char *name, struct vmrec **out)
 		unsigned long long start;
 
 		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, "qemu %31s %u %4095s", node, &grace, dir) == 3) {
+		if (sscanf(line, "qemu %31s %u %4095s", node, &grace, dir) ==
+		    3) {
 			void *p = realloc(v, (n + 1) * sizeof(*v));
 
 			if (!p)
@@ -900,7 +1022,8 @@ static unsigned read_vms(const char *name, struct vmrec **out)
 			snprintf(v[n].dir, sizeof(v[n].dir), "%s", dir);
 			v[n].grace = grace;
 			n++;
-		} else if (sscanf(line, "proc %lu %llu %31s", &pid, &start, node) == 3) {
+		} else if (sscanf(line, "proc %lu %llu %31s", &pid, &start,
+				  node) == 3) {
 			for (unsigned i = 0; i < n; i++)
 				if (!strcmp(v[i].node, node)) {
 					v[i].pid = (pid_t)pid;
@@ -941,12 +1064,14 @@ unsigned lab_vm_down(const char *name, unsigned *killed)
 	for (unsigned i = 0; i < n; i++) {
 		char qmp[PATH_MAX + 16];
 
-		v[i].alive = v[i].pid > 0 && lab_proc_alive(v[i].pid, v[i].start);
+		v[i].alive =
+			v[i].pid > 0 && lab_proc_alive(v[i].pid, v[i].start);
 		if (!v[i].alive)
 			continue;
 		running++;
 		snprintf(qmp, sizeof(qmp), "%s/qmp.sock", v[i].dir);
-		if (v[i].grace == 0 || qmp_cmd(qmp, "system_powerdown", NULL, 0))
+		if (v[i].grace == 0 ||
+		    qmp_cmd(qmp, "system_powerdown", NULL, 0))
 			v[i].grace = 0; /* no ACPI: kill at once */
 	}
 	for (unsigned tick = 1;; tick++) {
@@ -965,7 +1090,8 @@ unsigned lab_vm_down(const char *name, unsigned *killed)
 				 * does not listen to the button yet */
 				char qmp[PATH_MAX + 16];
 
-				snprintf(qmp, sizeof(qmp), "%s/qmp.sock", v[i].dir);
+				snprintf(qmp, sizeof(qmp), "%s/qmp.sock",
+					 v[i].dir);
 				qmp_cmd(qmp, "system_powerdown", NULL, 0);
 			}
 			if (now_s() - t0 >= v[i].grace) {
@@ -1005,7 +1131,8 @@ static int find_console(const char *lab, const char *node, char *sock,
 		n = read_vms(names[i], &v);
 		for (unsigned j = 0; j < n; j++)
 			if (!strcmp(v[j].node, node)) {
-				snprintf(sock, len, "%s/console.sock", v[j].dir);
+				snprintf(sock, len, "%s/console.sock",
+					 v[j].dir);
 				snprintf(labname, llen, "%.16s", names[i]);
 				found++;
 			}
@@ -1018,17 +1145,23 @@ int lab_vm_console(const char *lab, const char *node, struct pt_err *err)
 {
 	char sock[PATH_MAX + 16], labname[LAB_NAME_MAX + 1];
 	struct termios old, raw;
-	int found = find_console(lab, node, sock, sizeof(sock), labname, sizeof(labname));
+	int found = find_console(lab, node, sock, sizeof(sock), labname,
+				 sizeof(labname));
 	int fd, tty = isatty(0), rc = 0;
 
 	if (found == 0)
-		return pt_fail(err, PT_EUSAGE, node, "no VM node of that name in a lab that is up");
+		return pt_fail(err, PT_EUSAGE, node,
+			       "no VM node of that name in a lab that is up");
 	if (found > 1)
-		return pt_fail(err, PT_EUSAGE, node, "VM node in %d labs: name the lab", found);
+		return pt_fail(err, PT_EUSAGE, node,
+			       "VM node in %d labs: name the lab", found);
 	fd = unix_connect(sock);
 	if (fd < 0)
-		return pt_fail(err, PT_EIO, sock, "cannot connect: %s (is the VM running?)", strerror(errno));
-	fprintf(stderr, "p2ptrace: console of %s in lab %s (Ctrl-] leaves)\n", node, labname);
+		return pt_fail(err, PT_EIO, sock,
+			       "cannot connect: %s (is the VM running?)",
+			       strerror(errno));
+	fprintf(stderr, "p2ptrace: console of %s in lab %s (Ctrl-] leaves)\n",
+		node, labname);
 	if (tty && tcgetattr(0, &old) == 0) {
 		raw = old;
 		cfmakeraw(&raw);
@@ -1057,7 +1190,8 @@ int lab_vm_console(const char *lab, const char *node, struct pt_err *err)
 		if (in_open && p[1].revents) {
 			n = read(0, buf, sizeof(buf));
 			if (n <= 0) {
-				/* stdin ended (a script): keep printing a moment */
+				/* stdin ended (a script): keep printing a
+				 * moment */
 				in_open = 0;
 				shutdown(fd, SHUT_WR);
 				continue;
@@ -1065,7 +1199,8 @@ int lab_vm_console(const char *lab, const char *node, struct pt_err *err)
 			if (memchr(buf, 0x1d, (size_t)n))
 				break;
 			if (write(fd, buf, (size_t)n) != n) {
-				rc = pt_fail(err, PT_EIO, sock, "write: %s", strerror(errno));
+				rc = pt_fail(err, PT_EIO, sock, "write: %s",
+					     strerror(errno));
 				break;
 			}
 		}
@@ -1092,7 +1227,8 @@ int lab_vm_cmd_console(int argc, char **argv)
 		}
 	}
 	if (!node) {
-		fprintf(stderr, "usage: p2ptrace lab console [--lab NAME] NODE\n");
+		fprintf(stderr,
+			"usage: p2ptrace lab console [--lab NAME] NODE\n");
 		return 2;
 	}
 	if (lab_vm_console(lab, node, &err)) {

@@ -10,8 +10,8 @@
  *
  * Each VM boots from a copy-on-write qcow2 overlay of a base image (the
  * base is only ever opened read-only), with a serial console on a unix
- * socket logged to OUT/traces/NODE.console.log (beside the trace) and a QMP socket used for an ACPI
- * power-off before the process is killed by PID.
+ * socket logged to OUT/traces/NODE.console.log (beside the trace) and a QMP
+ * socket used for an ACPI power-off before the process is killed by PID.
  *
  * With dhcp=on, a dnsmasq in the switch namespace, bound to its bridge only
  * (which gets the subnet's last host address), gives each such VM the
@@ -29,25 +29,25 @@
 #include <sys/types.h>
 #include "p2ptrace/err.h"
 
-#define LAB_VM_TAP "tap0"  /* the tap inside the node namespace */
-#define LAB_VM_BR "br0"    /* the bridge joining it to eth0 */
+#define LAB_VM_TAP "tap0" /* the tap inside the node namespace */
+#define LAB_VM_BR "br0"	  /* the bridge joining it to eth0 */
 
 enum lab_vm_accel { LAB_VM_AUTO = 0, LAB_VM_KVM, LAB_VM_TCG };
 
 /* The settings of one group of VM nodes, from the experiment file. */
 struct lab_vm_conf {
-	char image[512];     /* base disk image (required) */
-	char format[16];     /* its format; "" = ask qemu-img */
-	uint64_t memory;     /* bytes (required) */
-	unsigned cpus;       /* default 1 */
-	char kernel[512];    /* optional direct kernel boot */
+	char image[512];  /* base disk image (required) */
+	char format[16];  /* its format; "" = ask qemu-img */
+	uint64_t memory;  /* bytes (required) */
+	unsigned cpus;	  /* default 1 */
+	char kernel[512]; /* optional direct kernel boot */
 	char initrd[512];
-	char append[1024];   /* kernel command line (the lab adds ip=...) */
-	char nic[24];        /* virtio-net-pci (default), e1000, rtl8139 */
+	char append[1024]; /* kernel command line (the lab adds ip=...) */
+	char nic[24];	   /* virtio-net-pci (default), e1000, rtl8139 */
 	enum lab_vm_accel accel;
-	unsigned grace_s;    /* ACPI power-off wait before kill (default 15) */
-	int dhcp;            /* the lab's DHCP server gives the node's address */
-	char args[1024];     /* extra QEMU arguments (whitespace-separated) */
+	unsigned grace_s; /* ACPI power-off wait before kill (default 15) */
+	int dhcp;	  /* the lab's DHCP server gives the node's address */
+	char args[1024];  /* extra QEMU arguments (whitespace-separated) */
 };
 
 /* One group key. Returns 0 when used, 1 when KEY is not a VM key, -1 when
@@ -72,14 +72,15 @@ int lab_vm_net(const char *netns, struct pt_err *err);
 
 struct lab_vm_start {
 	const struct lab_vm_conf *conf;
-	const char *node;        /* node name */
-	const char *netns;       /* node namespace (lab_vm_net() done) */
-	uint32_t addr;           /* host byte order */
+	const char *node;  /* node name */
+	const char *netns; /* node namespace (lab_vm_net() done) */
+	uint32_t addr;	   /* host byte order */
 	unsigned prefix;
-	const char *work;        /* the lab's work dir: VM files go in work/vm-NODE */
-	const char *out;         /* output dir: traces/NODE.console.log, logs/NODE.qemu.log */
-	const char *runas;       /* user QEMU drops to after setup ("" = stay root) */
-	FILE *state;             /* the undo log */
+	const char *work;  /* the lab's work dir: VM files go in work/vm-NODE */
+	const char *out;   /* output dir: traces/NODE.console.log,
+			      logs/NODE.qemu.log */
+	const char *runas; /* user QEMU drops to after setup ("" = stay root) */
+	FILE *state;	   /* the undo log */
 };
 /* Create the overlay and start QEMU; returns once its QMP socket answers
  * (QEMU is running the guest). *pid is QEMU's PID. */
@@ -90,7 +91,8 @@ struct lab_exp;
 /* lab up: start node I of EXP (a qemu group) with the lab's work and output
  * dirs; prints one line (accelerator and why, start time). */
 int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
-		   const char *out, FILE *state, pid_t *pid, struct pt_err *err);
+		   const char *out, FILE *state, pid_t *pid,
+		   struct pt_err *err);
 /* lab check: one line per qemu group (settings, accelerator and why). */
 void lab_vm_plan(const struct lab_exp *e, FILE *f);
 

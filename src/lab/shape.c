@@ -45,18 +45,20 @@ int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
 		limit = 24224;
 	if (limit > 4000000)
 		limit = 4000000;
-	n = snprintf(buf, len,
-		     "qdisc add dev %s root handle 1: htb default 2\n"
-		     "class add dev %s parent 1: classid 1:1 htb rate 10gbit quantum 60000\n"
-		     "class add dev %s parent 1: classid 1:2 htb rate 10gbit quantum 60000\n"
-		     "filter add dev %s parent 1: protocol arp prio 1 u32 match u32 0 0 flowid 1:1\n"
-		     "qdisc add dev %s parent 1:2 handle 20: tbf rate %llubit burst %llub limit %llub\n",
-		     dev, dev, dev, dev, dev, bits, burst, limit);
+	n = snprintf(
+		buf, len,
+		"qdisc add dev %s root handle 1: htb default 2\n"
+		"class add dev %s parent 1: classid 1:1 htb rate 10gbit quantum 60000\n"
+		"class add dev %s parent 1: classid 1:2 htb rate 10gbit quantum 60000\n"
+		"filter add dev %s parent 1: protocol arp prio 1 u32 match u32 0 0 flowid 1:1\n"
+		"qdisc add dev %s parent 1:2 handle 20: tbf rate %llubit burst %llub limit %llub\n",
+		dev, dev, dev, dev, dev, bits, burst, limit);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
 	if (delay_ms > 0 || loss_pct > 0)
-		n += snprintf(buf + n, len - (size_t)n,
-			      "qdisc add dev %s parent 20:1 handle 30: netem delay %.3fms loss %.4f%% limit %llu\n",
-			      dev, delay_ms, loss_pct, limit / 1000 + 10);
+		n += snprintf(
+			buf + n, len - (size_t)n,
+			"qdisc add dev %s parent 20:1 handle 30: netem delay %.3fms loss %.4f%% limit %llu\n",
+			dev, delay_ms, loss_pct, limit / 1000 + 10);
 	return (size_t)n >= len ? -1 : 0;
 }

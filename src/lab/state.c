@@ -19,7 +19,9 @@
 int lab_state_path(const char *name, char *buf, size_t len)
 {
 	return snprintf(buf, len, "%s/%s.state", LAB_STATE_DIR, name) >=
-			       (int)len ? -1 : 0;
+			       (int)len
+		       ? -1
+		       : 0;
 }
 
 int lab_state_create(const char *name, FILE **f, struct pt_err *err)
@@ -28,13 +30,18 @@ int lab_state_create(const char *name, FILE **f, struct pt_err *err)
 	int fd;
 
 	if (mkdir(LAB_STATE_DIR, 0755) && errno != EEXIST)
-		return pt_fail(err, PT_EIO, LAB_STATE_DIR, "cannot create: %s", strerror(errno));
+		return pt_fail(err, PT_EIO, LAB_STATE_DIR, "cannot create: %s",
+			       strerror(errno));
 	lab_state_path(name, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 && errno == EEXIST)
-		return pt_fail(err, PT_EUSAGE, path, "lab '%s' is already up (or was not taken down): run 'p2ptrace lab down %s'", name, name);
+		return pt_fail(
+			err, PT_EUSAGE, path,
+			"lab '%s' is already up (or was not taken down): run 'p2ptrace lab down %s'",
+			name, name);
 	if (fd < 0)
-		return pt_fail(err, PT_EIO, path, "cannot create: %s", strerror(errno));
+		return pt_fail(err, PT_EIO, path, "cannot create: %s",
+			       strerror(errno));
 	*f = fdopen(fd, "w");
 	if (!*f) {
 		close(fd);
@@ -67,7 +74,8 @@ int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err)
 	lab_state_path(name, path, sizeof(path));
 	f = fopen(path, "r");
 	if (!f)
-		return pt_fail(err, errno == ENOENT ? PT_EUSAGE : PT_EIO, path, "%s", strerror(errno));
+		return pt_fail(err, errno == ENOENT ? PT_EUSAGE : PT_EIO, path,
+			       "%s", strerror(errno));
 	snprintf(st->name, sizeof(st->name), "%s", name);
 	while (fgets(line, sizeof(line), f)) {
 		char a[600];
@@ -79,7 +87,8 @@ int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err)
 		    sscanf(line, "work %511[^\n]", st->work) == 1)
 			continue;
 		if (sscanf(line, "netns %63s", a) == 1) {
-			void *p = realloc(st->netns, (st->nnetns + 1) * sizeof(*st->netns));
+			void *p = realloc(st->netns, (st->nnetns +
+						      1) * sizeof(*st->netns));
 
 			if (!p)
 				break;
@@ -90,7 +99,8 @@ int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err)
 		a[0] = 0;
 		if (sscanf(line, "proc %lu %llu %31s", &pid, &start, a) >= 2 ||
 		    sscanf(line, "capture %lu %llu", &pid, &start) == 2) {
-			void *p = realloc(st->procs, (st->nprocs + 1) * sizeof(*st->procs));
+			void *p = realloc(st->procs, (st->nprocs +
+						      1) * sizeof(*st->procs));
 
 			if (!p)
 				break;
@@ -99,7 +109,8 @@ int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err)
 			st->procs[st->nprocs].pid = (pid_t)pid;
 			st->procs[st->nprocs].start = start;
 			st->procs[st->nprocs].capture = line[0] == 'c';
-			snprintf(st->procs[st->nprocs].node, LAB_NODE_MAX, "%.31s", a);
+			snprintf(st->procs[st->nprocs].node, LAB_NODE_MAX,
+				 "%.31s", a);
 			st->nprocs++;
 		}
 	}

@@ -22,13 +22,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "fuzz_file: check failed: %s (%s:%d)\n", \
-				#c, __FILE__, __LINE__);                      \
-			abort();                                              \
-		}                                                             \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr,                                        \
+				"fuzz_file: check failed: %s (%s:%d)\n", #c,   \
+				__FILE__, __LINE__);                           \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 struct tally {
@@ -74,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(p.data >= data && p.data + p.caplen <= data + size);
 		CHECK(p.wirelen >= p.caplen);
 		CHECK(source_offset(s) <= size);
-		if (decode_packet(p.linktype, p.data, p.caplen, &v) != DECODE_OK)
+		if (decode_packet(p.linktype, p.data, p.caplen, &v) !=
+		    DECODE_OK)
 			continue;
 		CHECK(v.ipver == 4 || v.ipver == 6);
 		CHECK((uint32_t)v.l3_off + 20u <= p.caplen);

@@ -18,13 +18,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "fuzz_flowtab: check failed: %s (%s:%d)\n", \
-				#c, __FILE__, __LINE__);                      \
-			abort();                                              \
-		}                                                             \
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr,                                        \
+				"fuzz_flowtab: check failed: %s (%s:%d)\n",    \
+				#c, __FILE__, __LINE__);                       \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 struct tally {
@@ -69,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&t, 0, sizeof(t));
-	cfg.idle_ns = (uint64_t)data[0] * 250000000ull;   /* 0 .. 63.75 s */
+	cfg.idle_ns = (uint64_t)data[0] * 250000000ull;	  /* 0 .. 63.75 s */
 	cfg.active_ns = (uint64_t)data[1] * 500000000ull; /* 0 .. 127.5 s */
 	cfg.max_flows = data[2] & 0x80 ? 0 : (uint32_t)(data[2] & 0x1f) + 1;
 	cfg.tcp_end = data[3] & 1;
@@ -112,7 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ts -= (uint64_t)data[6] * 1000000ull; /* late packet */
 			break;
 		default:
-			ts += (uint64_t)(data[5] & 63) * 1000000000ull + data[7];
+			ts += (uint64_t)(data[5] & 63) * 1000000000ull +
+			      data[7];
 		}
 		(void)flowtab_add(ft, &v, len, ts); /* NULL: nomem or ended */
 		added++;

@@ -93,11 +93,9 @@ static void write_file(const char *path, size_t bufsize, unsigned npk,
 	assert_int_equal(pcapng_w_open(w, path, bufsize, 2, &err), 0);
 	pcapng_w_set_async(w, async_mode);
 	assert_int_equal(pcapng_w_shb(w, "p2ptrace 0.1.0", shb, 3, &err), 0);
-	assert_int_equal(pcapng_w_idb(w, 1, 262144, "lab:v7", "n07", idb0, 1,
-				      &err),
-			 0);
-	assert_int_equal(pcapng_w_idb(w, 1, 96, "lab:v8", "n08", idb1, 2,
-				      &err),
+	assert_int_equal(
+		pcapng_w_idb(w, 1, 262144, "lab:v7", "n07", idb0, 1, &err), 0);
+	assert_int_equal(pcapng_w_idb(w, 1, 96, "lab:v8", "n08", idb1, 2, &err),
 			 0);
 	for (unsigned i = 0; i < npk; i++) {
 		/* lengths 42..1514 and a few jumbo (GRO-sized) frames */
@@ -223,8 +221,8 @@ static void test_short_write(void **state)
 	snprintf(want, sizeof(want), "Number of packets:   %llu",
 		 (unsigned long long)w.pkts);
 	assert_non_null(strstr(out, want));
-	snprintf(cmd, sizeof(cmd),
-		 "tshark -r '%s' >/dev/null 2>&1 && echo OK", path);
+	snprintf(cmd, sizeof(cmd), "tshark -r '%s' >/dev/null 2>&1 && echo OK",
+		 path);
 	assert_string_equal(run(cmd), "OK\n");
 	pcapng_w_free(&w);
 }
@@ -250,9 +248,9 @@ static void test_open_error(void **state)
 	struct pt_err err;
 
 	(void)state;
-	assert_int_equal(pcapng_w_open(&w, "/nonexistent-dir/x.pcapng", 0, 1,
-				       &err),
-			 PT_EIO);
+	assert_int_equal(
+		pcapng_w_open(&w, "/nonexistent-dir/x.pcapng", 0, 1, &err),
+		PT_EIO);
 	assert_string_equal(err.where, "/nonexistent-dir/x.pcapng");
 	assert_non_null(strstr(err.msg, "No such file"));
 }

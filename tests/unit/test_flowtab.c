@@ -92,9 +92,10 @@ static void test_fin_both_ways(void **state)
 	struct flowtab *ft = mk(&e, 64 * S, 0, 0);
 	struct pkt_view p[7];
 	int from_a[7] = { 1, 0, 1, 1, 0, 0, 1 };
-	uint8_t fl[7] = { TCPF_SYN, TCPF_SYN | TCPF_ACK, TCPF_ACK,
-			  TCPF_FIN | TCPF_ACK, TCPF_ACK,
-			  TCPF_FIN | TCPF_ACK, TCPF_ACK };
+	uint8_t fl[7] = { TCPF_SYN, TCPF_SYN | TCPF_ACK,
+			  TCPF_ACK, TCPF_FIN | TCPF_ACK,
+			  TCPF_ACK, TCPF_FIN | TCPF_ACK,
+			  TCPF_ACK };
 
 	(void)state;
 	for (int i = 0; i < 7; i++) {
@@ -134,7 +135,8 @@ static void test_originator_from_synack(void **state)
 {
 	struct ended e;
 	struct flowtab *ft = mk(&e, 64 * S, 0, 0);
-	struct pkt_view sa = tcp(0, TCPF_SYN | TCPF_ACK), ack = tcp(1, TCPF_ACK);
+	struct pkt_view sa = tcp(0, TCPF_SYN | TCPF_ACK),
+			ack = tcp(1, TCPF_ACK);
 
 	(void)state;
 	flowtab_add(ft, &sa, 60, 1 * S);

@@ -47,7 +47,8 @@ static void test_good(void **state)
 	assert_string_equal(e.nodes[1].name, "seed-1");
 	assert_string_equal(e.nodes[2].name, "seed-2");
 	assert_string_equal(e.nodes[3].name, "dl-6.4");
-	assert_string_equal(lab_addr_str(e.nodes[3].addr, a, sizeof(a)), "198.18.0.4");
+	assert_string_equal(lab_addr_str(e.nodes[3].addr, a, sizeof(a)),
+			    "198.18.0.4");
 	assert_string_equal(e.nodes[3].netns, "p2pn-exp1-dl-6.4");
 	assert_string_equal(e.nodes[3].veth, "v4");
 	assert_string_equal(e.switch_ns, "p2psw-exp1");
@@ -56,8 +57,10 @@ static void test_good(void **state)
 	assert_true(e.groups[4].up_kbps > 0.79 && e.groups[4].up_kbps < 0.81);
 	assert_true(e.groups[4].interval_s == 0.5);
 	assert_int_equal(e.groups[4].server, 3);
-	assert_string_equal(e.groups[2].labels, "app=bittorrent;mode=download;rank=6.4");
-	assert_string_equal(lab_label(e.groups[2].labels, "rank", v, sizeof(v)), "6.4");
+	assert_string_equal(e.groups[2].labels,
+			    "app=bittorrent;mode=download;rank=6.4");
+	assert_string_equal(lab_label(e.groups[2].labels, "rank", v, sizeof(v)),
+			    "6.4");
 	assert_null(lab_label(e.groups[2].labels, "ran", v, sizeof(v)));
 	assert_string_equal(e.groups[5].cmd, "ping -c 1 %{web}");
 	assert_string_equal(e.groups[5].labels, "note=two words");
@@ -75,7 +78,8 @@ struct badcase {
 
 static const struct badcase bad[] = {
 	{ "lab x\nfoo bar\n", "b.lab:2", "unknown directive 'foo'" },
-	{ "lab x\n\n\ngroup a nosuch\n", "b.lab:4", "unknown profile 'nosuch'" },
+	{ "lab x\n\n\ngroup a nosuch\n", "b.lab:4",
+	  "unknown profile 'nosuch'" },
 	{ "subnet 8.8.8.0/24\n", "b.lab:1", "not inside 198.18.0.0/15" },
 	{ "subnet 198.18.0.1/24\n", "b.lab:1", "host bits" },
 	{ "subnet 100.64.0.0/8\n", "b.lab:1", "not inside" },
@@ -84,29 +88,37 @@ static const struct badcase bad[] = {
 	{ "group a idle up=5kbps\n", "b.lab:1", "up: expected a rate" },
 	{ "group a idle count=1001\n", "b.lab:1", "count: expected 1..1000" },
 	{ "group a idle count=x\n", "b.lab:1", "count" },
-	{ "group a idle\ngroup b idle server=zz\n", "b.lab:2", "no group named 'zz'" },
+	{ "group a idle\ngroup b idle server=zz\n", "b.lab:2",
+	  "no group named 'zz'" },
 	{ "group a idle labels k=v k=w\n", "b.lab:1", "given twice" },
 	{ "group a idle labels k=v;x=y\n", "b.lab:1", "no ';'" },
 	{ "group a idle labels =v\n", "b.lab:1", "expected KEY=VALUE" },
-	{ "group a idle labels k=v labels\n", "b.lab:1", "'labels' given twice" },
+	{ "group a idle labels k=v labels\n", "b.lab:1",
+	  "'labels' given twice" },
 	{ "group a idle bogus=1\n", "b.lab:1", "unknown group option 'bogus'" },
 	{ "group a idle\nlab x y\n", "b.lab:2", "expected 'lab NAME'" },
 	{ "snaplen 10\n", "b.lab:1", "snaplen" },
 	{ "file a\n", "b.lab:1", "needs size" },
 	{ "file a size=1MiB\nfile a size=2MiB\n", "b.lab:2", "defined twice" },
 	{ "group a bittorrent-seed file=zz\n", "b.lab:1", "no 'file zz'" },
-	{ "file f size=1\ngroup t bittorrent-tracker count=2\ngroup s bittorrent-seed file=f\n", "b.lab:3", "exactly one" },
-	{ "subnet 198.18.0.0/30\ngroup a idle count=3\n", "b.lab:2", "do not fit" },
-	{ "group a idle\ngroup a-1 idle\ngroup a idle count=2\n", "b.lab:3", "defined twice" },
+	{ "file f size=1\ngroup t bittorrent-tracker count=2\ngroup s bittorrent-seed file=f\n",
+	  "b.lab:3", "exactly one" },
+	{ "subnet 198.18.0.0/30\ngroup a idle count=3\n", "b.lab:2",
+	  "do not fit" },
+	{ "group a idle\ngroup a-1 idle\ngroup a idle count=2\n", "b.lab:3",
+	  "defined twice" },
 	{ "group a idle count=2\ngroup a-1 idle\n", "b.lab:2", "used twice" },
-	{ "group c ssh-client server=s\ngroup s http-server\n", "b.lab:1", "expected ssh-server" },
+	{ "group c ssh-client server=s\ngroup s http-server\n", "b.lab:1",
+	  "expected ssh-server" },
 	{ "group a idle delay=20xs\n", "b.lab:1", "delay" },
 	{ "group a idle loss=120%\n", "b.lab:1", "loss" },
 	{ "lab x\n", "b.lab", "no 'group' line" },
 	{ "group a command cmd=\"x\n", "b.lab:1", "unterminated quote" },
 	{ "group a idle duration=3\n", "b.lab:1", "unknown group option" },
-	{ "group very-long-group-name-over-24 idle\n", "b.lab:1", "bad group name" },
-	{ "subnet 100.64.0.0/24\ngroup k edonkey search=a;b\n", "b.lab:2", "search: expected a keyword" },
+	{ "group very-long-group-name-over-24 idle\n", "b.lab:1",
+	  "bad group name" },
+	{ "subnet 100.64.0.0/24\ngroup k edonkey search=a;b\n", "b.lab:2",
+	  "search: expected a keyword" },
 };
 
 static void test_bad(void **state)
@@ -119,8 +131,10 @@ static void test_bad(void **state)
 
 		if (rc == 0 || strcmp(err.where, bad[i].where) ||
 		    !strstr(err.msg, bad[i].msg))
-			fail_msg("case %zu (%s): rc %d, got '%s: %s', want '%s: ...%s...'",
-				 i, bad[i].text, rc, err.where, err.msg, bad[i].where, bad[i].msg);
+			fail_msg(
+				"case %zu (%s): rc %d, got '%s: %s', want '%s: ...%s...'",
+				i, bad[i].text, rc, err.where, err.msg,
+				bad[i].where, bad[i].msg);
 		assert_int_equal(err.code, PT_EFORMAT);
 		assert_null(e.nodes);
 		lab_exp_free(&e);
@@ -141,7 +155,8 @@ static void test_units(void **state)
 	assert_true(r > 0.799 && r < 0.801);
 	assert_int_equal(lab_parse_rate("1Gbit", &r), 0);
 	assert_true(r == 1e6);
-	assert_int_equal(lab_parse_rate("2kbps", &r), -1); /* tc's kbps is bytes: refused */
+	assert_int_equal(lab_parse_rate("2kbps", &r),
+			 -1); /* tc's kbps is bytes: refused */
 	assert_int_equal(lab_parse_rate("", &r), -1);
 	assert_int_equal(lab_parse_rate("nan", &r), -1);
 	assert_int_equal(lab_parse_size("20MiB", &b), 0);
@@ -166,14 +181,18 @@ static void test_shape(void **state)
 	/* 6400 bit/s; burst at least two frames; queue at least 16 frames */
 	assert_non_null(strstr(b, "tbf rate 6400bit burst 3028b limit 24224b"));
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", 819.2, 0, 0), 0);
-	assert_non_null(strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit"));
-	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 100000, 0, 0), 0);
-	assert_non_null(strstr(b, "burst 125000b limit 4000000b")); /* 10 ms; 2 s capped */
+	assert_non_null(
+		strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit"));
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 100000, 0, 0),
+			 0);
+	assert_non_null(strstr(
+		b, "burst 125000b limit 4000000b")); /* 10 ms; 2 s capped */
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 0, 0), 0);
 	assert_string_equal(b, "");
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 20, 1), 0);
 	assert_non_null(strstr(b, "netem delay 20.000ms loss 1.0000%"));
-	assert_non_null(strstr(b, "protocol arp prio 1 u32 match u32 0 0 flowid 1:1"));
+	assert_non_null(
+		strstr(b, "protocol arp prio 1 u32 match u32 0 0 flowid 1:1"));
 	assert_int_equal(lab_shape_batch(b, 10, "eth0", 10, 0, 0), -1);
 }
 

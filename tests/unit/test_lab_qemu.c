@@ -72,17 +72,27 @@ static void test_bad(void **state)
 	static const struct bad cases[] = {
 		{ "group v qemu image=/x", "profile qemu needs memory=SIZE" },
 		{ "group v qemu memory=128M", "profile qemu needs image=PATH" },
-		{ "group v qemu image=/x memory=12", "memory: expected a size" },
-		{ "group v qemu image=/x memory=16M", "memory: expected a size" },
-		{ "group v qemu image=/x memory=128M cpus=0", "cpus: expected 1..64" },
-		{ "group v qemu image=/x memory=128M nic=vmxnet3", "nic: expected" },
-		{ "group v qemu image=/x memory=128M accel=xen", "accel: expected auto, kvm or tcg" },
-		{ "group v qemu image=/x memory=128M qemu-args=\"-nic user\"", "qemu-args: '-nic' is set by the lab" },
-		{ "group v qemu image=/x memory=128M qemu-args=\"-device e1000,netdev=u\"", "a second NIC" },
-		{ "group v qemu image=/x memory=128M initrd=/i", "initrd= needs kernel=" },
-		{ "group v qemu image=/x memory=128M colour=red", "unknown option 'colour' for profile qemu" },
+		{ "group v qemu image=/x memory=12",
+		  "memory: expected a size" },
+		{ "group v qemu image=/x memory=16M",
+		  "memory: expected a size" },
+		{ "group v qemu image=/x memory=128M cpus=0",
+		  "cpus: expected 1..64" },
+		{ "group v qemu image=/x memory=128M nic=vmxnet3",
+		  "nic: expected" },
+		{ "group v qemu image=/x memory=128M accel=xen",
+		  "accel: expected auto, kvm or tcg" },
+		{ "group v qemu image=/x memory=128M qemu-args=\"-nic user\"",
+		  "qemu-args: '-nic' is set by the lab" },
+		{ "group v qemu image=/x memory=128M qemu-args=\"-device e1000,netdev=u\"",
+		  "a second NIC" },
+		{ "group v qemu image=/x memory=128M initrd=/i",
+		  "initrd= needs kernel=" },
+		{ "group v qemu image=/x memory=128M colour=red",
+		  "unknown option 'colour' for profile qemu" },
 		{ "group v idle memory=128M", "unknown group option 'memory'" },
-		{ "group v qemu image=/x memory=128M dhcp=maybe", "dhcp: expected on or off" },
+		{ "group v qemu image=/x memory=128M dhcp=maybe",
+		  "dhcp: expected on or off" },
 	};
 	char text[600];
 
@@ -91,10 +101,14 @@ static void test_bad(void **state)
 		struct lab_exp e;
 		struct pt_err err = { 0 };
 
-		snprintf(text, sizeof(text), "lab b\ngroup ok qemu image=/y memory=64M\n%s\n", cases[i].line);
-		assert_int_not_equal(lab_exp_parse(&e, "bad.lab", text, &err), 0);
+		snprintf(text, sizeof(text),
+			 "lab b\ngroup ok qemu image=/y memory=64M\n%s\n",
+			 cases[i].line);
+		assert_int_not_equal(lab_exp_parse(&e, "bad.lab", text, &err),
+				     0);
 		if (!strstr(err.msg, cases[i].msg))
-			fail_msg("case %u: '%s' does not contain '%s'", i, err.msg, cases[i].msg);
+			fail_msg("case %u: '%s' does not contain '%s'", i,
+				 err.msg, cases[i].msg);
 		assert_string_equal(err.where, "bad.lab:3");
 		assert_null(e.nodes);
 		assert_null(e.groups[0].vm); /* freed on the error path */
