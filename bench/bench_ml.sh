@@ -60,7 +60,7 @@ for k in ("port", "ptp", "size_bins"):
 print("   per class F1 (support):  " + "  ".join("%s %.3f (%d)" % (c, v["f1"], v["support"]) for c, v in m["per_class"].items()))
 if j["early"]:
     print("   early macro-F1, first N packets: " + " ".join("%s:%.3f" % (k, v) for k, v in j["early"].items()))
-print("   classes present: " + ", ".join("%s (%d flows)" % (c, v["support"]) for c, v in m["per_class"].items() if v["support"]))
+print("   classes present: " + ", ".join("%s (%d rows)" % (c, v["support"]) for c, v in m["per_class"].items() if v["support"]))
 e = j.get("evaluable")
 if e and len(e["classes"]) < len(j["classes"]) and "port_macro_f1" in e:
     print("   SECOND FIGURE, only the %d classes this split can evaluate (%s; left out, share of their flows in training when tested: %s):" % (
