@@ -90,7 +90,7 @@ static void ev_flow(void *arg, const struct node_info *n, const struct flow *f,
 			double p = 0;
 			clf_model_predict(a->model, f, &cls, &p);
 			row_str(a->flows, "pred_class", cls);
-			row_f64(a->flows, "pred_prob", p);
+			row_fixed(a->flows, "pred_prob", p, 4);
 		}
 		row_end(a->flows);
 	}

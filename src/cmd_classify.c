@@ -120,7 +120,8 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 				o->ds.label = LS_NDPI_OUT;
 			else {
 				tool_msg("--label: '%s' is not catalog, ndpi "
-					 "or ndpi-out", v);
+					 "or ndpi-out",
+					 v);
 				return -1;
 			}
 			i++;
@@ -143,8 +144,9 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			char *e;
 			double d = strtod(v, &e);
 			if (*e || !(d > 0 && d <= 1)) {
-				tool_msg("--eta: '%s' is not a number in (0, 1]",
-					 v);
+				tool_msg(
+					"--eta: '%s' is not a number in (0, 1]",
+					v);
 				return -1;
 			}
 			o->ev.xp.eta = d;
@@ -165,9 +167,11 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			o->ev.segments = (int)u;
 			i++;
 		} else if (!strcmp(a, "--window")) {
-			if (!v || tool_parse_seconds_ns(v, &o->ds.cfg.window_ns) ||
+			if (!v ||
+			    tool_parse_seconds_ns(v, &o->ds.cfg.window_ns) ||
 			    !o->ds.cfg.window_ns) {
-				tool_msg("--window: bad value '%s'", v ? v : "");
+				tool_msg("--window: bad value '%s'",
+					 v ? v : "");
 				return -1;
 			}
 			i++;
@@ -219,7 +223,8 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			cnt = &o->ntest;
 		} else if (a[0] == '-' && a[1] == '-') {
 			tool_msg("classify: unknown option or missing value: "
-				 "%s", a);
+				 "%s",
+				 a);
 			usage(stderr);
 			return -1;
 		} else {
@@ -289,14 +294,15 @@ static int features_attr(const struct dataset *ds, int windows, char **out)
 	for (int i = 0; i < n; i++)
 		cap += strlen(windows ? ds_win_feat_name(i)
 				      : feat_name(FSET_FULL, 0, ds->ports, i,
-						  nb, sizeof(nb))) + 1;
+						  nb, sizeof(nb))) +
+		       1;
 	s = malloc(cap);
 	if (!s)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		const char *nm = windows ? ds_win_feat_name(i)
-					 : feat_name(FSET_FULL, 0, ds->ports,
-						     i, nb, sizeof(nb));
+					 : feat_name(FSET_FULL, 0, ds->ports, i,
+						     nb, sizeof(nb));
 		len += (size_t)sprintf(s + len, "%s%s", i ? "," : "", nm);
 	}
 	*out = s;
@@ -324,7 +330,8 @@ static int do_train(struct copts *o)
 	ncol = o->ev.windows ? WIN_NFEAT : ds.nfeat;
 	x = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
 		   (size_t)ncol * sizeof(float));
-	y = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) * sizeof(int));
+	y = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
+		   sizeof(int));
 	if (!x || !y || features_attr(&ds, o->ev.windows, &feats)) {
 		tool_msg("out of memory");
 		rc = 1;
@@ -367,8 +374,8 @@ static int do_train(struct copts *o)
 				 &err) ||
 		    xgb_set_attr(&m, "p2ptrace_classes", buf, &err) ||
 		    xgb_set_attr(&m, "p2ptrace_features", feats, &err) ||
-		    xgb_set_attr(&m, "p2ptrace_use_ports",
-				 ds.ports ? "1" : "0", &err) ||
+		    xgb_set_attr(&m, "p2ptrace_use_ports", ds.ports ? "1" : "0",
+				 &err) ||
 		    xgb_set_attr(&m, "p2ptrace_label_source",
 				 lsrc_name(o->ds.label), &err) ||
 		    xgb_set_attr(&m, "p2ptrace_seed", seed, &err) ||
@@ -441,7 +448,8 @@ static int do_eval(struct copts *o)
 		ds_free(&ds);
 		return rc;
 	}
-	if (o->kfold && o->kfold > ds.ngroup * (o->ev.segments > 1 ? o->ev.segments : 1)) {
+	if (o->kfold &&
+	    o->kfold > ds.ngroup * (o->ev.segments > 1 ? o->ev.segments : 1)) {
 		tool_msg("classify eval: --kfold %d needs at least %d trace "
 			 "files (have %d)",
 			 o->kfold, o->kfold, ds.ngroup);
@@ -563,7 +571,8 @@ int cmd_classify(int argc, char **argv)
 		rc = do_predict(&o);
 	else {
 		tool_msg("classify: unknown subcommand '%s' (train, eval, "
-			 "predict)", argv[1]);
+			 "predict)",
+			 argv[1]);
 		rc = 2;
 	}
 	free_opts(&o);

@@ -73,7 +73,8 @@ static struct nflow *ntab_get(struct ntab *t, const struct ptndpi_flow *k)
 	j = (uint32_t)h & t->mask;
 	while (t->f[j].hash) {
 		if (t->f[j].hash == h &&
-		    !memcmp(&t->f[j].key, k, offsetof(struct ptndpi_flow, name)))
+		    !memcmp(&t->f[j].key, k,
+			    offsetof(struct ptndpi_flow, name)))
 			return &t->f[j];
 		j = (j + 1) & t->mask;
 	}
@@ -175,11 +176,11 @@ int ptndpi_label_file(const char *path, ptndpi_flow_fn *fn, void *arg,
 								 &guessed);
 			ndpi_protocol2name(nd, f->proto, buf, sizeof(buf));
 			snprintf(f->key.name, sizeof(f->key.name), "%s", buf);
-			f->key.dpi = !guessed &&
-				     (f->st->confidence ==
-					      NDPI_CONFIDENCE_DPI ||
-				      f->st->confidence ==
-					      NDPI_CONFIDENCE_DPI_CACHE);
+			f->key.dpi =
+				!guessed &&
+				(f->st->confidence == NDPI_CONFIDENCE_DPI ||
+				 f->st->confidence ==
+					 NDPI_CONFIDENCE_DPI_CACHE);
 			fn(arg, &f->key);
 		}
 		if (f->st)

@@ -21,10 +21,14 @@
 const char *lsrc_name(enum lsrc s)
 {
 	switch (s) {
-	case LS_AUTO: return "auto";
-	case LS_CATALOG: return "catalog";
-	case LS_NDPI: return "ndpi";
-	case LS_NDPI_OUT: return "ndpi-out";
+	case LS_AUTO:
+		return "auto";
+	case LS_CATALOG:
+		return "catalog";
+	case LS_NDPI:
+		return "ndpi";
+	case LS_NDPI_OUT:
+		return "ndpi-out";
 	}
 	return "?";
 }
@@ -69,9 +73,11 @@ static int add_group(struct dataset *ds, const char *path, const char *node,
 		return pt_fail(err, PT_ENOMEM, "dataset", "out of memory");
 	ds->gnode = n;
 	{
-		int *ga = realloc(ds->garg, (size_t)(ds->ngroup + 1) * sizeof(*ga));
+		int *ga = realloc(ds->garg,
+				  (size_t)(ds->ngroup + 1) * sizeof(*ga));
 		if (!ga)
-			return pt_fail(err, PT_ENOMEM, "dataset", "out of memory");
+			return pt_fail(err, PT_ENOMEM, "dataset",
+				       "out of memory");
 		ds->garg = ga;
 		ga[ds->ngroup] = ds->cur_arg;
 	}
@@ -82,14 +88,15 @@ static int add_group(struct dataset *ds, const char *path, const char *node,
 	return ds->ngroup++;
 }
 
-/* ---- one trace ------------------------------------------------------------ */
+/* ---- one trace ------------------------------------------------------------
+ */
 
 struct run {
 	struct dataset *ds;
 	const struct ds_opts *o;
 	struct feat_hosts *hosts;
 	const struct lbl_set *lbl; /* per-flow labels, or NULL */
-	int node_label;            /* name index of the node's label, or -1 */
+	int node_label;		   /* name index of the node's label, or -1 */
 	enum lsrc src;
 	const char *trace;
 	int group;
@@ -120,8 +127,7 @@ static int grow_rows(struct dataset *ds)
 
 /* Features whose names start with one of the comma-separated prefixes
  * become missing. */
-static void drop_features(const struct dataset *ds, const char *drop,
-			  float *x)
+static void drop_features(const struct dataset *ds, const char *drop, float *x)
 {
 	char nb[64];
 
@@ -155,14 +161,14 @@ static void on_flow(void *arg, const struct node_info *n, const struct flow *f,
 		return;
 	ds->flows_seen++;
 	if (feat_hosts_add(r->hosts, f, &hf)) {
-		r->failed = pt_fail(&r->err, PT_ENOMEM, r->trace,
-				    "out of memory");
+		r->failed =
+			pt_fail(&r->err, PT_ENOMEM, r->trace, "out of memory");
 		return;
 	}
 	if (r->lbl) {
 		const struct lbl_entry *e = lbl_find(r->lbl, f);
-		const char *cls = e ? lbl_class_of_ndpi(e->name, r->trace)
-				    : NULL;
+		const char *cls =
+			e ? lbl_class_of_ndpi(e->name, r->trace) : NULL;
 		if (cls && !e->dpi && !r->o->all_confidence) {
 			ds->flows_lowconf++;
 			cls = NULL;
@@ -186,15 +192,16 @@ static void on_flow(void *arg, const struct node_info *n, const struct flow *f,
 	if (fine < 0 && !r->o->keep_unlabeled)
 		return;
 	if (grow_rows(ds)) {
-		r->failed = pt_fail(&r->err, PT_ENOMEM, r->trace,
-				    "out of memory");
+		r->failed =
+			pt_fail(&r->err, PT_ENOMEM, r->trace, "out of memory");
 		return;
 	}
 	m = &ds->m[ds->n];
 	memset(m, 0, sizeof(*m));
 	feat_full(f, &hf, ds->ports, ds->x + (size_t)ds->n * ds->nfeat);
 	if (r->o->drop)
-		drop_features(ds, r->o->drop, ds->x + (size_t)ds->n * ds->nfeat);
+		drop_features(ds, r->o->drop,
+			      ds->x + (size_t)ds->n * ds->nfeat);
 	m->key = f->key;
 	m->orig_is_a = f->orig_is_a;
 	m->nfirst = f->nfirst;
@@ -215,14 +222,33 @@ static void on_flow(void *arg, const struct node_info *n, const struct flow *f,
 }
 
 static const char *const win_names[WIN_NFEAT] = {
-	"pkts", "bytes_B", "flows", "flows_initiated", "conv_per_s",
-	"conv_init_per_s", "pkts_per_s", "bytes_per_s", "avg_pkt_size_B",
-	"up_pkt_share", "up_byte_share", "duration_s",
-	"plen_0_19_frac", "plen_20_39_frac", "plen_40_79_frac",
-	"plen_80_159_frac", "plen_160_319_frac", "plen_320_639_frac",
-	"plen_640_1279_frac", "plen_1280_2559_frac", "plen_2560_5119_frac",
-	"plen_5120_up_frac", "up_plen_40_79_frac", "up_plen_1280_2559_frac",
-	"down_plen_40_79_frac", "down_plen_1280_2559_frac", "window_s",
+	"pkts",
+	"bytes_B",
+	"flows",
+	"flows_initiated",
+	"conv_per_s",
+	"conv_init_per_s",
+	"pkts_per_s",
+	"bytes_per_s",
+	"avg_pkt_size_B",
+	"up_pkt_share",
+	"up_byte_share",
+	"duration_s",
+	"plen_0_19_frac",
+	"plen_20_39_frac",
+	"plen_40_79_frac",
+	"plen_80_159_frac",
+	"plen_160_319_frac",
+	"plen_320_639_frac",
+	"plen_640_1279_frac",
+	"plen_1280_2559_frac",
+	"plen_2560_5119_frac",
+	"plen_5120_up_frac",
+	"up_plen_40_79_frac",
+	"up_plen_1280_2559_frac",
+	"down_plen_40_79_frac",
+	"down_plen_1280_2559_frac",
+	"window_s",
 	"flows_per_pkt",
 };
 
@@ -273,8 +299,12 @@ static void on_window(void *arg, const struct node_info *n, uint64_t start,
 	v->x[6] = (float)((double)w->pkts / secs);
 	v->x[7] = (float)((double)w->bytes / secs);
 	v->x[8] = frac(w->bytes, w->pkts);
-	v->x[9] = w->pkts_up + w->pkts_down ? frac(w->pkts_up, w->pkts_up + w->pkts_down) : NAN;
-	v->x[10] = w->bytes_up + w->bytes_down ? frac(w->bytes_up, w->bytes_up + w->bytes_down) : NAN;
+	v->x[9] = w->pkts_up + w->pkts_down
+			  ? frac(w->pkts_up, w->pkts_up + w->pkts_down)
+			  : NAN;
+	v->x[10] = w->bytes_up + w->bytes_down
+			   ? frac(w->bytes_up, w->bytes_up + w->bytes_down)
+			   : NAN;
 	v->x[11] = (float)((double)(w->last_ns - w->first_ns) / 1e9);
 	for (int b = 0; b < PLEN_NBINS; b++)
 		v->x[12 + b] = frac(w->plen[b], w->pkts);
@@ -372,11 +402,13 @@ static int load_file(struct dataset *ds, const char *path, const char *node,
 		labels = source_labels(src);
 	if (s == LS_AUTO)
 		s = find_ndpi_out(path, ob, sizeof(ob)) ? LS_NDPI_OUT
-		    : labels && label_get(labels, o->label_key, val, sizeof(val))
-			? LS_CATALOG
-			: LS_NDPI_OUT;
+		    : labels && label_get(labels, o->label_key, val,
+					  sizeof(val))
+			    ? LS_CATALOG
+			    : LS_NDPI_OUT;
 	if (s == LS_NDPI_OUT) {
-		if (!find_ndpi_out(path, ob, sizeof(ob)) && o->labels_optional) {
+		if (!find_ndpi_out(path, ob, sizeof(ob)) &&
+		    o->labels_optional) {
 			s = LS_CATALOG;
 		} else if (!find_ndpi_out(path, ob, sizeof(ob))) {
 			source_close(src);
@@ -529,15 +561,18 @@ int ds_set_classes(struct dataset *ds, const char *list, enum lsrc src,
 	if (!list && src != LS_CATALOG && src != LS_AUTO)
 		list = LBL_DEFAULT_CLASSES;
 	if (!list && ds->nnames == 1)
-		return pt_fail(err, PT_EUSAGE, ds->ngroup ? ds->group[0] : "labels",
+		return pt_fail(err, PT_EUSAGE,
+			       ds->ngroup ? ds->group[0] : "labels",
 			       "only one class (%s) in the labeled data: need "
-			       "at least 2", ds->names[0]);
+			       "at least 2",
+			       ds->names[0]);
 	if (!list && ds->nnames) {
 		/* the distinct values seen, sorted */
 		char **v = malloc((size_t)ds->nnames * sizeof(*v));
 		char buf[16 * 25] = "";
 		if (!v)
-			return pt_fail(err, PT_ENOMEM, "dataset", "out of memory");
+			return pt_fail(err, PT_ENOMEM, "dataset",
+				       "out of memory");
 		memcpy(v, ds->names, (size_t)ds->nnames * sizeof(*v));
 		qsort(v, (size_t)ds->nnames, sizeof(*v), cmp_str);
 		for (int i = 0; i < ds->nnames && i < 16; i++) {

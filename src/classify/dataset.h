@@ -17,9 +17,9 @@
 #include "classify/labels.h"
 
 enum lsrc {
-	LS_AUTO = 0,    /* catalog for folders, else NAME.ndpi.out */
+	LS_AUTO = 0,	/* catalog for folders, else NAME.ndpi.out */
 	LS_CATALOG = 1, /* lab catalog / pcapng labels: per node */
-	LS_NDPI = 2,    /* libndpi 4.2 on the packets */
+	LS_NDPI = 2,	/* libndpi 4.2 on the packets */
 	LS_NDPI_OUT = 3 /* NAME.ndpi.out beside the trace */
 };
 const char *lsrc_name(enum lsrc s);
@@ -31,7 +31,7 @@ struct ds_opts {
 				  or guessed */
 	int keep_unlabeled;    /* keep rows without a label (predict) */
 	int labels_optional;   /* a trace without labels is fine (predict) */
-	int ports;             /* --use-ports */
+	int ports;	       /* --use-ports */
 	uint64_t min_pkts;     /* flows with fewer packets are left out */
 	int skip_unreadable;   /* set by ds_load: several traces given, a
 				  file that is not a capture is skipped */
@@ -45,8 +45,8 @@ void ds_opts_init(struct ds_opts *o);
 struct ds_meta {
 	struct flow_key key;
 	uint8_t orig_is_a, nfirst, lsrc;
-	int8_t ptp_p2p;         /* Karagiannis heuristics said P2P */
-	uint16_t sport, dport;  /* originator's, responder's */
+	int8_t ptp_p2p;	       /* Karagiannis heuristics said P2P */
+	uint16_t sport, dport; /* originator's, responder's */
 	uint16_t first_len[FIRSTN];
 	uint8_t first_dir[FIRSTN];
 	uint32_t first_us[FIRSTN];
@@ -54,9 +54,9 @@ struct ds_meta {
 	struct host_feats hf;
 	uint64_t first_ns;
 	uint64_t pkts;
-	int group;  /* trace file index */
-	int fine;   /* index into ds->names, -1 = no label */
-	int y;      /* class index after ds_set_classes, -1 = dropped */
+	int group; /* trace file index */
+	int fine;  /* index into ds->names, -1 = no label */
+	int y;	   /* class index after ds_set_classes, -1 = dropped */
 };
 
 #define WIN_NFEAT 28
@@ -69,15 +69,15 @@ struct ds_win {
 struct dataset {
 	int nfeat, ports;
 	int n, cap;
-	float *x;            /* n x nfeat */
+	float *x; /* n x nfeat */
 	struct ds_meta *m;
 	int ngroup;
-	char **group;        /* trace path of each group */
-	char **gnode;        /* node name of each group */
-	int *garg;           /* index of the TRACE argument of each group */
+	char **group; /* trace path of each group */
+	char **gnode; /* node name of each group */
+	int *garg;    /* index of the TRACE argument of each group */
 	int cur_arg;
 	int nnames;
-	char **names;        /* label values seen (fine classes) */
+	char **names; /* label values seen (fine classes) */
 	int nwin, capwin;
 	struct ds_win *win;
 	struct lbl_classes cls;

@@ -34,8 +34,11 @@ void metrics_compute(struct metrics *m, int k, const int *yt, const int *yp,
 	}
 	for (int c = 0; c < k; c++) {
 		long tp = m->conf[c][c];
-		m->prec[c] = m->predicted[c] ? (double)tp / (double)m->predicted[c] : 0;
-		m->rec[c] = m->support[c] ? (double)tp / (double)m->support[c] : 0;
+		m->prec[c] = m->predicted[c]
+				     ? (double)tp / (double)m->predicted[c]
+				     : 0;
+		m->rec[c] =
+			m->support[c] ? (double)tp / (double)m->support[c] : 0;
 		m->f1[c] = m->prec[c] + m->rec[c] > 0
 				   ? 2 * m->prec[c] * m->rec[c] /
 					     (m->prec[c] + m->rec[c])
@@ -49,7 +52,8 @@ void metrics_compute(struct metrics *m, int k, const int *yt, const int *yp,
 	m->accuracy = m->n ? (double)ok / (double)m->n : 0;
 }
 
-/* ---- folds ----------------------------------------------------------------- */
+/* ---- folds -----------------------------------------------------------------
+ */
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -87,7 +91,11 @@ static int folds_generic(int ng, const int *grp, const int *y, int n, int nc,
 	uint64_t s = seed;
 
 	if (!gc || !fc || !tot || !frows || !gs) {
-		free(gc); free(fc); free(tot); free(frows); free(gs);
+		free(gc);
+		free(fc);
+		free(tot);
+		free(frows);
+		free(gs);
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
@@ -125,7 +133,11 @@ static int folds_generic(int ng, const int *grp, const int *y, int n, int nc,
 		for (int c = 0; c < nc; c++)
 			fc[(size_t)best * nc + c] += gc[(size_t)g * nc + c];
 	}
-	free(gc); free(fc); free(tot); free(frows); free(gs);
+	free(gc);
+	free(fc);
+	free(tot);
+	free(frows);
+	free(gs);
 	return 0;
 }
 
@@ -150,7 +162,8 @@ int eval_folds(const struct dataset *ds, int k, uint64_t seed, int *fold)
 	return rc;
 }
 
-/* ---- one fold -------------------------------------------------------------- */
+/* ---- one fold --------------------------------------------------------------
+ */
 
 static int argmax(const float *p, int k)
 {
@@ -291,9 +304,8 @@ static void node_vote(const struct dataset *ds, const int *y, const int *pm,
 /* Node decision: per group, the class with the largest mean probability
  * over its test flows of at least min_pkts packets (all its flows when it
  * has none that large); truth: the class most of its flows have. */
-static void node_soft(const struct dataset *ds, const int *y,
-		      const float *prob, int n, int k, uint64_t min_pkts,
-		      struct metrics *out)
+static void node_soft(const struct dataset *ds, const int *y, const float *prob,
+		      int n, int k, uint64_t min_pkts, struct metrics *out)
 {
 	double *sb = calloc((size_t)ds->ngroup * (size_t)k + 1, sizeof(double));
 	double *sa = calloc((size_t)ds->ngroup * (size_t)k + 1, sizeof(double));
@@ -375,7 +387,8 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	pb = malloc(((size_t)n + 1) * sizeof(int));
 	prob = malloc(((size_t)n + 1) * (size_t)k * sizeof(float));
 	pb2 = malloc(((size_t)n + 1) * sizeof(int));
-	if (!pb2 || !y || !eg || !tr || !te || !pm || !pp || !pt || !pb || !prob) {
+	if (!pb2 || !y || !eg || !tr || !te || !pm || !pp || !pt || !pb ||
+	    !prob) {
 		rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
 		goto out;
 	}
@@ -450,23 +463,33 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 			const struct ds_meta *m = &ds->m[i];
 			memcpy(XB + (size_t)i * 2 * PLEN_NBINS, m->bins,
 			       sizeof(m->bins));
-			pp[i] = y[i] < 0 ? -1 : base_class(&ds->cls, base_port(m->key.proto, m->sport, m->dport));
-			pt[i] = y[i] < 0 ? -1 : base_class(&ds->cls, base_ptp(m->key.proto, m->sport, m->dport, &m->hf));
+			pp[i] = y[i] < 0 ? -1
+					 : base_class(&ds->cls,
+						      base_port(m->key.proto,
+								m->sport,
+								m->dport));
+			pt[i] = y[i] < 0 ? -1
+					 : base_class(&ds->cls,
+						      base_ptp(m->key.proto,
+							       m->sport,
+							       m->dport,
+							       &m->hf));
 		}
 		for (int e = 0; r->have_early && e < FIRSTN; e++) {
 			int w = feat_count(FSET_EARLY, e + 1, 0);
-			XE[e] = malloc(((size_t)n + 1) * (size_t)w * sizeof(float));
+			XE[e] = malloc(((size_t)n + 1) * (size_t)w *
+				       sizeof(float));
 			pe[e] = malloc(((size_t)n + 1) * sizeof(int));
 			if (!XE[e] || !pe[e]) {
-				rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
+				rc = pt_fail(err, PT_ENOMEM, "eval",
+					     "out of memory");
 				goto out;
 			}
 			for (int i = 0; i < n; i++) {
 				const struct ds_meta *m = &ds->m[i];
 				feat_early(m->key.proto, m->first_len,
-					   m->first_dir, m->first_us,
-					   m->nfirst, e + 1,
-					   XE[e] + (size_t)i * w);
+					   m->first_dir, m->first_us, m->nfirst,
+					   e + 1, XE[e] + (size_t)i * w);
 				pe[e][i] = -1;
 			}
 		}
@@ -503,8 +526,7 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 			int last = f == r->nfolds - 1;
 			if ((rc = fit_predict(X, ncol, y, tr, ntr, te, nte, k,
 					      &o->xp, pm, prob,
-					      last ? &keep : NULL,
-					      err)))
+					      last ? &keep : NULL, err)))
 				goto out;
 			if (last) {
 				speed(X, ncol, te, nte, &keep, r);
@@ -531,9 +553,11 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 				memset(side, 0, (size_t)r->ngroup_eff * 2 + 2);
 				for (int i = 0; i < n; i++)
 					if (y[i] >= 0)
-						side[eg[i] * 2 + (r->fold[eg[i]] == f)] = 1;
+						side[eg[i] * 2 +
+						     (r->fold[eg[i]] == f)] = 1;
 				for (int g = 0; g < r->ngroup_eff; g++)
-					r->overlap += side[g * 2] && side[g * 2 + 1];
+					r->overlap +=
+						side[g * 2] && side[g * 2 + 1];
 			}
 			free(side);
 		}
@@ -552,9 +576,12 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 				if (t && (worst < 0 || t > worst))
 					worst = t;
 			}
-			r->train_share[c] = tot && worst >= 0 ?
-				(double)(tot - worst) / (double)tot : 0;
-			r->evaluable[c] = tot && r->train_share[c] >= EVAL_MIN_SHARE;
+			r->train_share[c] =
+				tot && worst >= 0
+					? (double)(tot - worst) / (double)tot
+					: 0;
+			r->evaluable[c] =
+				tot && r->train_share[c] >= EVAL_MIN_SHARE;
 		}
 		/* only tested rows are scored (an explicit split's training
 		 * rows have no prediction) */
@@ -586,7 +613,13 @@ int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	}
 	r->train_s = now_s() - t0;
 out:
-	free(y); free(eg); free(tr); free(te); free(pm); free(pp); free(pt);
+	free(y);
+	free(eg);
+	free(tr);
+	free(te);
+	free(pm);
+	free(pp);
+	free(pt);
 	free(pb);
 	free(prob);
 	free(pb2);
@@ -608,7 +641,8 @@ void eval_result_free(struct eval_result *r)
 	r->fold = r->gfile = r->gseg = NULL;
 }
 
-/* ---- output ---------------------------------------------------------------- */
+/* ---- output ----------------------------------------------------------------
+ */
 
 /* Mean F1 over the classes flagged in use[]. */
 static double macro_over(const struct metrics *m, const int *use, int k)
@@ -627,8 +661,9 @@ static double macro_over(const struct metrics *m, const int *use, int k)
 static void print_metrics(FILE *f, const char *title, const struct metrics *m,
 			  const struct lbl_classes *c, int full)
 {
-	fprintf(f, "%s: macro-F1 %.4f  accuracy %.4f  (%ld rows, %d classes "
-		   "present)\n",
+	fprintf(f,
+		"%s: macro-F1 %.4f  accuracy %.4f  (%ld rows, %d classes "
+		"present)\n",
 		title, m->macro_f1, m->accuracy, m->n, m->nclass_present);
 	if (!full)
 		return;
@@ -637,8 +672,7 @@ static void print_metrics(FILE *f, const char *title, const struct metrics *m,
 	for (int i = 0; i < c->n; i++)
 		fprintf(f, "  %-12s %9.4f %9.4f %9.4f %8ld\n", c->name[i],
 			m->prec[i], m->rec[i], m->f1[i], m->support[i]);
-	fprintf(f, "  confusion (rows: true, columns: predicted)\n  %-12s",
-		"");
+	fprintf(f, "  confusion (rows: true, columns: predicted)\n  %-12s", "");
 	for (int j = 0; j < c->n; j++)
 		fprintf(f, " %10.10s", c->name[j]);
 	fprintf(f, "\n");
@@ -653,26 +687,28 @@ static void print_metrics(FILE *f, const char *title, const struct metrics *m,
 void eval_print_text(FILE *f, const struct dataset *ds,
 		     const struct eval_result *r)
 {
-	print_metrics(f, r->windows ? "model (node windows)" : "model", &r->model,
-		      &ds->cls, 1);
+	print_metrics(f, r->windows ? "model (node windows)" : "model",
+		      &r->model, &ds->cls, 1);
 	if (!r->windows) {
 		print_metrics(f, "model, flows of >= node-min-pkts packets",
 			      &r->model_big, &ds->cls, 0);
 		print_metrics(f, "model, vote per trace file (node)",
 			      &r->node_vote, &ds->cls, 0);
-		print_metrics(f, "model, per node (mean probability)",
-			      &r->node, &ds->cls, 1);
+		print_metrics(f, "model, per node (mean probability)", &r->node,
+			      &ds->cls, 1);
 		print_metrics(f, "baseline port", &r->port, &ds->cls, 0);
 		print_metrics(f, "baseline ptp (Karagiannis)", &r->ptp,
 			      &ds->cls, 0);
 		print_metrics(f, "baseline size_bins", &r->bins, &ds->cls, 0);
 	}
-	fprintf(f, "classes this split can evaluate (every fold that tests "
-		   "them trains on >= %.0f%% of their rows):",
+	fprintf(f,
+		"classes this split can evaluate (every fold that tests "
+		"them trains on >= %.0f%% of their rows):",
 		100 * EVAL_MIN_SHARE);
 	for (int c = 0; c < ds->cls.n && c < 16; c++)
-		fprintf(f, " %s%s(%.2f)", r->evaluable[c] ? "" : "NOT:",
-			ds->cls.name[c], r->train_share[c]);
+		fprintf(f, " %s%s(%.2f)",
+			r->evaluable[c] ? "" : "NOT:", ds->cls.name[c],
+			r->train_share[c]);
 	fprintf(f, "\nmacro-F1 over those %d classes: model %.4f",
 		r->nevaluable, r->macro_f1_evaluable);
 	if (!r->windows)
@@ -687,8 +723,9 @@ void eval_print_text(FILE *f, const struct dataset *ds,
 			fprintf(f, " %d:%.3f", e + 1, r->early[e].macro_f1);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "split: %d fold(s) by %s, %d groups, groups on both sides: "
-		   "%ld\n",
+	fprintf(f,
+		"split: %d fold(s) by %s, %d groups, groups on both sides: "
+		"%ld\n",
 		r->nfolds, r->ngroup_eff > ds->ngroup ? "file segment" : "file",
 		r->ngroup_eff, r->overlap);
 	fprintf(f, "prediction speed: %.0f flows/s (one core)\n",
@@ -712,14 +749,16 @@ static void json_str(FILE *f, const char *s)
 static void json_metrics(FILE *f, const struct metrics *m,
 			 const struct lbl_classes *c)
 {
-	fprintf(f, "{\"macro_f1\": %.6f, \"accuracy\": %.6f, \"rows\": %ld, "
-		   "\"per_class\": {",
+	fprintf(f,
+		"{\"macro_f1\": %.6f, \"accuracy\": %.6f, \"rows\": %ld, "
+		"\"per_class\": {",
 		m->macro_f1, m->accuracy, m->n);
 	for (int i = 0; i < c->n; i++) {
 		fprintf(f, "%s", i ? ", " : "");
 		json_str(f, c->name[i]);
-		fprintf(f, ": {\"precision\": %.6f, \"recall\": %.6f, "
-			   "\"f1\": %.6f, \"support\": %ld}",
+		fprintf(f,
+			": {\"precision\": %.6f, \"recall\": %.6f, "
+			"\"f1\": %.6f, \"support\": %ld}",
 			m->prec[i], m->rec[i], m->f1[i], m->support[i]);
 	}
 	fprintf(f, "}, \"confusion\": {\"classes\": [");
@@ -750,7 +789,8 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 		json_metrics(f, &r->node, &ds->cls);
 		fprintf(f, ", \"model_min_pkts\": ");
 		json_metrics(f, &r->model_big, &ds->cls);
-		fprintf(f, ", \"node_min_pkts\": %llu, \"train_min_pkts\": %llu",
+		fprintf(f,
+			", \"node_min_pkts\": %llu, \"train_min_pkts\": %llu",
 			(unsigned long long)o->node_min_pkts,
 			(unsigned long long)o->train_min_pkts);
 	}
@@ -763,8 +803,10 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 		fprintf(f, ", \"size_bins\": ");
 		json_metrics(f, &r->bins, &ds->cls);
 	}
-	fprintf(f, "}, \"evaluable\": {\"min_train_share\": %.2f, "
-		   "\"classes\": [", EVAL_MIN_SHARE);
+	fprintf(f,
+		"}, \"evaluable\": {\"min_train_share\": %.2f, "
+		"\"classes\": [",
+		EVAL_MIN_SHARE);
 	for (int c = 0, first = 1; c < ds->cls.n && c < 16; c++)
 		if (r->evaluable[c]) {
 			fprintf(f, "%s", first ? "" : ", ");
@@ -779,8 +821,9 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 	}
 	fprintf(f, "}, \"model_macro_f1\": %.6f", r->macro_f1_evaluable);
 	if (!r->windows)
-		fprintf(f, ", \"port_macro_f1\": %.6f, \"ptp_macro_f1\": %.6f, "
-			   "\"size_bins_macro_f1\": %.6f",
+		fprintf(f,
+			", \"port_macro_f1\": %.6f, \"ptp_macro_f1\": %.6f, "
+			"\"size_bins_macro_f1\": %.6f",
 			macro_over(&r->port, r->evaluable, ds->cls.n),
 			macro_over(&r->ptp, r->evaluable, ds->cls.n),
 			macro_over(&r->bins, r->evaluable, ds->cls.n));
@@ -789,9 +832,10 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 	for (int e = 0; r->have_early && e < FIRSTN; e++)
 		fprintf(f, "%s\"%d\": %.6f", e ? ", " : "", e + 1,
 			r->early[e].macro_f1);
-	fprintf(f, "}, \"split\": {\"kind\": \"%s\", \"by\": \"%s\", "
-		   "\"folds\": %d, \"segments\": %d, "
-		   "\"groups_on_both_sides\": %ld, \"fold_files\": [",
+	fprintf(f,
+		"}, \"split\": {\"kind\": \"%s\", \"by\": \"%s\", "
+		"\"folds\": %d, \"segments\": %d, "
+		"\"groups_on_both_sides\": %ld, \"fold_files\": [",
 		o->kfold ? "kfold" : "train_test",
 		r->ngroup_eff > ds->ngroup ? "file_segment" : "file", r->nfolds,
 		r->ngroup_eff > ds->ngroup ? r->ngroup_eff / ds->ngroup : 1,
@@ -800,7 +844,8 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 		int first = 1;
 		fprintf(f, "%s{\"test\": [", fo ? ", " : "");
 		for (int g = 0; g < r->ngroup_eff; g++) {
-			if (r->fold[g] != fo || (r->gseg[g] && r->ngroup_eff == ds->ngroup))
+			if (r->fold[g] != fo ||
+			    (r->gseg[g] && r->ngroup_eff == ds->ngroup))
 				continue;
 			fprintf(f, "%s", first ? "" : ", ");
 			first = 0;
@@ -821,13 +866,13 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 		fprintf(f, "%s", i ? ", " : "");
 		json_str(f, ds->cls.name[i]);
 	}
-	fprintf(f, "], \"flows_seen\": %llu, \"flows_unlabeled\": %llu, "
-		   "\"flows_low_confidence\": %llu, \"flows_too_small\": %llu, \"files_skipped\": %d, "
-		   "\"prediction_flows_per_s\": %.0f, \"seconds\": %.2f}\n",
+	fprintf(f,
+		"], \"flows_seen\": %llu, \"flows_unlabeled\": %llu, "
+		"\"flows_low_confidence\": %llu, \"flows_too_small\": %llu, \"files_skipped\": %d, "
+		"\"prediction_flows_per_s\": %.0f, \"seconds\": %.2f}\n",
 		(unsigned long long)ds->flows_seen,
 		(unsigned long long)ds->flows_unlabeled,
 		(unsigned long long)ds->flows_lowconf,
 		(unsigned long long)ds->flows_small, ds->files_skipped,
-		r->flows_per_s,
-		r->train_s);
+		r->flows_per_s, r->train_s);
 }

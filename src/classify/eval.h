@@ -34,37 +34,37 @@ int eval_folds(const struct dataset *ds, int k, uint64_t seed, int *fold);
 #define EVAL_MIN_SHARE 0.25
 
 struct eval_opts {
-	int kfold;          /* k, or 0 for an explicit train/test split */
-	int early;          /* also early models N = 1..FIRSTN */
-	int windows;        /* classify node windows instead of flows */
+	int kfold;   /* k, or 0 for an explicit train/test split */
+	int early;   /* also early models N = 1..FIRSTN */
+	int windows; /* classify node windows instead of flows */
 	struct xgb_params xp;
-	int segments;       /* cut each file into this many time segments */
+	int segments; /* cut each file into this many time segments */
 	uint64_t train_min_pkts; /* training leaves out flows of fewer
 				    packets (they are still tested) */
-	uint64_t node_min_pkts;  /* the node decision and model_big use
+	uint64_t node_min_pkts;	 /* the node decision and model_big use
 				    flows of at least this many packets */
 };
 
 struct eval_result {
 	struct metrics model, port, ptp, bins, early[FIRSTN];
-	struct metrics node_vote; /* per trace file: the class most of its
-				     flows got vs the class most have */
-	struct metrics node;      /* per trace file: the largest mean
-				     probability over its flows of >=
-				     node_min_pkts packets */
-	struct metrics model_big; /* per flow, flows of >= node_min_pkts */
-	double train_share[16];   /* per class: least share of its rows in
-				     training over the folds that test it */
-	int evaluable[16];        /* train_share >= EVAL_MIN_SHARE */
-	double macro_f1_evaluable;/* model macro-F1 over evaluable classes */
+	struct metrics node_vote;  /* per trace file: the class most of its
+				      flows got vs the class most have */
+	struct metrics node;	   /* per trace file: the largest mean
+				      probability over its flows of >=
+				      node_min_pkts packets */
+	struct metrics model_big;  /* per flow, flows of >= node_min_pkts */
+	double train_share[16];	   /* per class: least share of its rows in
+				      training over the folds that test it */
+	int evaluable[16];	   /* train_share >= EVAL_MIN_SHARE */
+	double macro_f1_evaluable; /* model macro-F1 over evaluable classes */
 	int nevaluable;
 	int have_early, windows;
 	int ngroup_eff;
-	int *fold;          /* per effective group */
-	int *gfile;         /* effective group -> file group */
-	int *gseg;          /* effective group -> segment */
+	int *fold;  /* per effective group */
+	int *gfile; /* effective group -> file group */
+	int *gseg;  /* effective group -> segment */
 	int nfolds;
-	long overlap;       /* groups with rows on both sides of a fold: 0 */
+	long overlap; /* groups with rows on both sides of a fold: 0 */
 	long train_rows[64], test_rows[64];
 	double train_s, flows_per_s;
 };

@@ -14,14 +14,15 @@
 
 #define NDIRF 17 /* per-direction scalars before the 10 bins */
 static const char *const dir_names[NDIRF] = {
-	"pkts", "bytes_B", "payload_B", "size_min_B", "size_max_B",
-	"size_mean_B", "size_std_B", "iat_min_ms", "iat_max_ms",
-	"iat_mean_ms", "iat_std_ms", "syn", "fin", "rst", "psh",
-	"ack_only", "tcp_flags_or",
+	"pkts",		"bytes_B",     "payload_B",  "size_min_B",
+	"size_max_B",	"size_mean_B", "size_std_B", "iat_min_ms",
+	"iat_max_ms",	"iat_mean_ms", "iat_std_ms", "syn",
+	"fin",		"rst",	       "psh",	     "ack_only",
+	"tcp_flags_or",
 };
 #define NHOST 6
 static const char *const host_names[NHOST] = {
-	"host_pair_tcp_udp", "host_resp_peer_ips", "host_resp_peer_ports",
+	"host_pair_tcp_udp",  "host_resp_peer_ips",   "host_resp_peer_ports",
 	"host_orig_peer_ips", "host_orig_peer_ports", "host_orig_rate_per_s",
 };
 #define PER_DIR (NDIRF + PLEN_NBINS)
@@ -35,9 +36,12 @@ static const char *const host_names[NHOST] = {
 int feat_count(enum feat_set set, int nearly, int ports)
 {
 	switch (set) {
-	case FSET_FULL: return NFULL + (ports ? 2 : 0);
-	case FSET_BINS: return 2 * PLEN_NBINS;
-	case FSET_EARLY: return 1 + 2 * nearly + 4;
+	case FSET_FULL:
+		return NFULL + (ports ? 2 : 0);
+	case FSET_BINS:
+		return 2 * PLEN_NBINS;
+	case FSET_EARLY:
+		return 1 + 2 * nearly + 4;
 	}
 	return 0;
 }
@@ -57,14 +61,15 @@ const char *feat_name(enum feat_set set, int nearly, int ports, int i,
 		if (i == 0)
 			snprintf(buf, len, "proto");
 		else if (i <= 2 * nearly)
-			snprintf(buf, len, (i - 1) % 2 ? "first%d_gap_ms"
-						       : "first%d_len_B_signed",
+			snprintf(buf, len,
+				 (i - 1) % 2 ? "first%d_gap_ms"
+					     : "first%d_len_B_signed",
 				 (i - 1) / 2 + 1);
 		else {
-			static const char *const s[4] = {
-				"firstn_fwd_pkts", "firstn_rev_pkts",
-				"firstn_size_mean_B", "firstn_size_max_B"
-			};
+			static const char *const s[4] = { "firstn_fwd_pkts",
+							  "firstn_rev_pkts",
+							  "firstn_size_mean_B",
+							  "firstn_size_max_B" };
 			snprintf(buf, len, "%s", s[i - 1 - 2 * nearly]);
 		}
 		return buf;
@@ -149,7 +154,8 @@ static void dir_feats(const struct flow_dir *d, float *o)
 	o[15] = (float)d->ack_only;
 	o[16] = (float)d->tcp_flags;
 	for (int b = 0; b < PLEN_NBINS; b++)
-		o[NDIRF + b] = d->pkts ? (float)((double)d->plen[b] * inv) : NAN;
+		o[NDIRF + b] =
+			d->pkts ? (float)((double)d->plen[b] * inv) : NAN;
 }
 
 int feat_group_of(int i)
@@ -176,8 +182,7 @@ void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 }
 
 void feat_full_some(const struct flow *f, const struct host_feats *hf,
-		    int ports, unsigned groups, const uint8_t *need,
-		    float *out)
+		    int ports, unsigned groups, const uint8_t *need, float *out)
 {
 	uint64_t tb = f->dir[0].bytes + f->dir[1].bytes;
 	uint64_t tp = f->dir[0].pkts + f->dir[1].pkts;
@@ -198,8 +203,10 @@ void feat_full_some(const struct flow *f, const struct host_feats *hf,
 		for (int b = 0; b < FINE_NBINS; b++)
 			if (!need || need[OFF_FINE + b])
 				out[OFF_FINE + b] =
-				f->fine && tp ? (float)((double)f->fine[b] * inv)
-					      : NAN;
+					f->fine && tp
+						? (float)((double)f->fine[b] *
+							  inv)
+						: NAN;
 	}
 	for (int i = 0; (groups & FG_FIRST) && i < FIRSTN; i++) {
 		if (i < f->nfirst) {
@@ -250,7 +257,8 @@ void feat_early(uint8_t proto, const uint16_t *len, const uint8_t *dir,
 	out[0] = (float)proto;
 	for (int i = 0; i < n; i++) {
 		if (i < k) {
-			out[1 + 2 * i] = dir[i] ? -(float)len[i] : (float)len[i];
+			out[1 + 2 * i] =
+				dir[i] ? -(float)len[i] : (float)len[i];
 			out[2 + 2 * i] =
 				i ? (float)((double)(us[i] - us[i - 1]) / 1e3)
 				  : 0.0f;
@@ -273,10 +281,10 @@ void feat_early(uint8_t proto, const uint16_t *len, const uint8_t *dir,
 }
 
 struct feat_hosts {
-	struct u64map pair;  /* addr pair -> bit 0 TCP, bit 1 UDP */
-	struct u64map seen;  /* (endpoint, peer addr|port) membership */
-	struct u64map ep;    /* endpoint -> ips << 32 | ports */
-	struct u64map addr;  /* addr -> flows per window */
+	struct u64map pair; /* addr pair -> bit 0 TCP, bit 1 UDP */
+	struct u64map seen; /* (endpoint, peer addr|port) membership */
+	struct u64map ep;   /* endpoint -> ips << 32 | ports */
+	struct u64map addr; /* addr -> flows per window */
 };
 
 struct feat_hosts *feat_hosts_new(void)
@@ -399,9 +407,9 @@ int feat_hosts_add(struct feat_hosts *h, const struct flow *f,
 			cur++;
 		*cnt = (w & 0xffffffffu) << 32 | prev << 16 | cur;
 		into = (double)(t0 % RATE_WIN) / (double)RATE_WIN;
-		hf->orig_rate = (float)(((double)prev * (1 - into) +
-					 (double)cur) /
-					((double)RATE_WIN / 1e9));
+		hf->orig_rate =
+			(float)(((double)prev * (1 - into) + (double)cur) /
+				((double)RATE_WIN / 1e9));
 	}
 	return 0;
 }

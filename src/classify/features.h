@@ -19,8 +19,8 @@
 
 /* Feature sets. */
 enum feat_set {
-	FSET_FULL = 0,  /* every per-flow and host feature */
-	FSET_BINS = 1,  /* the paper's 10 size bins per direction only */
+	FSET_FULL = 0,	/* every per-flow and host feature */
+	FSET_BINS = 1,	/* the paper's 10 size bins per direction only */
 	FSET_EARLY = 2, /* first N packets only (N = 1..FIRSTN) */
 };
 
@@ -38,15 +38,15 @@ void feat_hosts_reset(struct feat_hosts *h);
 
 /* What the host context says about one flow (after adding it). */
 struct host_feats {
-	float pair_tcp_udp;   /* the two addresses used both TCP and UDP */
-	float resp_peer_ips;  /* {responder addr, port}: distinct peer addrs */
-	float resp_peer_ports;/* ... distinct peer ports */
-	float orig_peer_ips;  /* {originator addr, port}: distinct peer addrs */
+	float pair_tcp_udp;    /* the two addresses used both TCP and UDP */
+	float resp_peer_ips;   /* {responder addr, port}: distinct peer addrs */
+	float resp_peer_ports; /* ... distinct peer ports */
+	float orig_peer_ips; /* {originator addr, port}: distinct peer addrs */
 	float orig_peer_ports;
-	float orig_rate;      /* flows per second started by the originator's
-				 address over the last 10 s (two 10 s
-				 windows, the older one weighted by its
-				 part still inside) */
+	float orig_rate; /* flows per second started by the originator's
+			    address over the last 10 s (two 10 s
+			    windows, the older one weighted by its
+			    part still inside) */
 };
 /* Add flow f to the context, then fill *hf. Returns 0, or -1 when out of
  * memory (hf then holds NaNs). */

@@ -38,17 +38,40 @@ static int master_is(const char *proto, const char *name)
 
 const char *lbl_class_of_ndpi(const char *proto, const char *trace)
 {
-	static const char *const p2p_other[] = {
-		"PPStream", "ETHEREUM", "Syncthing", "Bitcoin", "Monero",
-		"PPLive", "Thunder", "Kazaa", "FastTrack", "DirectConnect",
-		"Soulseek", "iMESH", "Filetopia", "OpenFT", "AppleJuice",
-		"Aimini", "Pando", "Xunlei", "WinMX", "Ares", "Freenet",
-		"QQLive", "SopCast", "TVUplayer", "MoneroMining", "Stealthnet",
-		"Direct_Download_Link", "Tvants", "PPTV", "I23V5", NULL
-	};
+	static const char *const p2p_other[] = { "PPStream",
+						 "ETHEREUM",
+						 "Syncthing",
+						 "Bitcoin",
+						 "Monero",
+						 "PPLive",
+						 "Thunder",
+						 "Kazaa",
+						 "FastTrack",
+						 "DirectConnect",
+						 "Soulseek",
+						 "iMESH",
+						 "Filetopia",
+						 "OpenFT",
+						 "AppleJuice",
+						 "Aimini",
+						 "Pando",
+						 "Xunlei",
+						 "WinMX",
+						 "Ares",
+						 "Freenet",
+						 "QQLive",
+						 "SopCast",
+						 "TVUplayer",
+						 "MoneroMining",
+						 "Stealthnet",
+						 "Direct_Download_Link",
+						 "Tvants",
+						 "PPTV",
+						 "I23V5",
+						 NULL };
 	static const char *const web[] = {
-		"HTTP", "HTTP2", "HTTP_Proxy", "HTTP_Connect", "TLS", "QUIC",
-		"SPDY", "HTTP_Download", "DoH_DoT", NULL
+		"HTTP", "HTTP2", "HTTP_Proxy",	  "HTTP_Connect", "TLS",
+		"QUIC", "SPDY",	 "HTTP_Download", "DoH_DoT",	  NULL
 	};
 	const char *b = trace ? strrchr(trace, '/') : NULL;
 
@@ -79,7 +102,8 @@ const char *lbl_class_of_ndpi(const char *proto, const char *trace)
 	return "other";
 }
 
-/* ---- the 5-tuple index ---------------------------------------------------- */
+/* ---- the 5-tuple index ----------------------------------------------------
+ */
 
 struct tuple {
 	uint8_t a[16], b[16];
@@ -121,7 +145,8 @@ int lbl_set_add(struct lbl_set *s, const struct lbl_entry *e,
 		int nc = s->cap ? s->cap * 2 : 256;
 		struct lbl_entry *ne = realloc(s->e, (size_t)nc * sizeof(*ne));
 		if (!ne)
-			return pt_fail(err, PT_ENOMEM, "labels", "out of memory");
+			return pt_fail(err, PT_ENOMEM, "labels",
+				       "out of memory");
 		s->e = ne;
 		s->cap = nc;
 	}
@@ -140,22 +165,22 @@ int lbl_set_add(struct lbl_set *s, const struct lbl_entry *e,
 
 const struct lbl_entry *lbl_find(const struct lbl_set *s, const struct flow *f)
 {
-	uint64_t *v = u64map_find(&s->idx,
-				  tuple_key(f->key.proto, f->key.a,
-					    f->key.aport, f->key.b,
-					    f->key.bport));
+	uint64_t *v = u64map_find(&s->idx, tuple_key(f->key.proto, f->key.a,
+						     f->key.aport, f->key.b,
+						     f->key.bport));
 	return v ? &s->e[*v - 1] : NULL;
 }
 
-/* ---- .ndpi.out lines ------------------------------------------------------- */
+/* ---- .ndpi.out lines -------------------------------------------------------
+ */
 
 static const struct {
 	const char *name;
 	uint8_t num;
 } protos[] = {
-	{ "TCP", 6 }, { "UDP", 17 }, { "ICMP", 1 }, { "ICMPV6", 58 },
-	{ "IGMP", 2 }, { "SCTP", 132 }, { "GRE", 47 }, { "ESP", 50 },
-	{ "AH", 51 }, { "VRRP", 112 }, { "PGM", 113 }, { "OSPF", 89 },
+	{ "TCP", 6 },  { "UDP", 17 },	{ "ICMP", 1 },	{ "ICMPV6", 58 },
+	{ "IGMP", 2 }, { "SCTP", 132 }, { "GRE", 47 },	{ "ESP", 50 },
+	{ "AH", 51 },  { "VRRP", 112 }, { "PGM", 113 }, { "OSPF", 89 },
 	{ NULL, 0 },
 };
 
@@ -172,7 +197,8 @@ static const char *parse_ep(const char *p, uint8_t *addr, uint16_t *port,
 	memset(addr, 0, 16);
 	if (*p == '[') {
 		end = strchr(p, ']');
-		if (!end || end[1] != ':' || (n = (size_t)(end - p - 1)) >= sizeof(buf))
+		if (!end || end[1] != ':' ||
+		    (n = (size_t)(end - p - 1)) >= sizeof(buf))
 			return NULL;
 		memcpy(buf, p + 1, n);
 		buf[n] = 0;
@@ -305,7 +331,8 @@ int lbl_read_ndpi_out(const char *path, struct lbl_set *s, struct pt_err *err)
 	return rc;
 }
 
-/* ---- class lists ----------------------------------------------------------- */
+/* ---- class lists -----------------------------------------------------------
+ */
 
 int lbl_classes_parse(const char *list, struct lbl_classes *c,
 		      struct pt_err *err)
@@ -320,17 +347,16 @@ int lbl_classes_parse(const char *list, struct lbl_classes *c,
 			return pt_fail(err, PT_EUSAGE, "--classes",
 				       "bad class name in '%s'", list);
 		if (c->n == (int)(sizeof(c->name) / sizeof(c->name[0])))
-			return pt_fail(err, PT_EUSAGE, "--classes",
-				       "more than %d classes",
-				       (int)(sizeof(c->name) /
-					     sizeof(c->name[0])));
+			return pt_fail(
+				err, PT_EUSAGE, "--classes",
+				"more than %d classes",
+				(int)(sizeof(c->name) / sizeof(c->name[0])));
 		memcpy(c->name[c->n], p, n);
 		c->name[c->n][n] = 0;
 		for (int i = 0; i < c->n; i++)
 			if (!strcmp(c->name[i], c->name[c->n]))
 				return pt_fail(err, PT_EUSAGE, "--classes",
-					       "class '%s' twice",
-					       c->name[i]);
+					       "class '%s' twice", c->name[i]);
 		c->n++;
 		if (!comma)
 			break;

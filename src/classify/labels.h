@@ -27,7 +27,7 @@ struct lbl_entry {
 	uint16_t port[2];
 	uint8_t addr[2][16];
 	char name[LBL_MAXNAME]; /* nDPI's "Master.App" */
-	int dpi;                /* confidence was DPI (not port, not guess) */
+	int dpi;		/* confidence was DPI (not port, not guess) */
 };
 
 struct lbl_set {

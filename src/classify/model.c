@@ -15,10 +15,10 @@ struct clf_model {
 	struct forest fo;
 	struct lbl_classes cls;
 	int ports, nfeat;
-	int uses_hosts;  /* some tree splits on a host_ feature: keep the
+	int uses_hosts;	 /* some tree splits on a host_ feature: keep the
 			    host context (else it is skipped: speed) */
 	unsigned groups; /* feature groups the trees read (FG_*) */
-	uint8_t *need;   /* nfeat: some tree reads feature i */
+	uint8_t *need;	 /* nfeat: some tree reads feature i */
 	struct feat_hosts *hosts;
 	float *x;
 	float prob[16];
@@ -50,8 +50,7 @@ static int check_features(const char *have, int ports, struct pt_err *err,
 	return 0;
 }
 
-int clf_model_load(const char *path, struct clf_model **out,
-		   struct pt_err *err)
+int clf_model_load(const char *path, struct clf_model **out, struct pt_err *err)
 {
 	struct clf_model *m = calloc(1, sizeof(*m));
 	const char *a;
@@ -67,7 +66,8 @@ int clf_model_load(const char *path, struct clf_model **out,
 		rc = pt_fail(err, PT_EFORMAT, path,
 			     "an XGBoost model, but not one written by "
 			     "`p2ptrace classify train` (no p2ptrace_format "
-			     "attribute %s)", CLF_FORMAT);
+			     "attribute %s)",
+			     CLF_FORMAT);
 		goto fail;
 	}
 	a = xgb_get_attr(&m->xm, "p2ptrace_target");

@@ -6,8 +6,6 @@
 #include <string.h>
 #include "classify/u64map.h"
 
-
-
 static uint64_t mix(uint64_t x)
 {
 	x ^= x >> 33;
@@ -31,7 +29,8 @@ uint64_t u64_fp(const void *p, size_t n, uint64_t seed)
 static int map_grow(struct u64map *m)
 {
 	uint32_t ncap = m->mask ? (m->mask + 1) * 2 : 1024;
-	uint64_t *nk = calloc(ncap, sizeof(*nk)), *nv = calloc(ncap, sizeof(*nv));
+	uint64_t *nk = calloc(ncap, sizeof(*nk)),
+		 *nv = calloc(ncap, sizeof(*nv));
 
 	if (!nk || !nv) {
 		free(nk);

@@ -54,8 +54,8 @@ void xgb_params_init(struct xgb_params *p)
 static int dmat(const float *x, int nrow, int ncol, DMatrixHandle *d,
 		struct pt_err *err)
 {
-	if (XGDMatrixCreateFromMat_omp(x, (bst_ulong)nrow, (bst_ulong)ncol,
-				       NAN, d, 1))
+	if (XGDMatrixCreateFromMat_omp(x, (bst_ulong)nrow, (bst_ulong)ncol, NAN,
+				       d, 1))
 		return xfail(err, "xgboost", "cannot make a matrix");
 	return 0;
 }
@@ -90,10 +90,10 @@ int xgb_train(const float *x, int nrow, int ncol, const int *y, int nclass,
 		for (int c = 0; c < nclass; c++)
 			present += cnt[c] > 0;
 		for (int i = 0; i < nrow; i++)
-			w[i] = p->balance ? (float)((double)nrow /
-						    ((double)present *
-						     cnt[y[i]]))
-					  : 1.0f;
+			w[i] = p->balance
+				       ? (float)((double)nrow /
+						 ((double)present * cnt[y[i]]))
+				       : 1.0f;
 	}
 	if ((rc = dmat(x, nrow, ncol, &d, err)))
 		goto out;
@@ -274,7 +274,8 @@ void xgb_free(struct xgb_model *m)
 		m->bst = NULL;
 }
 
-/* ---- forest ---------------------------------------------------------------- */
+/* ---- forest ----------------------------------------------------------------
+ */
 
 static int grow_nodes(struct forest *f, int need, int *cap)
 {
@@ -476,7 +477,8 @@ int forest_from_xgb(const struct xgb_model *m, struct forest *f,
 		if (rc) {
 			forest_free(f);
 			return pt_fail(err, rc == -2 ? PT_ENOMEM : PT_EFORMAT,
-				       "forest", "cannot read tree %llu of "
+				       "forest",
+				       "cannot read tree %llu of "
 				       "the model dump",
 				       (unsigned long long)t);
 		}
@@ -500,8 +502,7 @@ int forest_from_xgb(const struct xgb_model *m, struct forest *f,
 	return 0;
 }
 
-static inline int step(const struct forest_pnode *pn, const float *x,
-			int i)
+static inline int step(const struct forest_pnode *pn, const float *x, int i)
 {
 	float v = x[pn[i].feat];
 	/* NaN: v < thr is false; then the node's default direction
@@ -517,7 +518,6 @@ void forest_predict(const struct forest *f, const float *xin, float *prob)
 	const float *x = xin;
 	int k = f->nclass < 64 ? f->nclass : 64, t = 0;
 	int ni = (1 << f->depth) - 1, nl = 1 << f->depth, D = f->depth;
-
 
 	for (int c = 0; c < k; c++)
 		m[c] = 0;

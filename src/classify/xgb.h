@@ -47,18 +47,18 @@ void xgb_free(struct xgb_model *m);
 /* ---- the same trees, evaluated without XGBoost --------------------------- */
 
 struct forest_node {
-	int32_t feat;   /* -1: leaf */
+	int32_t feat;		  /* -1: leaf */
 	int32_t yes, no, missing; /* node indexes within the tree (absolute) */
-	float val;      /* split value (go "yes" when x < val) or leaf value */
+	float val; /* split value (go "yes" when x < val) or leaf value */
 };
 
 /* Every tree laid out as a perfect binary tree of the forest's depth
  * (a leaf above the bottom becomes pass-through nodes), so that several
  * trees are walked side by side without branches on the layout. */
 struct forest_pnode {
-	float thr;      /* go left when x < thr */
+	float thr; /* go left when x < thr */
 	uint16_t feat;
-	uint8_t dleft;  /* missing goes left */
+	uint8_t dleft; /* missing goes left */
 	uint8_t pad;
 };
 
@@ -66,15 +66,15 @@ struct forest_pnode {
 
 struct forest {
 	int nclass, ntrees, nfeat;
-	int depth;                /* perfect layout depth */
-	struct forest_pnode *pn;  /* ntrees x (2^depth - 1) */
-	float *pl;                /* ntrees x 2^depth leaves */
-	int32_t *root;   /* ntrees: index of each tree's root in nodes */
-	int32_t *klass;  /* ntrees: class of each tree */
+	int depth;		 /* perfect layout depth */
+	struct forest_pnode *pn; /* ntrees x (2^depth - 1) */
+	float *pl;		 /* ntrees x 2^depth leaves */
+	int32_t *root;	/* ntrees: index of each tree's root in nodes */
+	int32_t *klass; /* ntrees: class of each tree */
 	struct forest_node *nodes;
 	int nnodes;
-	int nused;       /* distinct features the trees split on */
-	int32_t *used;   /* nused: their indexes in the feature vector */
+	int nused;     /* distinct features the trees split on */
+	int32_t *used; /* nused: their indexes in the feature vector */
 };
 
 /* From the booster's text dump. */

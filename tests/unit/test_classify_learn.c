@@ -154,7 +154,8 @@ static void test_deterministic(void **s)
 {
 	static float x[NROW * NCOL];
 	int y[NROW];
-	char p1[] = "/tmp/p2pt-clf-det1-XXXXXX", p2[] = "/tmp/p2pt-clf-det2-XXXXXX";
+	char p1[] = "/tmp/p2pt-clf-det1-XXXXXX",
+	     p2[] = "/tmp/p2pt-clf-det2-XXXXXX";
 	char *a = NULL, *b = NULL;
 	long la = 0, lb = 0;
 	struct xgb_params xp;
@@ -171,7 +172,8 @@ static void test_deterministic(void **s)
 		int fd = mkstemp(p);
 		assert_true(fd >= 0);
 		close(fd);
-		assert_int_equal(xgb_train(x, NROW, NCOL, y, 4, &xp, &m, &err), 0);
+		assert_int_equal(xgb_train(x, NROW, NCOL, y, 4, &xp, &m, &err),
+				 0);
 		assert_int_equal(xgb_set_attr(&m, "k", "v", &err), 0);
 		assert_int_equal(xgb_save(&m, p, &err), 0);
 		xgb_free(&m);
@@ -246,8 +248,9 @@ static void test_folds(void **s)
 		for (int i = 0; i < 200; i++)
 			for (int j = 0; j < 200; j++)
 				if (ds.m[i].group == ds.m[j].group)
-					assert_int_equal(fold[ds.m[i].group] == f,
-							 fold[ds.m[j].group] == f);
+					assert_int_equal(
+						fold[ds.m[i].group] == f,
+						fold[ds.m[j].group] == f);
 	free(ds.m);
 }
 
