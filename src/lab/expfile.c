@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "p2ptrace/label.h"
 #include "lab/lab.h"
 #include "lab/qemu.h"
 #include "tool.h"
@@ -105,30 +106,6 @@ static int parse_seconds(const char *s, double *sec)
 	static const double m[] = { 1, 1, 60, 3600 };
 
 	return parse_unit(s, sec, u, m);
-}
-
-const char *lab_label(const char *labels, const char *key, char *buf,
-		      size_t len)
-{
-	size_t kl = strlen(key);
-	const char *p = labels;
-
-	while (p && *p) {
-		const char *e = strchr(p, ';');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-
-		if (n > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			size_t vl = n - kl - 1;
-
-			if (vl >= len)
-				vl = len - 1;
-			memcpy(buf, p + kl + 1, vl);
-			buf[vl] = 0;
-			return buf;
-		}
-		p = e ? e + 1 : NULL;
-	}
-	return NULL;
 }
 
 struct pctx {
@@ -451,7 +428,7 @@ static int add_label(struct pctx *c, struct lab_group *g, const char *kv)
 		char key[128], tmp[8];
 
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
-		if (lab_label(g->labels, key, tmp, sizeof(tmp)))
+		if (label_get(g->labels, key, tmp, sizeof(tmp)))
 			return perr(c, "label '%s' given twice", key);
 	}
 	if (used)

@@ -108,9 +108,6 @@ const char *lab_addr_str(uint32_t addr, char *buf, size_t len);
 int lab_parse_rate(const char *s, double *kbps);
 /* Size in bytes: "20MiB", "64KiB", "1000", "2MB". 0 ok, -1 bad. */
 int lab_parse_size(const char *s, uint64_t *bytes);
-/* The value of label KEY in "k=v;k=v" into buf; NULL when absent. */
-const char *lab_label(const char *labels, const char *key, char *buf,
-		      size_t len);
 
 /* state.c: the undo log /run/p2ptrace/LAB.state (append-only lines). */
 struct lab_state {
