@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "p2ptrace/label.h"
 #include "lab/lab.h"
 
 static const char good[] =
@@ -59,9 +60,9 @@ static void test_good(void **state)
 	assert_int_equal(e.groups[4].server, 3);
 	assert_string_equal(e.groups[2].labels,
 			    "app=bittorrent;mode=download;rank=6.4");
-	assert_string_equal(lab_label(e.groups[2].labels, "rank", v, sizeof(v)),
+	assert_string_equal(label_get(e.groups[2].labels, "rank", v, sizeof(v)),
 			    "6.4");
-	assert_null(lab_label(e.groups[2].labels, "ran", v, sizeof(v)));
+	assert_null(label_get(e.groups[2].labels, "ran", v, sizeof(v)));
 	assert_string_equal(e.groups[5].cmd, "ping -c 1 %{web}");
 	assert_string_equal(e.groups[5].labels, "note=two words");
 	assert_int_equal(lab_exp_rename(&e, "other"), 0);
