@@ -40,6 +40,18 @@ double node_pkts_per_s(const struct node_figs *n);
 double node_bytes_per_s(const struct node_figs *n);
 double node_avg_pkt_size(const struct node_figs *n);
 
+/* The scalar figures in the order every table shows them (the nodes
+ * output, the report's node table): name, and the value as a double; is_int
+ * says the value is a count (printed as an integer). One list, so the
+ * tables cannot drift apart. */
+struct node_metric {
+	const char *name;
+	int is_int;
+	double (*get)(const struct node_figs *n);
+};
+extern const struct node_metric node_metrics[];
+extern const int node_nmetrics;
+
 /* Add one packet of frame length len at ts (dir: 0 up, 1 down, -1 unknown). */
 void node_add_pkt(struct node_figs *n, uint32_t len, uint64_t ts_ns, int dir,
 		  int is_ip);

@@ -43,6 +43,41 @@ double node_avg_pkt_size(const struct node_figs *n)
 	return n->pkts ? (double)n->bytes / (double)n->pkts : 0.0;
 }
 
+#define COUNT(field)                                                           \
+	static double get_##field(const struct node_figs *n)                   \
+	{                                                                      \
+		return (double)n->field;                                       \
+	}
+COUNT(pkts)
+COUNT(bytes)
+COUNT(ip_pkts)
+COUNT(flows)
+COUNT(flows_initiated)
+COUNT(pkts_up)
+COUNT(pkts_down)
+COUNT(bytes_up)
+COUNT(bytes_down)
+#undef COUNT
+
+const struct node_metric node_metrics[] = {
+	{ "duration_s", 0, node_duration_s },
+	{ "pkts", 1, get_pkts },
+	{ "bytes", 1, get_bytes },
+	{ "ip_pkts", 1, get_ip_pkts },
+	{ "flows", 1, get_flows },
+	{ "flows_initiated", 1, get_flows_initiated },
+	{ "conv_per_s", 0, node_conv_per_s },
+	{ "conv_init_per_s", 0, node_conv_init_per_s },
+	{ "pkts_per_s", 0, node_pkts_per_s },
+	{ "bytes_per_s", 0, node_bytes_per_s },
+	{ "avg_pkt_size", 0, node_avg_pkt_size },
+	{ "pkts_up", 1, get_pkts_up },
+	{ "pkts_down", 1, get_pkts_down },
+	{ "bytes_up", 1, get_bytes_up },
+	{ "bytes_down", 1, get_bytes_down },
+};
+const int node_nmetrics = (int)(sizeof(node_metrics) / sizeof(node_metrics[0]));
+
 void node_add_pkt(struct node_figs *n, uint32_t len, uint64_t ts, int dir,
 		  int is_ip)
 {

@@ -171,21 +171,13 @@ void sink_node_row(struct rowout *ro, const struct node_info *n,
 	row_str(ro, "addr", ipver ? flow_addr_str(addr, ipver, a) : "");
 	row_u64(ro, "first_ns", fg->first_ns);
 	row_u64(ro, "last_ns", fg->last_ns);
-	row_f64(ro, "duration_s", node_duration_s(fg));
-	row_u64(ro, "pkts", fg->pkts);
-	row_u64(ro, "bytes", fg->bytes);
-	row_u64(ro, "ip_pkts", fg->ip_pkts);
-	row_u64(ro, "flows", fg->flows);
-	row_u64(ro, "flows_initiated", fg->flows_initiated);
-	row_f64(ro, "conv_per_s", node_conv_per_s(fg));
-	row_f64(ro, "conv_init_per_s", node_conv_init_per_s(fg));
-	row_f64(ro, "pkts_per_s", node_pkts_per_s(fg));
-	row_f64(ro, "bytes_per_s", node_bytes_per_s(fg));
-	row_f64(ro, "avg_pkt_size", node_avg_pkt_size(fg));
-	row_u64(ro, "pkts_up", fg->pkts_up);
-	row_u64(ro, "pkts_down", fg->pkts_down);
-	row_u64(ro, "bytes_up", fg->bytes_up);
-	row_u64(ro, "bytes_down", fg->bytes_down);
+	for (int i = 0; i < node_nmetrics; i++) {
+		const struct node_metric *m = &node_metrics[i];
+		if (m->is_int)
+			row_u64(ro, m->name, (uint64_t)m->get(fg));
+		else
+			row_f64(ro, m->name, m->get(fg));
+	}
 	for (int i = 0; i < PLEN_NBINS; i++) {
 		snprintf(col, sizeof(col), "plen_%s", plen_bin_names[i]);
 		row_u64(ro, col, fg->plen[i]);

@@ -558,24 +558,6 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 {
 	char keys[MAXKEYS][64], col[40];
 	int nk = label_keys(s, o, keys, MAXKEYS), multi = rp_ninputs(s) > 1;
-	static const char *const main_cols[] = {
-		"addr",
-		"duration_s",
-		"pkts",
-		"bytes",
-		"ip_pkts",
-		"flows",
-		"flows_initiated",
-		"conv_per_s",
-		"conv_init_per_s",
-		"pkts_per_s",
-		"bytes_per_s",
-		"avg_pkt_size",
-		"pkts_up",
-		"pkts_down",
-		"bytes_up",
-		"bytes_down",
-	};
 
 	fputs("<h3 id=\"t-nodes\">Figures per node</h3><div class=\"wide\">"
 	      "<table id=\"nodes\"><thead><tr>",
@@ -585,8 +567,9 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 		th(f, "input", 1);
 	for (int k = 0; k < nk; k++)
 		th(f, keys[k], 1);
-	for (size_t c = 0; c < sizeof(main_cols) / sizeof(main_cols[0]); c++)
-		th(f, main_cols[c], c == 0);
+	th(f, "addr", 1);
+	for (int c = 0; c < node_nmetrics; c++) /* analyze's columns */
+		th(f, node_metrics[c].name, 0);
 	fputs("</tr></thead><tbody>\n", f);
 	for (int i = 0; i < s->n; i++) {
 		const struct rp_node *n = &s->v[i];
@@ -594,21 +577,13 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 		fputs("<tr>", f);
 		node_cells(f, n, keys, nk, multi);
 		td_s(f, "addr", n->addr);
-		td_f(f, "duration_s", node_duration_s(g));
-		td_u(f, "pkts", g->pkts);
-		td_u(f, "bytes", g->bytes);
-		td_u(f, "ip_pkts", g->ip_pkts);
-		td_u(f, "flows", g->flows);
-		td_u(f, "flows_initiated", g->flows_initiated);
-		td_f(f, "conv_per_s", node_conv_per_s(g));
-		td_f(f, "conv_init_per_s", node_conv_init_per_s(g));
-		td_f(f, "pkts_per_s", node_pkts_per_s(g));
-		td_f(f, "bytes_per_s", node_bytes_per_s(g));
-		td_f(f, "avg_pkt_size", node_avg_pkt_size(g));
-		td_u(f, "pkts_up", g->pkts_up);
-		td_u(f, "pkts_down", g->pkts_down);
-		td_u(f, "bytes_up", g->bytes_up);
-		td_u(f, "bytes_down", g->bytes_down);
+		for (int c = 0; c < node_nmetrics; c++) {
+			const struct node_metric *m = &node_metrics[c];
+			if (m->is_int)
+				td_u(f, m->name, (uint64_t)m->get(g));
+			else
+				td_f(f, m->name, m->get(g));
+		}
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody></table></div>\n", f);
