@@ -17,6 +17,7 @@
 #include "p2ptrace/label.h"
 #include "p2ptrace/sink.h"
 #include "classify/model.h"
+#include "flowq.h"
 #include "tool.h"
 
 struct an {
@@ -29,6 +30,7 @@ struct an {
 	struct ipfix_out *ipfix;
 	struct catalog *cat;
 	struct clf_model *model;
+	struct flowq *q; /* flow rows are written by the output thread */
 	pthread_mutex_t lock;
 	int out_err;
 	struct pt_err err;
@@ -75,6 +77,25 @@ static void usage(FILE *f)
 
 /* ---- events --------------------------------------------------------- */
 
+/* One flow row (and its predicted class): on the output thread
+ * (flowq), in the order the flows ended. */
+static void flow_row(void *arg, const struct node_info *n, const struct flow *f,
+		     enum flow_end why)
+{
+	struct an *a = arg;
+
+	row_begin(a->flows);
+	sink_flow_fields(a->flows, n, f, why, a->groups);
+	if (a->model) {
+		const char *cls = "";
+		double p = 0;
+		clf_model_predict(a->model, f, &cls, &p);
+		row_str(a->flows, "pred_class", cls);
+		row_fixed(a->flows, "pred_prob", p, 4);
+	}
+	row_end(a->flows);
+}
+
 static void ev_flow(void *arg, const struct node_info *n, const struct flow *f,
 		    enum flow_end why)
 {
@@ -82,18 +103,10 @@ static void ev_flow(void *arg, const struct node_info *n, const struct flow *f,
 
 	pthread_mutex_lock(&a->lock);
 	a->flows_out++;
-	if (a->flows) {
-		row_begin(a->flows);
-		sink_flow_fields(a->flows, n, f, why, a->groups);
-		if (a->model) {
-			const char *cls = "";
-			double p = 0;
-			clf_model_predict(a->model, f, &cls, &p);
-			row_str(a->flows, "pred_class", cls);
-			row_fixed(a->flows, "pred_prob", p, 4);
-		}
-		row_end(a->flows);
-	}
+	if (a->q)
+		flowq_push(a->q, n, f, why);
+	else if (a->flows)
+		flow_row(a, n, f, why);
 	if (a->ipfix && !a->out_err && ipfix_flow(a->ipfix, f, why, &a->err))
 		a->out_err = 1;
 	pthread_mutex_unlock(&a->lock);
@@ -105,8 +118,10 @@ static void ev_window(void *arg, const struct node_info *n, uint64_t start,
 	struct an *a = arg;
 
 	pthread_mutex_lock(&a->lock);
-	if (a->windows)
+	if (a->windows) {
+		flowq_drain(a->q); /* the flow rows before it first */
 		sink_window_row(a->windows, n, start, len, w);
+	}
 	pthread_mutex_unlock(&a->lock);
 }
 
@@ -179,6 +194,8 @@ static void ev_node(void *arg, const struct node_info *n,
 	struct an *a = arg;
 
 	pthread_mutex_lock(&a->lock);
+	if (a->nodes || a->summary)
+		flowq_drain(a->q); /* the flow rows before it first */
 	if (a->nodes)
 		sink_node_row(a->nodes, n, "node", n->addr, n->ipver, g);
 	if (a->summary)
@@ -301,6 +318,10 @@ static int run_files(struct an *a, char **files, int nfiles)
 					 files[first], a->catalog_path);
 			e = engine_run(&a->cfg, &n, srcs, cnt, events(a), &st,
 				       &err);
+			/* queued rows point to n: written before it changes */
+			pthread_mutex_lock(&a->lock);
+			flowq_drain(a->q);
+			pthread_mutex_unlock(&a->lock);
 			tool_progress_done();
 			if (e) {
 				tool_perr(&err);
@@ -351,6 +372,9 @@ static void *live_thread(void *arg)
 		tool_perr(&err);
 		j->rc = 1;
 	}
+	pthread_mutex_lock(&j->a->lock);
+	flowq_drain(j->a->q); /* queued rows point to n */
+	pthread_mutex_unlock(&j->a->lock);
 	j->src = NULL;
 	source_close(src);
 	return NULL;
@@ -596,13 +620,25 @@ int cmd_analyze(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	/* with a model, flow rows and their predictions are made on a
+	 * second thread: the packet loop only copies each ended flow
+	 * (src/flowq.h). Without one a row costs about what the hand-over
+	 * does (cache lines moving between cores), so it stays inline. */
+	if (a.flows && a.model && flowq_start(&a.q, 2048, flow_row, &a)) {
+		tool_msg("cannot start the output thread: out of memory");
+		rc = 1;
+		goto out;
+	}
 	rc = nif ? run_live(&a, ifaces, nif)
 		 : run_files(&a, argv + optind, nfiles);
+	flowq_stop(a.q);
+	a.q = NULL;
 	if (a.out_err) {
 		tool_perr(&a.err);
 		rc = 1;
 	}
 out:
+	flowq_stop(a.q);
 	if (rowout_close(a.flows, &err) || rowout_close(a.nodes, &err) ||
 	    rowout_close(a.windows, &err) || ipfix_close(a.ipfix, &err)) {
 		tool_perr(&err);

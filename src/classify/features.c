@@ -123,7 +123,9 @@ static float std_of(double sum, double sq, double n)
 	return (float)(v > 0 ? sqrt(v) : 0.0);
 }
 
-static void dir_feats(const struct flow_dir *d, float *o)
+/* need, when not NULL, flags the features wanted (k = 0 .. PER_DIR-1):
+ * the others may be left unset (the costly ones are skipped). */
+static void dir_feats(const struct flow_dir *d, const uint8_t *need, float *o)
 {
 	double n = (double)d->pkts, g = n - 1, inv = d->pkts ? 1.0 / n : 0;
 
@@ -137,14 +139,18 @@ static void dir_feats(const struct flow_dir *d, float *o)
 		o[3] = (float)d->size_min;
 		o[4] = (float)d->size_max;
 		o[5] = (float)(d->size_sum / n);
-		o[6] = std_of(d->size_sum, d->size_sq, n);
-		if (g >= 1) {
+		if (!need || need[6])
+			o[6] = std_of(d->size_sum, d->size_sq, n);
+		if (g < 1) {
+			o[7] = o[8] = o[9] = o[10] = NAN;
+		} else {
 			o[7] = (float)((double)d->iat_min / 1e6);
 			o[8] = (float)((double)d->iat_max / 1e6);
-			o[9] = (float)(d->iat_sum / g / 1e6);
-			o[10] = std_of(d->iat_sum / 1e6, d->iat_sq / 1e12, g);
-		} else {
-			o[7] = o[8] = o[9] = o[10] = NAN;
+			if (!need || need[9])
+				o[9] = (float)(d->iat_sum / g / 1e6);
+			if (!need || need[10])
+				o[10] = std_of(d->iat_sum / 1e6,
+					       d->iat_sq / 1e12, g);
 		}
 	}
 	o[11] = (float)d->syn;
@@ -154,8 +160,10 @@ static void dir_feats(const struct flow_dir *d, float *o)
 	o[15] = (float)d->ack_only;
 	o[16] = (float)d->tcp_flags;
 	for (int b = 0; b < PLEN_NBINS; b++)
-		o[NDIRF + b] =
-			d->pkts ? (float)((double)d->plen[b] * inv) : NAN;
+		if (!need || need[NDIRF + b])
+			o[NDIRF + b] =
+				d->pkts ? (float)((double)d->plen[b] * inv)
+					: NAN;
 }
 
 int feat_group_of(int i)
@@ -175,14 +183,52 @@ int feat_group_of(int i)
 	return FG_PORTS;
 }
 
+int feat_plan_init(struct feat_plan *p, const int32_t *used, int nused,
+		   int ports)
+{
+	int n = feat_count(FSET_FULL, 0, ports);
+
+	memset(p, 0, sizeof(*p));
+	p->need = calloc((size_t)n + 1, 1);
+	if (!p->need)
+		return -1;
+	for (int u = 0; u < nused; u++) {
+		if (used[u] < 0 || used[u] >= n)
+			continue;
+		p->need[used[u]] = 1;
+		p->groups |= (unsigned)feat_group_of(used[u]);
+	}
+	for (int b = 0; b < FINE_NBINS; b++)
+		if (p->need[OFF_FINE + b])
+			p->fine[p->nfine++] = (uint8_t)b;
+	return 0;
+}
+
+void feat_plan_free(struct feat_plan *p)
+{
+	free(p->need);
+	p->need = NULL;
+}
+
+static void full_some(const struct flow *f, const struct host_feats *hf,
+		      int ports, unsigned groups, const uint8_t *need,
+		      const struct feat_plan *plan, float *out);
+
 void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 	       float *out)
 {
-	feat_full_some(f, hf, ports, FG_ALL, NULL, out);
+	full_some(f, hf, ports, FG_ALL, NULL, NULL, out);
 }
 
 void feat_full_some(const struct flow *f, const struct host_feats *hf,
-		    int ports, unsigned groups, const uint8_t *need, float *out)
+		    int ports, const struct feat_plan *p, float *out)
+{
+	full_some(f, hf, ports, p->groups, p->need, p, out);
+}
+
+static void full_some(const struct flow *f, const struct host_feats *hf,
+		      int ports, unsigned groups, const uint8_t *need,
+		      const struct feat_plan *plan, float *out)
 {
 	uint64_t tb = f->dir[0].bytes + f->dir[1].bytes;
 	uint64_t tp = f->dir[0].pkts + f->dir[1].pkts;
@@ -195,28 +241,33 @@ void feat_full_some(const struct flow *f, const struct host_feats *hf,
 			    : NAN;
 	}
 	if (groups & FG_DIR0)
-		dir_feats(&f->dir[0], out + OFF_DIR);
+		dir_feats(&f->dir[0], need ? need + OFF_DIR : NULL,
+			  out + OFF_DIR);
 	if (groups & FG_DIR1)
-		dir_feats(&f->dir[1], out + OFF_DIR + PER_DIR);
+		dir_feats(&f->dir[1], need ? need + OFF_DIR + PER_DIR : NULL,
+			  out + OFF_DIR + PER_DIR);
 	if (groups & FG_FINE) {
 		double inv = tp ? 1.0 / (double)tp : 0;
-		for (int b = 0; b < FINE_NBINS; b++)
-			if (!need || need[OFF_FINE + b])
-				out[OFF_FINE + b] =
-					f->fine && tp
-						? (float)((double)f->fine[b] *
-							  inv)
-						: NAN;
+		int nb = plan ? plan->nfine : FINE_NBINS;
+		for (int j = 0; j < nb; j++) {
+			int b = plan ? plan->fine[j] : j;
+			out[OFF_FINE + b] =
+				f->fine && tp
+					? (float)((double)f->fine[b] * inv)
+					: NAN;
+		}
 	}
 	for (int i = 0; (groups & FG_FIRST) && i < FIRSTN; i++) {
 		if (i < f->nfirst) {
 			float l = (float)f->first_len[i];
 			out[OFF_FIRST + i] = f->first_dir[i] ? -l : l;
-			out[OFF_FIRST + FIRSTN + i] =
-				i ? (float)((double)(f->first_us[i] -
-						     f->first_us[i - 1]) /
-					    1e3)
-				  : 0.0f;
+			if (!need || need[OFF_FIRST + FIRSTN + i])
+				out[OFF_FIRST + FIRSTN + i] =
+					i ? (float)((double)(f->first_us[i] -
+							     f->first_us[i -
+									 1]) /
+						    1e3)
+					  : 0.0f;
 		} else {
 			out[OFF_FIRST + i] = NAN;
 			out[OFF_FIRST + FIRSTN + i] = NAN;

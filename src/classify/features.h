@@ -71,12 +71,23 @@ int feat_group_of(int i);
 /* Vectors. out must hold feat_count() floats. */
 void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 	       float *out);
-/* Only the groups in the mask (others are left as they are); need, when
- * not NULL, flags the features wanted (the fine bins not flagged are
- * skipped too). */
+/* What a model reads of the full vector, worked out once (feat_plan_init)
+ * so that feat_full_some computes only that: the groups, the features
+ * wanted (need[i]), and the fine bins wanted as a list. */
+struct feat_plan {
+	unsigned groups; /* FG_* */
+	uint8_t *need;	 /* feat_count(FSET_FULL, 0, ports) flags */
+	int nfine;
+	uint8_t fine[FINE_NBINS];
+};
+/* From the list of feature indexes the model reads. Returns 0 or -1
+ * (out of memory). */
+int feat_plan_init(struct feat_plan *p, const int32_t *used, int nused,
+		   int ports);
+void feat_plan_free(struct feat_plan *p);
+/* The planned features into out (the others are left as they are). */
 void feat_full_some(const struct flow *f, const struct host_feats *hf,
-		    int ports, unsigned groups, const uint8_t *need,
-		    float *out);
+		    int ports, const struct feat_plan *p, float *out);
 void feat_bins(const struct flow *f, float *out);
 /* Early features from the first packets (len/dir/offset arrays as in struct
  * flow, nfirst entries known) when only n packets are seen. */

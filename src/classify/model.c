@@ -15,10 +15,9 @@ struct clf_model {
 	struct forest fo;
 	struct lbl_classes cls;
 	int ports, nfeat;
-	int uses_hosts;	 /* some tree splits on a host_ feature: keep the
-			    host context (else it is skipped: speed) */
-	unsigned groups; /* feature groups the trees read (FG_*) */
-	uint8_t *need;	 /* nfeat: some tree reads feature i */
+	int uses_hosts;	       /* some tree splits on a host_ feature: keep the
+				  host context (else it is skipped: speed) */
+	struct feat_plan plan; /* what the trees read */
 	struct feat_hosts *hosts;
 	float *x;
 	float prob[16];
@@ -102,18 +101,13 @@ int clf_model_load(const char *path, struct clf_model **out, struct pt_err *err)
 	}
 	if ((rc = forest_from_xgb(&m->xm, &m->fo, err)))
 		goto fail;
-	m->need = calloc((size_t)m->nfeat + 1, 1);
-	if (!m->need) {
+	if (feat_plan_init(&m->plan, m->fo.used, m->fo.nused, m->ports)) {
 		rc = pt_fail(err, PT_ENOMEM, path, "out of memory");
 		goto fail;
 	}
-	for (int u = 0; u < m->fo.nused; u++) {
-		m->groups |= (unsigned)feat_group_of(m->fo.used[u]);
-		m->need[m->fo.used[u]] = 1;
-	}
-	m->uses_hosts = !!(m->groups & FG_HOST);
+	m->uses_hosts = !!(m->plan.groups & FG_HOST);
 	m->hosts = feat_hosts_new();
-	m->x = malloc((size_t)m->nfeat * sizeof(float));
+	m->x = calloc((size_t)m->nfeat, sizeof(float));
 	if (!m->hosts || !m->x) {
 		rc = pt_fail(err, PT_ENOMEM, path, "out of memory");
 		goto fail;
@@ -154,7 +148,7 @@ int clf_model_predict(struct clf_model *m, const struct flow *f,
 				NAN;
 	else if (feat_hosts_add(m->hosts, f, &hf))
 		return -1;
-	feat_full_some(f, &hf, m->ports, m->groups, m->need, m->x);
+	feat_full_some(f, &hf, m->ports, &m->plan, m->x);
 	return clf_model_predict_x(m, m->x, cls, prob);
 }
 
@@ -186,7 +180,7 @@ void clf_model_free(struct clf_model *m)
 	forest_free(&m->fo);
 	xgb_free(&m->xm);
 	feat_hosts_free(m->hosts);
-	free(m->need);
+	feat_plan_free(&m->plan);
 	free(m->x);
 	free(m);
 }

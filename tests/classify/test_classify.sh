@@ -130,6 +130,17 @@ b=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
 n=$(awk 'END { print NR - 1 }' "$TMPD/flowsc.csv")
 expect_eq "--compact: analyze --model agrees with classify predict ($n flows)" "$a" "$b"
 
+# 6c. analyze --model makes flow rows on an output thread (src/flowq.c):
+# the rows, and their order among window and node rows on one stream,
+# are those of analyze without a model, plus the two columns
+"$P2PTRACE" analyze -q --json --flows - --windows - --window 1 --nodes - "$TMPD/s/sep2/n00.pcap" "$TMPD/s/sep2/n01.pcap" >"$TMPD/ord0.json" 2>>"$TMPD/err"
+"$P2PTRACE" analyze -q --json --flows - --windows - --window 1 --nodes - --model "$TMPD/mc.json" "$TMPD/s/sep2/n00.pcap" "$TMPD/s/sep2/n01.pcap" >"$TMPD/ord1.json" 2>>"$TMPD/err"
+a=$(md5sum <"$TMPD/ord0.json")
+b=$(sed 's/,"pred_class":"[^"]*","pred_prob":[0-9.e+-]*}$/}/' "$TMPD/ord1.json" | md5sum)
+n=$(grep -c '"pred_class"' "$TMPD/ord1.json")
+w=$(grep -c '"window_s"' "$TMPD/ord1.json")
+expect_eq "analyze --model: same rows in the same order among $w window rows ($n flows)" "$a $n" "$b $(grep -c '"end_reason"' "$TMPD/ord0.json")"
+
 # 7. working mode: node windows, labeled by a catalog key
 "$P2PTRACE" classify eval --kfold 4 --windows --label-key kind --window 5 --json "$TMPD/s/sep" >"$TMPD/win.json" 2>"$TMPD/err"
 v=$(jget "$TMPD/win.json" '"%s %d" % (j["target"], j["model"]["accuracy"] >= 0.95)')

@@ -58,4 +58,16 @@ print(ok, len(files) == len(set(files)), j["split"]["groups_on_both_sides"], j["
 PY
 )
 expect_eq "eval on shared traces: metrics in [0,1], each file tested once" "$v" "True True 0 bittorrent"
+# analyze --model over many files (more flows than the output thread's
+# ring of 2048): the rows and their order on one stream, with window and
+# node rows between them, are those of analyze without a model
+set -- "$S/bittorrent_transmission.pcapng" "$S/bittorrent_transmission.pcapng" "$S/bittorrent_transmission.pcapng" "$S/gnutella.pcap" "$S/skype.pcap" "$S/443-curl.pcap"
+"$P2PTRACE" analyze -q --json --flows - --windows - --window 10 --nodes - "$@" >"$TMPD/ord0.json" 2>>"$TMPD/err"
+"$P2PTRACE" analyze -q --json --flows - --windows - --window 10 --nodes - --model "$TMPD/m.json" "$@" >"$TMPD/ord1.json" 2>>"$TMPD/err"
+a=$(md5sum <"$TMPD/ord0.json")
+b=$(sed 's/,"pred_class":"[^"]*","pred_prob":[0-9.e+-]*}$/}/' "$TMPD/ord1.json" | md5sum)
+n=$(grep -c '"pred_class"' "$TMPD/ord1.json")
+m=$(grep -c '"end_reason"' "$TMPD/ord0.json")
+expect_eq "analyze --model: $n flow rows, same rows and order among window and node rows" "$a $n" "$b $m"
+[ "$n" -gt 2048 ] && ok "analyze --model: more flows ($n) than the output ring" || not_ok "analyze --model: more flows than the ring" "$n"
 exit 0
