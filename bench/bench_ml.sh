@@ -73,6 +73,14 @@ if "port" in b and shared:
     ok1 = m["macro_f1"] >= 0.85; ok2 = m["macro_f1"] >= b["port"]["macro_f1"] + 0.15
     print("   target macro-F1 >= 0.85: %s;  >= port + 0.15 (%.4f): %s" % (
         "MET" if ok1 else "NOT MET", b["port"]["macro_f1"] + 0.15, "MET" if ok2 else "NOT MET"))
+    if e:
+        # a class with no training rows in the fold that tests it cannot
+        # be predicted from learning: F1 0 whatever the model
+        none = [c for c, v in e["train_share"].items() if v == 0 and m["per_class"].get(c, {}).get("support", 0)]
+        n = sum(1 for c, v in m["per_class"].items() if v["support"])
+        if none:
+            print("   upper bound for ANY learned model on this split: macro-F1 <= %d/%d = %.3f (%s: no training rows when tested)" % (
+                n - len(none), n, (n - len(none)) / n, ", ".join(none)))
 print("   prediction speed: %.0f flows/s (one core, forest evaluator)" % j["prediction_flows_per_s"])
 PY
 }
@@ -222,8 +230,8 @@ if [ -f "$S/MANIFEST.tsv" ] && [ -f "$IN" ]; then
 		printf "   analyze --model (full, 240 trees)  CPU %.2f s  wall %.2f s  %.0f packets/s: CPU +%.1f%%, packets/s %.1f%% lower\n", b, wb, p / wb, 100 * (b / a - 1), 100 * (1 - wa / wb)
 		printf "   analyze --model (1 tree per class: the fixed costs) CPU +%.1f%%\n", 100 * (c3 / a - 1)
 		printf "   %d pairs (analyze, then analyze --model --compact model, 12 trees), medians:\n", np
-		printf "     packets/s (wall): %.0f -> %.0f, %.1f%% lower (target <= 20%%: %s)\n", p / pw0, p / pw2, 100 * pws, pws <= 0.20 ? "MET" : "NOT MET"
-		printf "     CPU seconds: %.2f -> %.2f, packets per CPU second %.1f%% lower (%s 20%% too); %.2f us CPU per flow\n", pc0, pc2, 100 * pcs, pcs <= 0.20 ? "within" : "NOT within", 1e6 * (pc2 - pc0) / f
+		printf "     packets/s (wall): %.0f -> %.0f, %.1f%% %s (target: at most 20%% lower: %s)\n", p / pw0, p / pw2, 100 * (pws < 0 ? -pws : pws), pws < 0 ? "higher" : "lower", pws <= 0.20 ? "MET" : "NOT MET"
+		printf "     CPU seconds (both threads): %.2f -> %.2f, packets per CPU second %.1f%% lower (%s 20%% as well); %.2f us CPU per flow\n", pc0, pc2, 100 * pcs, pcs <= 0.20 ? "within" : "not within", 1e6 * (pc2 - pc0) / f
 		printf "   classify predict (full)         CPU %.2f s  %.0f flows/s end to end (read, features, model, CSV)\n", c, f / c
 		printf "   classify predict (--compact)    CPU %.2f s  %.0f flows/s end to end\n", cc, f / cc }'
 	python3 - "$OUT/shared-seg.json" "$OUT/shared-seg-compact.json" "$OUT/exp2.json" "$OUT/exp2-compact.json" <<'PY'
