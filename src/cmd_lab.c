@@ -40,6 +40,7 @@ struct opts {
 	int no_capture;
 	int keep_work;
 	int all;
+	int capture_teardown; /* lab run: keep capturing while clients stop */
 };
 
 static uint64_t now_ns(void)
@@ -63,6 +64,7 @@ static void usage(FILE *f)
 		"usage: p2ptrace lab check FILE [--name NAME] [--duration S] [--out DIR]\n"
 		"       p2ptrace lab up FILE [--name NAME] [--duration S] [--out DIR] [--no-capture]\n"
 		"       p2ptrace lab run FILE [--name NAME] [--duration S] [--out DIR] [--no-capture]\n"
+		"                            [--capture-teardown]   (also capture while the clients stop)\n"
 		"       p2ptrace lab status [NAME]\n"
 		"       p2ptrace lab exec [--lab NAME] NODE -- COMMAND [ARG...]\n"
 		"       p2ptrace lab down [--keep-work] [NAME... | --all]   (no NAME: the only lab that is up)\n"
@@ -80,6 +82,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, int stop_at_arg)
 		{ "no-capture", no_argument, NULL, 'N' },
 		{ "keep-work", no_argument, NULL, 'k' },
 		{ "all", no_argument, NULL, 'A' },
+		{ "capture-teardown", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -115,6 +118,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, int stop_at_arg)
 			break;
 		case 'A':
 			o->all = 1;
+			break;
+		case 'T':
+			o->capture_teardown = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -399,14 +405,15 @@ static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
 	return 0;
 }
 
-static int do_down(const char *name, int keep_work, int quiet, int summary);
+static int do_down(const char *name, int keep_work, int quiet, int summary,
+		   uint64_t stop_at);
 
 static int fail_up(const char *name, const struct pt_err *err)
 {
 	if (err)
 		tool_perr(err);
 	tool_msg("lab: up failed; taking down what was created");
-	do_down(name, 0, 1, 0);
+	do_down(name, 0, 1, 0, 0);
 	return 1;
 }
 
@@ -959,7 +966,10 @@ static int cmd_up(int argc, char **argv)
 
 /* ---- down ------------------------------------------------------------- */
 
-static int do_down(const char *name, int keep_work, int quiet, int summary)
+/* stop_at: when capture was stopped before the clients (lab run), that
+ * time is the catalog's stop_ns; 0: the time the clients were stopped. */
+static int do_down(const char *name, int keep_work, int quiet, int summary,
+		   uint64_t stop_at)
 {
 	struct lab_state st;
 	struct pt_err err = { 0 };
@@ -1008,7 +1018,7 @@ static int do_down(const char *name, int keep_work, int quiet, int summary)
 			starts[n++] = st.procs[i].start;
 		}
 	lab_proc_stop(pids, starts, n, 3000);
-	stop = now_ns();
+	stop = stop_at ? stop_at : now_ns();
 	phase("down: nodes stopped", &t0);
 	/* 2. anything else still living in a lab namespace */
 	for (unsigned i = 0; i < st.nnetns; i++)
@@ -1082,7 +1092,7 @@ static int cmd_down(int argc, char **argv)
 		return 2;
 	}
 	if (o.name)
-		return do_down(o.name, o.keep_work, 0, 1);
+		return do_down(o.name, o.keep_work, 0, 1, 0);
 	if (optind == argc) {
 		char names[64][LAB_NAME_MAX + 1];
 		unsigned k = lab_state_list(names, 64);
@@ -1100,11 +1110,11 @@ static int cmd_down(int argc, char **argv)
 			return 2;
 		}
 		for (unsigned i = 0; i < k; i++)
-			rc |= do_down(names[i], o.keep_work, 0, 1);
+			rc |= do_down(names[i], o.keep_work, 0, 1, 0);
 		return rc;
 	}
 	for (int i = optind; i < argc; i++)
-		rc |= do_down(argv[i], o.keep_work, 0, 1);
+		rc |= do_down(argv[i], o.keep_work, 0, 1, 0);
 	return rc;
 }
 
@@ -1245,6 +1255,31 @@ static int cmd_exec(int argc, char **argv)
 
 /* ---- run -------------------------------------------------------------- */
 
+/* lab run: end capture (SIGTERM: it flushes, closes its files, writes its
+ * stats) and wait for it; returns the time capture was told to stop. */
+static uint64_t stop_capture(const char *name)
+{
+	struct lab_state st;
+	struct pt_err err = { 0 };
+	pid_t pids[16];
+	unsigned long long starts[16];
+	unsigned n = 0;
+	uint64_t t;
+
+	if (lab_state_read(name, &st, &err))
+		return 0;
+	t = now_ns();
+	for (unsigned i = 0; i < st.nprocs && n < 16; i++)
+		if (st.procs[i].capture &&
+		    lab_proc_alive(st.procs[i].pid, st.procs[i].start)) {
+			pids[n] = st.procs[i].pid;
+			starts[n++] = st.procs[i].start;
+		}
+	lab_proc_stop(pids, starts, n, 20000); /* SIGTERM, wait */
+	lab_state_free(&st);
+	return t;
+}
+
 static volatile sig_atomic_t stop_req;
 
 static void on_signal(int sig)
@@ -1335,7 +1370,7 @@ static int cmd_run(int argc, char **argv)
 	struct running r = { 0 };
 	char out[PATH_MAX];
 	struct sigaction sa;
-	uint64_t t0, dur;
+	uint64_t t0, dur, stop_at = 0;
 	int rc, tty = tool_progress_on();
 
 	if (parse_opts(argc, argv, &o, 0))
@@ -1377,10 +1412,20 @@ static int cmd_run(int argc, char **argv)
 	if (stop_req)
 		fprintf(stderr, "p2ptrace: lab %s: stopping early (signal)\n",
 			e.name);
-	fprintf(stderr,
-		"p2ptrace: lab %s: ran %.1f s; stopping clients, capture, taking it down\n",
-		e.name, (now_ns() - t0) / 1e9);
-	rc = do_down(e.name, o.keep_work, 0, 1);
+	if (!o.capture_teardown && !o.no_capture) {
+		/* the run is the measurement: capture ends with it, before
+		 * the clients are stopped (their teardown, RST bursts on
+		 * open connections, is not in the traces) */
+		fprintf(stderr,
+			"p2ptrace: lab %s: ran %.1f s; stopping capture, then clients, taking it down\n",
+			e.name, (now_ns() - t0) / 1e9);
+		stop_at = stop_capture(e.name);
+	} else {
+		fprintf(stderr,
+			"p2ptrace: lab %s: ran %.1f s; stopping clients, capture, taking it down\n",
+			e.name, (now_ns() - t0) / 1e9);
+	}
+	rc = do_down(e.name, o.keep_work, 0, 1, stop_at);
 	lab_exp_free(&e);
 	free(r.pids);
 	free(r.starts);

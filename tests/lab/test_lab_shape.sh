@@ -17,7 +17,10 @@ OUT=$TMPD/out
 trap '"$P2PTRACE" lab down "$NAME" >/dev/null 2>&1' EXIT INT TERM
 {
 	echo "lab $NAME"; echo "subnet 198.18.0.0/24"; echo "out $OUT"; echo "snaplen 96"
-	echo "group sink command cmd=\"for p in 1 2 3 4 5 6 7 8; do iperf3 -s -p 520\$p & done; wait\""
+	echo "group sink command cmd=\"iperf3 -s -p 5299 & for p in 1 2 3 4 5 6 7 8; do iperf3 -s -p 520\$p & done; wait\""
+	# an idle TCP connection, open for the whole run: ended (FIN) only
+	# when the lab stops its client
+	echo "group idle command start=1 cmd=\"bash -c 'exec 3<>/dev/tcp/%{sink}/5299; sleep 600'\" labels role=idle"
 	k=1
 	for r in 6.4 12.8 25.6 51.2 102.4 204.8 409.6 819.2; do
 		echo "group r$r command up=${r}kbit start=1 cmd=\"iperf3 -c %{sink} -p 520$k -t 60\" labels rank=$r"
@@ -53,3 +56,21 @@ grep -v CASE "$TMPD/cases"
 expect_eq ranks_measured "$(grep -c CASE "$TMPD/cases")" 8
 grep '^PASSCASE' "$TMPD/cases" | while read -r _ n; do ok "$n"; done
 grep '^FAILCASE' "$TMPD/cases" | while read -r _ n why; do not_ok "$n" "$why"; done
+# lab run ends capture before it stops the clients: the idle connection
+# (and the senders' 60 s iperf3 runs, cut at 26 s) end in no trace with a
+# FIN or RST (with --capture-teardown the idle node's FIN is in its trace);
+# the catalog's stop_ns is the moment capture was told to stop
+fins=0
+late=0
+stop_ns=$(awk -F'\t' 'NR == 2 { for (i = 1; i <= NF; i++) if (h[i] == "stop_ns") print $i } NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i }' "$OUT/catalog.tsv")
+while IFS='	' read -r node netns addr profile labels rest; do
+	case "$labels" in rank=* | role=idle) ;; *) continue;; esac
+	f=$(tshark -r "$OUT/traces/$node.pcapng" -Y "ip.src==$addr && (tcp.flags.fin==1 || tcp.flags.reset==1)" 2>/dev/null | wc -l)
+	l=$(tshark -r "$OUT/traces/$node.pcapng" -T fields -e frame.time_epoch 2>/dev/null | tail -1 |
+		awk -v s="$stop_ns" '{ print ($1 > s / 1e9 + 1) ? 1 : 0 }')
+	fins=$((fins + f)); late=$((late + l))
+done <"$OUT/catalog.tsv"
+expect_eq "capture ends with the run: FIN/RST from the 8 senders and the idle client in their traces" "$fins" 0
+expect_eq "capture ends with the run: traces whose last packet is > 1 s after stop_ns" "$late" 0
+grep -q "stopping capture, then clients" "$TMPD/run.out" && ok "lab run says it stops capture first" ||
+	not_ok "lab run says it stops capture first" "$(grep ran "$TMPD/run.out")"
