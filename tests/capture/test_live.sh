@@ -64,6 +64,40 @@ got=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; next}
 	"$TMPD/flows.csv" 2>/dev/null)
 expect_eq "live: flow of $N echo requests" "$got" $N
 
+# analyze --model on a live interface: rows and predictions come from the
+# output thread (src/flowq.c); after SIGINT the echo flow's row is there,
+# with a class of the model and a probability
+if command -v python3 >/dev/null 2>&1 &&
+	python3 "$(dirname "$0")/../classify/mksynth.py" "$TMPD/syn" 6 7 >/dev/null 2>&1 &&
+	"$P2PTRACE" classify train --compact --model "$TMPD/m.json" "$TMPD/syn" >/dev/null 2>&1; then
+	"$P2PTRACE" analyze -q -i "$B:vb" --model "$TMPD/m.json" --flows "$TMPD/mflows.csv" icmp 2>"$TMPD/an.err" &
+	AN=$!
+	sleep 1
+	ip netns exec "$A" ping -c $N -i 0.01 -q 198.18.98.2 >/dev/null 2>&1
+	sleep 0.5
+	kill -INT $AN
+	i=0
+	while kill -0 $AN 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 $AN 2>/dev/null; then
+		kill -KILL $AN 2>/dev/null
+		wait $AN 2>/dev/null
+		AN=""
+		not_ok "live --model: SIGINT stops analyze" "still running after 3 s"
+	else
+		wait $AN
+		rc=$?
+		AN=""
+		expect_eq "live --model: SIGINT stops analyze, exit 0" "$rc" 0
+	fi
+	got=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; next}
+		$h["src_addr"]=="198.18.98.1" && $h["proto"]==1 && $h["dst_port"]==2048 {
+			print $h["pkts_fwd"], ($h["pred_class"] ~ /^(a|b)$/ && $h["pred_prob"] > 0 && $h["pred_prob"] <= 1) ? "predicted" : "no-prediction:" $h["pred_class"] }' \
+		"$TMPD/mflows.csv" 2>/dev/null)
+	expect_eq "live --model: flow of $N echo requests, with a class of the model" "$got" "$N predicted"
+else
+	skip "live --model" "python3 or the synthetic model is not available"
+fi
+
 out=$("$P2PTRACE" analyze -q -i "$B:nosuch0" 2>&1); rc=$?
 [ "$rc" -ne 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
 	ok "live: unknown interface is a one-line error" ||
