@@ -112,6 +112,15 @@ static void ev_flow(void *arg, const struct node_info *n, const struct flow *f,
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* Wait until the output thread has written every queued flow row
+ * (queued rows point to the node's name and labels). */
+static void drain_rows(struct an *a)
+{
+	pthread_mutex_lock(&a->lock);
+	flowq_drain(a->q);
+	pthread_mutex_unlock(&a->lock);
+}
+
 static void ev_window(void *arg, const struct node_info *n, uint64_t start,
 		      uint64_t len, const struct node_figs *w)
 {
@@ -318,10 +327,7 @@ static int run_files(struct an *a, char **files, int nfiles)
 					 files[first], a->catalog_path);
 			e = engine_run(&a->cfg, &n, srcs, cnt, events(a), &st,
 				       &err);
-			/* queued rows point to n: written before it changes */
-			pthread_mutex_lock(&a->lock);
-			flowq_drain(a->q);
-			pthread_mutex_unlock(&a->lock);
+			drain_rows(a); /* before n changes */
 			tool_progress_done();
 			if (e) {
 				tool_perr(&err);
@@ -372,9 +378,7 @@ static void *live_thread(void *arg)
 		tool_perr(&err);
 		j->rc = 1;
 	}
-	pthread_mutex_lock(&j->a->lock);
-	flowq_drain(j->a->q); /* queued rows point to n */
-	pthread_mutex_unlock(&j->a->lock);
+	drain_rows(j->a); /* before n goes */
 	j->src = NULL;
 	source_close(src);
 	return NULL;
@@ -631,14 +635,12 @@ int cmd_analyze(int argc, char **argv)
 	}
 	rc = nif ? run_live(&a, ifaces, nif)
 		 : run_files(&a, argv + optind, nfiles);
-	flowq_stop(a.q);
-	a.q = NULL;
+	flowq_stop(a.q); /* every row written */
 	if (a.out_err) {
 		tool_perr(&a.err);
 		rc = 1;
 	}
 out:
-	flowq_stop(a.q);
 	if (rowout_close(a.flows, &err) || rowout_close(a.nodes, &err) ||
 	    rowout_close(a.windows, &err) || ipfix_close(a.ipfix, &err)) {
 		tool_perr(&err);

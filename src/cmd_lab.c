@@ -406,7 +406,7 @@ static int resolve_user(const char *name, uid_t *uid, gid_t *gid)
 }
 
 static int do_down(const char *name, int keep_work, int quiet, int summary,
-		   uint64_t stop_at);
+		   int capture_first);
 
 static int fail_up(const char *name, const struct pt_err *err)
 {
@@ -966,10 +966,26 @@ static int cmd_up(int argc, char **argv)
 
 /* ---- down ------------------------------------------------------------- */
 
-/* stop_at: when capture was stopped before the clients (lab run), that
- * time is the catalog's stop_ns; 0: the time the clients were stopped. */
+/* The lab's capture processes (alive or not) into pids/starts. */
+static unsigned capture_procs(const struct lab_state *st, pid_t *pids,
+			      unsigned long long *starts)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < st->nprocs; i++)
+		if (st->procs[i].capture) {
+			pids[n] = st->procs[i].pid;
+			starts[n++] = st->procs[i].start;
+		}
+	return n;
+}
+
+/* capture_first (lab run): capture ends first, before the clients are
+ * stopped, so their teardown is not in the traces; the catalog's stop_ns
+ * is then the moment capture was told to stop, else when the clients
+ * were stopped. */
 static int do_down(const char *name, int keep_work, int quiet, int summary,
-		   uint64_t stop_at)
+		   int capture_first)
 {
 	struct lab_state st;
 	struct pt_err err = { 0 };
@@ -1011,6 +1027,14 @@ static int do_down(const char *name, int keep_work, int quiet, int summary,
 				"p2ptrace: lab %s: %u VMs powered off (%u killed after the ACPI grace)\n",
 				name, vn, vk);
 	}
+	/* 0b. capture first (SIGTERM: it flushes, closes its files, writes
+	 * its stats), when the run is the measurement */
+	if (capture_first) {
+		n = capture_procs(&st, pids, starts);
+		stop = now_ns();
+		lab_proc_stop(pids, starts, n, 20000);
+		n = 0;
+	}
 	/* 1. the nodes' processes, gracefully */
 	for (unsigned i = 0; i < st.nprocs; i++)
 		if (!st.procs[i].capture) {
@@ -1018,7 +1042,8 @@ static int do_down(const char *name, int keep_work, int quiet, int summary,
 			starts[n++] = st.procs[i].start;
 		}
 	lab_proc_stop(pids, starts, n, 3000);
-	stop = stop_at ? stop_at : now_ns();
+	if (!capture_first)
+		stop = now_ns();
 	phase("down: nodes stopped", &t0);
 	/* 2. anything else still living in a lab namespace */
 	for (unsigned i = 0; i < st.nnetns; i++)
@@ -1040,14 +1065,10 @@ static int do_down(const char *name, int keep_work, int quiet, int summary,
 	 * exit takes a while (the kernel waits an RCU grace period per packet
 	 * socket it closes), so the namespaces and the work folder go
 	 * meanwhile: its sockets keep the switch namespace alive until then. */
-	n = 0;
-	for (unsigned i = 0; i < st.nprocs; i++)
-		if (st.procs[i].capture) {
-			pids[n] = st.procs[i].pid;
-			starts[n++] = st.procs[i].start;
-			if (lab_proc_alive(st.procs[i].pid, st.procs[i].start))
-				kill(st.procs[i].pid, SIGTERM);
-		}
+	n = capture_procs(&st, pids, starts);
+	for (unsigned i = 0; i < n; i++)
+		if (lab_proc_alive(pids[i], starts[i]))
+			kill(pids[i], SIGTERM);
 	/* 4. namespaces: the links and qdiscs inside go with them */
 	for (unsigned i = 0; i < st.nnetns; i++) {
 		if (lab_ns_exists(st.netns[i]))
@@ -1255,31 +1276,6 @@ static int cmd_exec(int argc, char **argv)
 
 /* ---- run -------------------------------------------------------------- */
 
-/* lab run: end capture (SIGTERM: it flushes, closes its files, writes its
- * stats) and wait for it; returns the time capture was told to stop. */
-static uint64_t stop_capture(const char *name)
-{
-	struct lab_state st;
-	struct pt_err err = { 0 };
-	pid_t pids[16];
-	unsigned long long starts[16];
-	unsigned n = 0;
-	uint64_t t;
-
-	if (lab_state_read(name, &st, &err))
-		return 0;
-	t = now_ns();
-	for (unsigned i = 0; i < st.nprocs && n < 16; i++)
-		if (st.procs[i].capture &&
-		    lab_proc_alive(st.procs[i].pid, st.procs[i].start)) {
-			pids[n] = st.procs[i].pid;
-			starts[n++] = st.procs[i].start;
-		}
-	lab_proc_stop(pids, starts, n, 20000); /* SIGTERM, wait */
-	lab_state_free(&st);
-	return t;
-}
-
 static volatile sig_atomic_t stop_req;
 
 static void on_signal(int sig)
@@ -1370,8 +1366,8 @@ static int cmd_run(int argc, char **argv)
 	struct running r = { 0 };
 	char out[PATH_MAX];
 	struct sigaction sa;
-	uint64_t t0, dur, stop_at = 0;
-	int rc, tty = tool_progress_on();
+	uint64_t t0, dur;
+	int rc, cap_first, tty = tool_progress_on();
 
 	if (parse_opts(argc, argv, &o, 0))
 		return 2;
@@ -1412,20 +1408,15 @@ static int cmd_run(int argc, char **argv)
 	if (stop_req)
 		fprintf(stderr, "p2ptrace: lab %s: stopping early (signal)\n",
 			e.name);
-	if (!o.capture_teardown && !o.no_capture) {
-		/* the run is the measurement: capture ends with it, before
-		 * the clients are stopped (their teardown, RST bursts on
-		 * open connections, is not in the traces) */
-		fprintf(stderr,
-			"p2ptrace: lab %s: ran %.1f s; stopping capture, then clients, taking it down\n",
-			e.name, (now_ns() - t0) / 1e9);
-		stop_at = stop_capture(e.name);
-	} else {
-		fprintf(stderr,
-			"p2ptrace: lab %s: ran %.1f s; stopping clients, capture, taking it down\n",
-			e.name, (now_ns() - t0) / 1e9);
-	}
-	rc = do_down(e.name, o.keep_work, 0, 1, stop_at);
+	/* the run is the measurement: capture ends with it, before the
+	 * clients are stopped (their teardown, RST bursts on open
+	 * connections, is not in the traces) unless --capture-teardown */
+	cap_first = !o.capture_teardown && !o.no_capture;
+	fprintf(stderr,
+		"p2ptrace: lab %s: ran %.1f s; stopping %s, taking it down\n",
+		e.name, (now_ns() - t0) / 1e9,
+		cap_first ? "capture, then clients" : "clients, capture");
+	rc = do_down(e.name, o.keep_work, 0, 1, cap_first);
 	lab_exp_free(&e);
 	free(r.pids);
 	free(r.starts);

@@ -210,26 +210,27 @@ void feat_plan_free(struct feat_plan *p)
 	p->need = NULL;
 }
 
+/* plan NULL: every feature */
 static void full_some(const struct flow *f, const struct host_feats *hf,
-		      int ports, unsigned groups, const uint8_t *need,
-		      const struct feat_plan *plan, float *out);
+		      int ports, const struct feat_plan *plan, float *out);
 
 void feat_full(const struct flow *f, const struct host_feats *hf, int ports,
 	       float *out)
 {
-	full_some(f, hf, ports, FG_ALL, NULL, NULL, out);
+	full_some(f, hf, ports, NULL, out);
 }
 
 void feat_full_some(const struct flow *f, const struct host_feats *hf,
 		    int ports, const struct feat_plan *p, float *out)
 {
-	full_some(f, hf, ports, p->groups, p->need, p, out);
+	full_some(f, hf, ports, p, out);
 }
 
 static void full_some(const struct flow *f, const struct host_feats *hf,
-		      int ports, unsigned groups, const uint8_t *need,
-		      const struct feat_plan *plan, float *out)
+		      int ports, const struct feat_plan *plan, float *out)
 {
+	unsigned groups = plan ? plan->groups : FG_ALL;
+	const uint8_t *need = plan ? plan->need : NULL;
 	uint64_t tb = f->dir[0].bytes + f->dir[1].bytes;
 	uint64_t tp = f->dir[0].pkts + f->dir[1].pkts;
 

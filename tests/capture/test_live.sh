@@ -33,31 +33,37 @@ ip -n "$B" link set vb up
 ip netns exec "$A" ping -c 1 -W 2 198.18.98.2 >/dev/null 2>&1
 
 N=25
-"$P2PTRACE" analyze -q -i "$B:vb" --flows "$TMPD/flows.csv" icmp 2>"$TMPD/an.err" &
-AN=$!
-sleep 1
-ip netns exec "$A" ping -c $N -i 0.01 -q 198.18.98.2 >/dev/null 2>&1
-sleep 0.5
-kill -INT $AN
-i=0
-while kill -0 $AN 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 $AN 2>/dev/null; then
-	not_ok "live: SIGINT stops analyze on a quiet interface" \
-		"still running after 3 s (cmd_analyze must call source_stop on its live sources)"
-	# Wake it with a packet of another flow, so the flow check below
-	# still runs.
-	ip netns exec "$B" ping -c 1 -W 1 198.18.98.1 >/dev/null 2>&1
+# live_run NAME CSV [ANALYZE OPTIONS]: analyze on vb while A sends N pings,
+# then SIGINT; checks that it stops with exit 0
+live_run() {
+	_name=$1; _csv=$2; shift 2
+	"$P2PTRACE" analyze -q -i "$B:vb" "$@" --flows "$_csv" icmp 2>"$TMPD/an.err" &
+	AN=$!
+	sleep 1
+	ip netns exec "$A" ping -c $N -i 0.01 -q 198.18.98.2 >/dev/null 2>&1
+	sleep 0.5
+	kill -INT $AN
 	i=0
 	while kill -0 $AN 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-	kill -KILL $AN 2>/dev/null
-	wait $AN 2>/dev/null
-	AN=""
-else
-	wait $AN
-	rc=$?
-	AN=""
-	expect_eq "live: SIGINT stops analyze, exit 0" "$rc" 0
-fi
+	if kill -0 $AN 2>/dev/null; then
+		not_ok "$_name: SIGINT stops analyze on a quiet interface" \
+			"still running after 3 s (cmd_analyze must call source_stop on its live sources)"
+		# Wake it with a packet of another flow, so the flow check
+		# below still runs.
+		ip netns exec "$B" ping -c 1 -W 1 198.18.98.1 >/dev/null 2>&1
+		i=0
+		while kill -0 $AN 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+		kill -KILL $AN 2>/dev/null
+		wait $AN 2>/dev/null
+		AN=""
+	else
+		wait $AN
+		rc=$?
+		AN=""
+		expect_eq "$_name: SIGINT stops analyze, exit 0" "$rc" 0
+	fi
+}
+live_run live "$TMPD/flows.csv"
 # The echo-request flow (ICMP type 8 -> "port" 2048) holds the N requests.
 got=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; next}
 	$h["src_addr"]=="198.18.98.1" && $h["proto"]==1 && $h["dst_port"]==2048 {print $h["pkts_fwd"]}' \
@@ -70,25 +76,7 @@ expect_eq "live: flow of $N echo requests" "$got" $N
 if command -v python3 >/dev/null 2>&1 &&
 	python3 "$(dirname "$0")/../classify/mksynth.py" "$TMPD/syn" 6 7 >/dev/null 2>&1 &&
 	"$P2PTRACE" classify train --compact --model "$TMPD/m.json" "$TMPD/syn" >/dev/null 2>&1; then
-	"$P2PTRACE" analyze -q -i "$B:vb" --model "$TMPD/m.json" --flows "$TMPD/mflows.csv" icmp 2>"$TMPD/an.err" &
-	AN=$!
-	sleep 1
-	ip netns exec "$A" ping -c $N -i 0.01 -q 198.18.98.2 >/dev/null 2>&1
-	sleep 0.5
-	kill -INT $AN
-	i=0
-	while kill -0 $AN 2>/dev/null && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-	if kill -0 $AN 2>/dev/null; then
-		kill -KILL $AN 2>/dev/null
-		wait $AN 2>/dev/null
-		AN=""
-		not_ok "live --model: SIGINT stops analyze" "still running after 3 s"
-	else
-		wait $AN
-		rc=$?
-		AN=""
-		expect_eq "live --model: SIGINT stops analyze, exit 0" "$rc" 0
-	fi
+	live_run "live --model" "$TMPD/mflows.csv" --model "$TMPD/m.json"
 	got=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; next}
 		$h["src_addr"]=="198.18.98.1" && $h["proto"]==1 && $h["dst_port"]==2048 {
 			print $h["pkts_fwd"], ($h["pred_class"] ~ /^(a|b)$/ && $h["pred_prob"] > 0 && $h["pred_prob"] <= 1) ? "predicted" : "no-prediction:" $h["pred_class"] }' \
