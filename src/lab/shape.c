@@ -10,8 +10,13 @@
  * 6.4 kbit/s, 1.3x at 102.4 kbit/s; TBF gave 1.00x from 6.4 to 819.2 kbit/s
  * (tests/lab/test_lab_shape.sh). The burst scales with the rate (10 ms of
  * traffic, at least two full frames) -- Mininet's fixed 15 kB burst lets ~19 s
- * through unshaped at 6.4 kbit/s -- and the queue holds 2 s of traffic (at
- * least 16 full frames, so slow TCP senders are not starved by drops).
+ * through unshaped at 6.4 kbit/s -- and the queue holds 500 ms of traffic
+ * (at least 16 full frames, so slow TCP senders are not starved by drops).
+ * A 2 s queue was tried first: a tail-drop queue that deep makes TCP's RTT
+ * 2 s, and when a fast retransmission is dropped too (the queue is still
+ * full), the sender waits out an RTO of ~2.7 s with the link idle -- 2 of 80
+ * bulk senders at 409.6/819.2 kbit/s over 38 s, and a 0.77x measured rank in
+ * CI. With 500 ms the same happened as often but the link idled ~0.8 s.
  * ARP bypasses the shaper (an HTB root -- not limiting, 10 gbit -- sends
  * ARP to one class and the rest to the class holding the TBF; this kernel
  * has no prio qdisc): on a real access link
@@ -40,7 +45,7 @@ int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
 	burst = bps / 100;
 	if (burst < 3028)
 		burst = 3028;
-	limit = bps * 2;
+	limit = bps / 2;
 	if (limit < 24224)
 		limit = 24224;
 	if (limit > 4000000)

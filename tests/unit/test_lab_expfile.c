@@ -182,12 +182,13 @@ static void test_shape(void **state)
 	/* 6400 bit/s; burst at least two frames; queue at least 16 frames */
 	assert_non_null(strstr(b, "tbf rate 6400bit burst 3028b limit 24224b"));
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", 819.2, 0, 0), 0);
-	assert_non_null(
-		strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit"));
+	/* 10 ms burst (two frames at least); 500 ms queue */
+	assert_non_null(strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit "
+				  "burst 3028b limit 51200b"));
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 100000, 0, 0),
 			 0);
 	assert_non_null(strstr(
-		b, "burst 125000b limit 4000000b")); /* 10 ms; 2 s capped */
+		b, "burst 125000b limit 4000000b")); /* 10 ms; 500 ms capped */
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 0, 0), 0);
 	assert_string_equal(b, "");
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 20, 1), 0);
