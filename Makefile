@@ -25,7 +25,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-fast bench bench-capture bench-lab bench-ml bench-lab-vm \
+.PHONY: all check check-fast bench bench-capture bench-lab bench-ml bench-lab-vm bench-shape \
         demo fuzz deps lint clean san tests fixtures
 
 all: $(BUILD)/p2ptrace
@@ -83,6 +83,9 @@ bench-lab: deps all
 
 bench-lab-vm: deps all
 	sh bench/bench_lab_vm.sh
+
+bench-shape: deps all
+	sh bench/bench_shape.sh
 
 bench-ml: deps all
 	sh bench/bench_ml.sh

@@ -515,9 +515,10 @@ static int net_shaping(const struct lab_exp *e, struct pt_err *err)
 		const struct lab_group *g = &e->groups[e->nodes[i].group];
 		char one[1024];
 
-		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth,
-				    g->down_kbps, g->delay_ms / 2,
-				    g->loss_pct / 2) ||
+		struct lab_shape s = { g->down_kbps, g->queue_ms,
+				       g->delay_ms / 2, g->loss_pct / 2 };
+
+		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth, &s) ||
 		    len + strlen(one) >= cap) {
 			rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name,
 				     "shaping commands too long");
@@ -539,12 +540,13 @@ static int net_shaping(const struct lab_exp *e, struct pt_err *err)
 		for (unsigned i = 0; i < e->nnodes && !rc; i++) {
 			const struct lab_group *g =
 				&e->groups[e->nodes[i].group];
+			struct lab_shape s = { g->up_kbps, g->queue_ms,
+					       g->delay_ms / 2, g->loss_pct / 2 };
 
 			ns[i] = e->nodes[i].netns;
 			tx[i] = all + (size_t)i * 1024;
 			if (lab_shape_batch(all + (size_t)i * 1024, 1024,
-					    "eth0", g->up_kbps, g->delay_ms / 2,
-					    g->loss_pct / 2))
+					    "eth0", &s))
 				rc = pt_fail(err, PT_ELIMIT, e->nodes[i].name,
 					     "shaping commands too long");
 		}

@@ -326,6 +326,16 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				c,
 				"delay: expected e.g. 20ms (at most 10 s), got '%s'",
 				v);
+	} else if (!strcmp(k, "queue")) {
+		static const char *const qu[] = { "", "ms", "s", NULL };
+		static const double qm[] = { 1, 1, 1000 };
+
+		if (parse_unit(v, &g->queue_ms, qu, qm) || g->queue_ms < 10 ||
+		    g->queue_ms > 10000)
+			return perr(
+				c,
+				"queue: expected the shaper's queue as a time, e.g. 500ms or 2s (10 ms .. 10 s), got '%s'",
+				v);
 	} else if (!strcmp(k, "loss")) {
 		char tmp[32];
 		size_t l = strlen(v);
@@ -400,7 +410,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 	} else {
 		return perr(
 			c,
-			"unknown group option '%s' (expected count, up, down, delay, loss, file, server, port, interval, start, size, query-rate, search, user, cmd, or 'labels' before key=value labels)",
+			"unknown group option '%s' (expected count, up, down, queue, delay, loss, file, server, port, interval, start, size, query-rate, search, user, cmd, or 'labels' before key=value labels)",
 			k);
 	}
 	return 0;

@@ -53,6 +53,7 @@ struct lab_group {
 	unsigned count;
 	double up_kbps, down_kbps; /* 0 = not shaped */
 	double delay_ms, loss_pct; /* 0 = none (needs netem) */
+	double queue_ms;	   /* shaper queue; 0 = 500 ms */
 	int file;		   /* index in files[], -1 none */
 	int server;		   /* index in groups[], -1 none */
 	unsigned port;		   /* 0 = profile default */
@@ -192,8 +193,14 @@ void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
 		   unsigned n, unsigned grace_ms);
 
 /* shape.c: tc commands for one direction of one node. */
-int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
-		    double delay_ms, double loss_pct);
+struct lab_shape {
+	double kbps;	 /* 0 = not shaped */
+	double queue_ms; /* 0 = LAB_QUEUE_MS */
+	double delay_ms, loss_pct;
+};
+#define LAB_QUEUE_MS 500
+int lab_shape_batch(char *buf, size_t len, const char *dev,
+		    const struct lab_shape *s);
 
 /* profile.c */
 struct lab_ctx {

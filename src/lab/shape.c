@@ -16,7 +16,9 @@
  * 2 s, and when a fast retransmission is dropped too (the queue is still
  * full), the sender waits out an RTO of ~2.7 s with the link idle -- 2 of 80
  * bulk senders at 409.6/819.2 kbit/s over 38 s, and a 0.77x measured rank in
- * CI. With 500 ms the same happened as often but the link idled ~0.8 s.
+ * CI. With 500 ms the same happened as often but the link idled ~0.8 s
+ * (`make bench-shape`). A group's queue= sets another depth (a bloated
+ * DSL modem's 2 s, say).
  * ARP bypasses the shaper (an HTB root -- not limiting, 10 gbit -- sends
  * ARP to one class and the rest to the class holding the TBF; this kernel
  * has no prio qdisc): on a real access link
@@ -28,11 +30,13 @@
 #include <stdio.h>
 #include "lab/lab.h"
 
-int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
-		    double delay_ms, double loss_pct)
+int lab_shape_batch(char *buf, size_t len, const char *dev,
+		    const struct lab_shape *s)
 {
-	unsigned long long bits = (unsigned long long)(kbps * 1000 + 0.5);
+	unsigned long long bits = (unsigned long long)(s->kbps * 1000 + 0.5);
 	unsigned long long bps = bits / 8, burst, limit;
+	double queue_ms = s->queue_ms > 0 ? s->queue_ms : LAB_QUEUE_MS;
+	double delay_ms = s->delay_ms, loss_pct = s->loss_pct;
 	int n;
 
 	if (!bits && delay_ms <= 0 && loss_pct <= 0) {
@@ -45,7 +49,7 @@ int lab_shape_batch(char *buf, size_t len, const char *dev, double kbps,
 	burst = bps / 100;
 	if (burst < 3028)
 		burst = 3028;
-	limit = bps / 2;
+	limit = (unsigned long long)(bps * queue_ms / 1000);
 	if (limit < 24224)
 		limit = 24224;
 	if (limit > 4000000)

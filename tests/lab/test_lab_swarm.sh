@@ -27,7 +27,7 @@ file swarm size=20MiB
 group tracker bittorrent-tracker labels app=bittorrent mode=tracker
 group seed bittorrent-seed file=swarm up=24mbit labels app=bittorrent mode=seed
 group leech bittorrent-leech count=3 file=swarm up=8mbit down=24mbit labels app=bittorrent mode=download
-group query bittorrent-query count=2 file=swarm interval=5 labels app=bittorrent mode=query
+group query bittorrent-query count=2 file=swarm interval=5 up=1mbit queue=2s labels app=bittorrent mode=query
 EOT
 t0=$(date +%s.%N)
 if ! "$P2PTRACE" lab up "$TMPD/swarm.lab" 2>"$TMPD/up.err"; then
@@ -39,6 +39,13 @@ ok lab_up
 "$P2PTRACE" lab status "$NAME" >"$TMPD/status" 2>&1
 alive=$(sed -n 's/^\([0-9]*\)\/\([0-9]*\) processes alive/\1 \2/p' "$TMPD/status")
 expect_eq lab_status_alive "$alive" "8 8" # 7 nodes + capture
+# the shaper's queue: 500 ms by default (the seed, 24 mbit), 2 s with
+# queue=2s (the query nodes, 1 mbit); tc prints the TBF's latency,
+# (limit - burst) / rate: seed (1,500,000 - 30,000 B) / 3,000,000 B/s =
+# 490 ms; query (250,000 - 3,028 B) / 125,000 B/s = 1.98 s
+lat() { tc -n "p2pn-$NAME-$1" qdisc show dev eth0 | sed -n 's/^qdisc tbf .* lat \([0-9.]*[mu]*s\).*/\1/p'; }
+expect_eq "shaper queue: seed (default 500 ms)" "$(lat seed)" "490ms"
+expect_eq "shaper queue: query-1 (queue=2s)" "$(lat query-1)" "1.98s"
 # the leechers finish (aria2's hook writes DONE) within 90 s
 W=/var/tmp/p2ptrace/$NAME
 i=0

@@ -25,7 +25,7 @@ static const char good[] =
 	"group seed bittorrent-seed count=2 file=swarm up=2mbit labels app=bittorrent mode=seed\n"
 	"group dl-6.4 bittorrent-leech file=swarm up=6.4kbit down=1mbit labels app=bittorrent mode=download rank=6.4\n"
 	"group web http-server size=1MiB\n"
-	"group c http-client server=web interval=0.5 up=800bit\n"
+	"group c http-client server=web interval=0.5 up=800bit queue=2s\n"
 	"group cmd command cmd=\"ping -c 1 %{web}\" labels note=\"two words\"\n";
 
 static void test_good(void **state)
@@ -57,6 +57,8 @@ static void test_good(void **state)
 	assert_true(e.groups[2].down_kbps == 1000);
 	assert_true(e.groups[4].up_kbps > 0.79 && e.groups[4].up_kbps < 0.81);
 	assert_true(e.groups[4].interval_s == 0.5);
+	assert_true(e.groups[4].queue_ms == 2000);
+	assert_true(e.groups[2].queue_ms == 0); /* default */
 	assert_int_equal(e.groups[4].server, 3);
 	assert_string_equal(e.groups[2].labels,
 			    "app=bittorrent;mode=download;rank=6.4");
@@ -113,6 +115,9 @@ static const struct badcase bad[] = {
 	  "expected ssh-server" },
 	{ "group a idle delay=20xs\n", "b.lab:1", "delay" },
 	{ "group a idle loss=120%\n", "b.lab:1", "loss" },
+	{ "group a idle queue=5ms\n", "b.lab:1", "queue: expected" },
+	{ "group a idle queue=11s\n", "b.lab:1", "10 ms .. 10 s" },
+	{ "group a idle queue=fast\n", "b.lab:1", "queue" },
 	{ "lab x\n", "b.lab", "no 'group' line" },
 	{ "group a command cmd=\"x\n", "b.lab:1", "unterminated quote" },
 	{ "group a idle duration=3\n", "b.lab:1", "unknown group option" },
@@ -176,26 +181,36 @@ static void test_units(void **state)
 static void test_shape(void **state)
 {
 	char b[600];
+	struct lab_shape s = { 6.4, 0, 0, 0 };
 
 	(void)state;
-	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 6.4, 0, 0), 0);
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", &s), 0);
 	/* 6400 bit/s; burst at least two frames; queue at least 16 frames */
 	assert_non_null(strstr(b, "tbf rate 6400bit burst 3028b limit 24224b"));
-	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", 819.2, 0, 0), 0);
+	s.kbps = 819.2;
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", &s), 0);
 	/* 10 ms burst (two frames at least); 500 ms queue */
 	assert_non_null(strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit "
 				  "burst 3028b limit 51200b"));
-	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 100000, 0, 0),
-			 0);
+	s.queue_ms = 2000; /* queue=2s: 2 s of 102,400 B/s */
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", &s), 0);
+	assert_non_null(strstr(b, "tbf rate 819200bit burst 3028b limit 204800b"));
+	s.kbps = 100000;
+	s.queue_ms = 0;
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", &s), 0);
 	assert_non_null(strstr(
 		b, "burst 125000b limit 4000000b")); /* 10 ms; 500 ms capped */
-	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 0, 0), 0);
+	s.kbps = 0;
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", &s), 0);
 	assert_string_equal(b, "");
-	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", 0, 20, 1), 0);
+	s.delay_ms = 20;
+	s.loss_pct = 1;
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", &s), 0);
 	assert_non_null(strstr(b, "netem delay 20.000ms loss 1.0000%"));
 	assert_non_null(
 		strstr(b, "protocol arp prio 1 u32 match u32 0 0 flowid 1:1"));
-	assert_int_equal(lab_shape_batch(b, 10, "eth0", 10, 0, 0), -1);
+	s.kbps = 10;
+	assert_int_equal(lab_shape_batch(b, 10, "eth0", &s), -1);
 }
 
 int main(void)
