@@ -25,6 +25,7 @@ QUEUES=${QUEUES:-"500ms 2s"}
 LOAD=${LOAD:-2}
 ROUNDS=${ROUNDS:-3}
 [ "$(id -u)" = 0 ] || { echo "bench_shape: needs root"; exit 1; }
+[ "$D" -ge 20 ] || { echo "bench_shape: D=$D: needs >= 20 (a 10 s window between second 5 and D-5)"; exit 1; }
 for t in iperf3 tshark; do
 	command -v $t >/dev/null || { echo "bench_shape: $t missing (make deps)"; exit 1; }
 done
@@ -34,10 +35,7 @@ BUSY=""
 unbusy() { [ -n "$BUSY" ] && kill $BUSY 2>/dev/null; BUSY=""; }
 trap 'unbusy; "$P2PTRACE" lab down "$NAME" >/dev/null 2>&1; rm -rf "$T"' EXIT INT TERM
 echo "bench_shape: $N iperf3 senders (half 409.6, half 819.2 kbit/s), $D s each, $LOAD busy loops beside, $ROUNDS rounds, queue depths: $QUEUES"
-round=1
-while [ $round -le "$ROUNDS" ]; do
 for q in $QUEUES; do
-	printf '\r  round %d of %d, queue %s ...' $round "$ROUNDS" "$q" >&2
 	{
 		echo "lab $NAME"; echo "subnet 198.18.0.0/24"; echo "out $T/out-$q"; echo "snaplen 96"
 		printf 'group sink command cmd="'
@@ -49,6 +47,11 @@ for q in $QUEUES; do
 			i=$((i + 1))
 		done
 	} >"$T/$q.lab"
+done
+round=1
+while [ $round -le "$ROUNDS" ]; do
+for q in $QUEUES; do
+	printf '\r  round %d of %d, queue %s ...' $round "$ROUNDS" "$q" >&2
 	i=0; while [ $i -lt "$LOAD" ]; do sh -c 'while :; do :; done' & BUSY="$BUSY $!"; i=$((i + 1)); done
 	if ! "$P2PTRACE" lab run "$T/$q.lab" --duration "$D" >"$T/$q.run" 2>&1; then
 		unbusy; echo "bench_shape: lab run failed: $(tail -2 "$T/$q.run")"; exit 1

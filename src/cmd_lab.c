@@ -501,6 +501,16 @@ out:
 	return rc;
 }
 
+/* One direction of a group's link: its rate, the group's queue, half the
+ * group's delay and loss (the other half is on the other direction). */
+static struct lab_shape shape_of(const struct lab_group *g, double kbps)
+{
+	struct lab_shape s = { kbps, g->queue_ms, g->delay_ms / 2,
+			       g->loss_pct / 2 };
+
+	return s;
+}
+
 /* 6. shaping: download on the switch side, upload on the node side */
 static int net_shaping(const struct lab_exp *e, struct pt_err *err)
 {
@@ -513,10 +523,8 @@ static int net_shaping(const struct lab_exp *e, struct pt_err *err)
 	b[0] = 0;
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_group *g = &e->groups[e->nodes[i].group];
+		struct lab_shape s = shape_of(g, g->down_kbps);
 		char one[1024];
-
-		struct lab_shape s = { g->down_kbps, g->queue_ms,
-				       g->delay_ms / 2, g->loss_pct / 2 };
 
 		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth, &s) ||
 		    len + strlen(one) >= cap) {
@@ -540,8 +548,7 @@ static int net_shaping(const struct lab_exp *e, struct pt_err *err)
 		for (unsigned i = 0; i < e->nnodes && !rc; i++) {
 			const struct lab_group *g =
 				&e->groups[e->nodes[i].group];
-			struct lab_shape s = { g->up_kbps, g->queue_ms,
-					       g->delay_ms / 2, g->loss_pct / 2 };
+			struct lab_shape s = shape_of(g, g->up_kbps);
 
 			ns[i] = e->nodes[i].netns;
 			tx[i] = all + (size_t)i * 1024;
@@ -968,14 +975,15 @@ static int cmd_up(int argc, char **argv)
 
 /* ---- down ------------------------------------------------------------- */
 
-/* The lab's capture processes (alive or not) into pids/starts. */
-static unsigned capture_procs(const struct lab_state *st, pid_t *pids,
-			      unsigned long long *starts)
+/* The lab's capture processes (capture 1) or node processes (capture 0),
+ * alive or not, into pids/starts. */
+static unsigned procs_of(const struct lab_state *st, int capture, pid_t *pids,
+			 unsigned long long *starts)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < st->nprocs; i++)
-		if (st->procs[i].capture) {
+		if (!st->procs[i].capture == !capture) {
 			pids[n] = st->procs[i].pid;
 			starts[n++] = st->procs[i].start;
 		}
@@ -1032,17 +1040,12 @@ static int do_down(const char *name, int keep_work, int quiet, int summary,
 	/* 0b. capture first (SIGTERM: it flushes, closes its files, writes
 	 * its stats), when the run is the measurement */
 	if (capture_first) {
-		n = capture_procs(&st, pids, starts);
+		n = procs_of(&st, 1, pids, starts);
 		stop = now_ns();
 		lab_proc_stop(pids, starts, n, 20000);
-		n = 0;
 	}
 	/* 1. the nodes' processes, gracefully */
-	for (unsigned i = 0; i < st.nprocs; i++)
-		if (!st.procs[i].capture) {
-			pids[n] = st.procs[i].pid;
-			starts[n++] = st.procs[i].start;
-		}
+	n = procs_of(&st, 0, pids, starts);
 	lab_proc_stop(pids, starts, n, 3000);
 	if (!capture_first)
 		stop = now_ns();
@@ -1067,7 +1070,7 @@ static int do_down(const char *name, int keep_work, int quiet, int summary,
 	 * exit takes a while (the kernel waits an RCU grace period per packet
 	 * socket it closes), so the namespaces and the work folder go
 	 * meanwhile: its sockets keep the switch namespace alive until then. */
-	n = capture_procs(&st, pids, starts);
+	n = procs_of(&st, 1, pids, starts);
 	for (unsigned i = 0; i < n; i++)
 		if (lab_proc_alive(pids[i], starts[i]))
 			kill(pids[i], SIGTERM);

@@ -14,11 +14,10 @@
  * (at least 16 full frames, so slow TCP senders are not starved by drops).
  * A 2 s queue was tried first: a tail-drop queue that deep makes TCP's RTT
  * 2 s, and when a fast retransmission is dropped too (the queue is still
- * full), the sender waits out an RTO of ~2.7 s with the link idle -- 2 of 80
- * bulk senders at 409.6/819.2 kbit/s over 38 s, and a 0.77x measured rank in
- * CI. With 500 ms the same happened as often but the link idled ~0.8 s
- * (`make bench-shape`). A group's queue= sets another depth (a bloated
- * DSL modem's 2 s, say).
+ * full), the sender waits out an RTO of ~2.7 s with the link idle (a rank
+ * measured at 0.77x once in CI). With 500 ms such stalls come about as
+ * often but last ~0.8 s (`make bench-shape` prints both). A group's queue=
+ * sets another depth (a bloated DSL modem's 2 s, say).
  * ARP bypasses the shaper (an HTB root -- not limiting, 10 gbit -- sends
  * ARP to one class and the rest to the class holding the TBF; this kernel
  * has no prio qdisc): on a real access link
@@ -36,10 +35,9 @@ int lab_shape_batch(char *buf, size_t len, const char *dev,
 	unsigned long long bits = (unsigned long long)(s->kbps * 1000 + 0.5);
 	unsigned long long bps = bits / 8, burst, limit;
 	double queue_ms = s->queue_ms > 0 ? s->queue_ms : LAB_QUEUE_MS;
-	double delay_ms = s->delay_ms, loss_pct = s->loss_pct;
 	int n;
 
-	if (!bits && delay_ms <= 0 && loss_pct <= 0) {
+	if (!bits && s->delay_ms <= 0 && s->loss_pct <= 0) {
 		if (len)
 			buf[0] = 0;
 		return 0;
@@ -64,10 +62,10 @@ int lab_shape_batch(char *buf, size_t len, const char *dev,
 		dev, dev, dev, dev, dev, bits, burst, limit);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
-	if (delay_ms > 0 || loss_pct > 0)
+	if (s->delay_ms > 0 || s->loss_pct > 0)
 		n += snprintf(
 			buf + n, len - (size_t)n,
 			"qdisc add dev %s parent 20:1 handle 30: netem delay %.3fms loss %.4f%% limit %llu\n",
-			dev, delay_ms, loss_pct, limit / 1000 + 10);
+			dev, s->delay_ms, s->loss_pct, limit / 1000 + 10);
 	return (size_t)n >= len ? -1 : 0;
 }

@@ -63,12 +63,17 @@ live_run() {
 		expect_eq "$_name: SIGINT stops analyze, exit 0" "$rc" 0
 	fi
 }
+# echo_flow CSV COLUMN...: those columns of the echo-request flow's row
+# (ICMP type 8 -> "port" 2048)
+echo_flow() {
+	_csv=$1; shift
+	awk -F, -v cols="$*" 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; n=split(cols, c, " "); next}
+	$h["src_addr"]=="198.18.98.1" && $h["proto"]==1 && $h["dst_port"]==2048 {
+		for (i = 1; i <= n; i++) printf "%s%s", $h[c[i]], (i < n ? " " : "\n") }' "$_csv" 2>/dev/null
+}
 live_run live "$TMPD/flows.csv"
-# The echo-request flow (ICMP type 8 -> "port" 2048) holds the N requests.
-got=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; next}
-	$h["src_addr"]=="198.18.98.1" && $h["proto"]==1 && $h["dst_port"]==2048 {print $h["pkts_fwd"]}' \
-	"$TMPD/flows.csv" 2>/dev/null)
-expect_eq "live: flow of $N echo requests" "$got" $N
+# The echo-request flow holds the N requests.
+expect_eq "live: flow of $N echo requests" "$(echo_flow "$TMPD/flows.csv" pkts_fwd)" $N
 
 # analyze --model on a live interface: rows and predictions come from the
 # output thread (src/flowq.c); after SIGINT the echo flow's row is there,
@@ -77,10 +82,8 @@ if command -v python3 >/dev/null 2>&1 &&
 	python3 "$(dirname "$0")/../classify/mksynth.py" "$TMPD/syn" 6 7 >/dev/null 2>&1 &&
 	"$P2PTRACE" classify train --compact --model "$TMPD/m.json" "$TMPD/syn" >/dev/null 2>&1; then
 	live_run "live --model" "$TMPD/mflows.csv" --model "$TMPD/m.json"
-	got=$(awk -F, 'NR==1{for(i=1;i<=NF;i++) h[$i]=i; next}
-		$h["src_addr"]=="198.18.98.1" && $h["proto"]==1 && $h["dst_port"]==2048 {
-			print $h["pkts_fwd"], ($h["pred_class"] ~ /^(a|b)$/ && $h["pred_prob"] > 0 && $h["pred_prob"] <= 1) ? "predicted" : "no-prediction:" $h["pred_class"] }' \
-		"$TMPD/mflows.csv" 2>/dev/null)
+	got=$(echo_flow "$TMPD/mflows.csv" pkts_fwd pred_class pred_prob |
+		awk '{ print $1, ($2 ~ /^(a|b)$/ && $3 > 0 && $3 <= 1) ? "predicted" : "no-prediction:" $2 }')
 	expect_eq "live --model: flow of $N echo requests, with a class of the model" "$got" "$N predicted"
 else
 	skip "live --model" "python3 or the synthetic model is not available"
