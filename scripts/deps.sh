@@ -10,7 +10,9 @@ iproute2 ethtool iputils-ping iperf3 psmisc procps
 opentracker aria2 mktorrent transmission-cli
 nginx-light vsftpd openssh-server openssh-client curl wget ftp
 amule-daemon amule-utils qemu-system-x86 qemu-utils busybox-static linux-image-amd64 dnsmasq-base
-chromium jq bc time cppcheck clang-format"
+chromium jq bc time cppcheck clang-format
+gnunet transmission-daemon qbittorrent-nox deluged deluge-console rtorrent lftp
+chrony unbound bind9-dnsutils rsync openssl nfdump"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
