@@ -49,18 +49,21 @@ fi
 # The p2ptrace/ headers a file may include directly (after "p2ptrace/"),
 # "*" for any; an empty answer means the file is not restricted. Together
 # with the headers' own rows this bounds what a stage sees transitively.
+# The utilities (err.h, clock.h, netns.h: lib/util/) sit below every stage.
+UTIL="err.h clock.h netns.h"
 layer_allowed() {
 	case $1 in
-	include/p2ptrace/err.h | include/p2ptrace/pkt.h | lib/util/*) echo "err.h" ;;
-	include/p2ptrace/source.h | lib/source/*) echo "err.h pkt.h source.h" ;;
-	include/p2ptrace/decode.h | lib/decode/*) echo "err.h pkt.h decode.h" ;;
+	include/p2ptrace/err.h | include/p2ptrace/clock.h | include/p2ptrace/netns.h | \
+		include/p2ptrace/pkt.h | lib/util/*) echo "$UTIL" ;;
+	include/p2ptrace/source.h | lib/source/*) echo "$UTIL pkt.h source.h" ;;
+	include/p2ptrace/decode.h | lib/decode/*) echo "$UTIL pkt.h decode.h" ;;
 	include/p2ptrace/flow.h | include/p2ptrace/flowtab.h | lib/flow/*)
-		echo "err.h pkt.h decode.h flow.h flowtab.h" ;;
+		echo "$UTIL pkt.h decode.h flow.h flowtab.h" ;;
 	include/p2ptrace/node.h | lib/features/*)
-		echo "err.h pkt.h decode.h flow.h flowtab.h node.h" ;;
-	include/p2ptrace/label.h | lib/label/catalog.c) echo "err.h pkt.h label.h" ;;
+		echo "$UTIL pkt.h decode.h flow.h flowtab.h node.h" ;;
+	include/p2ptrace/label.h | lib/label/catalog.c) echo "$UTIL pkt.h label.h" ;;
 	include/p2ptrace/engine.h | lib/engine.c)
-		echo "err.h pkt.h source.h decode.h flow.h flowtab.h node.h engine.h label.h" ;;
+		echo "$UTIL pkt.h source.h decode.h flow.h flowtab.h node.h engine.h label.h" ;;
 	*) echo "" ;;
 	esac
 }

@@ -244,35 +244,22 @@ static void ev_warn(void *arg, const struct pt_err *w)
 
 /* ---- nodes ---------------------------------------------------------- */
 
+/* The node of a trace: one rule (label.h trace_node), shared with report
+ * and classify. */
 static void node_from_path(struct an *a, const char *path, struct source *src,
 			   struct node_info *n, char *namebuf, size_t nlen)
 {
-	const struct catalog_row *r =
-		a->cat ? catalog_find_trace(a->cat, path) : NULL;
-	const char *b = strrchr(path, '/');
-	char lab[128];
+	struct trace_node tn;
 
+	trace_node(a->cat ? catalog_find_trace(a->cat, path) : NULL, path,
+		   src ? source_labels(src) : "", &tn);
 	memset(n, 0, sizeof(*n));
-	n->trace = path;
-	n->labels = src ? source_labels(src) : "";
-	snprintf(namebuf, nlen, "%s", b ? b + 1 : path);
-	{
-		char *dot = strrchr(namebuf, '.');
-		if (dot && (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") ||
-			    !strcmp(dot, ".cap")))
-			*dot = 0;
-	}
-	if (n->labels[0] && label_get(n->labels, "node", lab, sizeof(lab)))
-		snprintf(namebuf, nlen, "%s", lab);
-	if (r) {
-		snprintf(namebuf, nlen, "%s", r->node);
-		n->labels = r->labels;
-		if (inet_pton(AF_INET, r->addr, n->addr) == 1)
-			n->ipver = 4;
-		else if (inet_pton(AF_INET6, r->addr, n->addr) == 1)
-			n->ipver = 6;
-	}
+	snprintf(namebuf, nlen, "%s", tn.name);
 	n->name = namebuf;
+	n->trace = path;
+	n->labels = tn.labels;
+	memcpy(n->addr, tn.addr, sizeof(n->addr));
+	n->ipver = tn.ipver;
 }
 
 static const struct engine_events *events(struct an *a)

@@ -564,7 +564,8 @@ int cmd_lab(int argc, char **argv)
 	if (!strcmp(argv[1], "exec"))
 		return cmd_exec(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "console"))
-		return lab_vm_cmd_console(argc - 1, argv + 1); /* qemu.c */
+		return lab_vm_cmd_console(argc - 1,
+					  argv + 1); /* qemu_console.c */
 	tool_msg("lab: unknown subcommand '%s'", argv[1]);
 	usage(stderr);
 	return 2;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "p2ptrace/clock.h"
 #include "tool.h"
 
 void tool_perr(const struct pt_err *err)
@@ -86,7 +87,7 @@ const char *tool_self_exe(void)
 
 static int progress_state = -1; /* -1 unknown, 0 off, 1 on */
 static int progress_drawn;
-static struct timespec progress_last;
+static uint64_t progress_last; /* pt_mono_ns() of the last draw */
 
 int tool_progress_on(void)
 {
@@ -97,16 +98,13 @@ int tool_progress_on(void)
 
 void tool_progress(const char *fmt, ...)
 {
-	struct timespec now;
+	uint64_t now;
 	va_list ap;
 
 	if (!tool_progress_on())
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (progress_drawn &&
-	    (now.tv_sec - progress_last.tv_sec) * 1000000000L +
-			    (now.tv_nsec - progress_last.tv_nsec) <
-		    200000000L)
+	now = pt_mono_ns();
+	if (progress_drawn && now - progress_last < 200000000ull)
 		return;
 	progress_last = now;
 	progress_drawn = 1;

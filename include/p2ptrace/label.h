@@ -8,6 +8,7 @@
  */
 #ifndef P2PTRACE_LABEL_H
 #define P2PTRACE_LABEL_H
+#include <stdint.h>
 #include "p2ptrace/err.h"
 
 struct catalog_row {
@@ -39,6 +40,22 @@ const struct catalog_row *catalog_find_node(const struct catalog *c,
 const char *catalog_col(const struct catalog *c, const struct catalog_row *r,
 			const char *name);
 void catalog_free(struct catalog *c);
+
+/* The node a trace belongs to, one rule for analyze, report and classify:
+ * its catalog row ROW (NULL: none), else the "node=" label among the
+ * trace's own labels FILE_LABELS (the pcapng section comment that capture
+ * writes; may be NULL), else the file's base name without .pcap, .pcapng or
+ * .cap. Labels: the row's, else the file's, else "". Address: the row's
+ * (ipver 4 or 6), else ipver 0 (the engine infers it). The strings point
+ * into ROW and FILE_LABELS, which must outlive TN. */
+struct trace_node {
+	char name[256];
+	const char *labels;
+	uint8_t addr[16];
+	int ipver;
+};
+void trace_node(const struct catalog_row *row, const char *path,
+		const char *file_labels, struct trace_node *tn);
 
 /* Look up key in a "k=v;k=v" string; copies the value into buf (len) and
  * returns buf, or NULL when absent. */

@@ -2,6 +2,7 @@
  * catalog.c -- the lab's catalog.tsv: one row per node with its labels
  * (ground truth by construction). See label.h and docs/lab.md.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -250,4 +251,31 @@ const char *label_get(const char *labels, const char *key, char *buf,
 		p = end ? end + 1 : NULL;
 	}
 	return NULL;
+}
+
+void trace_node(const struct catalog_row *row, const char *path,
+		const char *file_labels, struct trace_node *tn)
+{
+	const char *b = strrchr(path, '/');
+	char *dot;
+
+	memset(tn, 0, sizeof(*tn));
+	tn->labels = file_labels ? file_labels : "";
+	if (row) {
+		snprintf(tn->name, sizeof(tn->name), "%s", row->node);
+		tn->labels = row->labels;
+		if (inet_pton(AF_INET, row->addr, tn->addr) == 1)
+			tn->ipver = 4;
+		else if (inet_pton(AF_INET6, row->addr, tn->addr) == 1)
+			tn->ipver = 6;
+		return;
+	}
+	if (tn->labels[0] &&
+	    label_get(tn->labels, "node", tn->name, sizeof(tn->name)))
+		return;
+	snprintf(tn->name, sizeof(tn->name), "%s", b ? b + 1 : path);
+	dot = strrchr(tn->name, '.');
+	if (dot && (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") ||
+		    !strcmp(dot, ".cap")))
+		*dot = 0;
 }

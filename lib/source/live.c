@@ -5,7 +5,7 @@
  * libpcap does the work here (TPACKET_V3 ring, nanosecond timestamps, 100 ms
  * block timeout so that a quiet interface still hands packets over). An
  * interface in another network namespace ("NETNS:IFACE") is opened by
- * entering /var/run/netns/NETNS with setns() just for pcap_activate(); the
+ * entering it (netns.h) with setns() just for pcap_activate(); the
  * socket keeps working from our own namespace afterwards. The BPF filter of
  * source.c is applied per packet like for files.
  */
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "p2ptrace/netns.h"
 #include "source_int.h"
 
 #define LIVE_SNAP 262144
@@ -135,33 +136,12 @@ static int activate(const char *spec, const char *dev, int snaplen,
 static int activate_in(const char *spec, const char *ns, const char *dev,
 		       int snaplen, pcap_t **out, struct pt_err *err)
 {
-	char path[300];
-	int fd, self, rc;
+	int home, rc = pt_netns_enter(ns, &home, spec, err);
 
-	if (!*ns || strchr(ns, '/') || strlen(ns) > 200)
-		return pt_fail(err, PT_EUSAGE, spec,
-			       "bad network namespace name");
-	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pt_fail(err, PT_EUSAGE, spec,
-			       "no network namespace '%s' (%s)", ns,
-			       strerror(errno));
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || setns(fd, CLONE_NEWNET) != 0) {
-		rc = pt_fail(err, PT_EIO, spec,
-			     "cannot enter network namespace '%s': %s", ns,
-			     strerror(errno));
-		close(fd);
-		if (self >= 0)
-			close(self);
+	if (rc)
 		return rc;
-	}
-	close(fd);
 	rc = activate(spec, dev, snaplen, out, err);
-	if (setns(self, CLONE_NEWNET) != 0)
-		abort(); /* never go on in the wrong namespace */
-	close(self);
+	pt_netns_leave(home);
 	return rc;
 }
 

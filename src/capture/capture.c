@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "p2ptrace/clock.h"
 #include "capture/capture.h"
 #include "tool.h"
 
@@ -24,22 +25,6 @@
 #define FLUSH_NS 2000000000ull /* flush buffered packets this often */
 
 #define ROT_GRACE_NS 400000000ull /* -G: wait for packets still in the ring */
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Setting up a ring waits for an RCU grace period in the kernel (~15 ms):
  * do that step for many interfaces at once. */
@@ -145,7 +130,7 @@ static int out_open(struct capture *c, struct cap_out *o, struct pt_err *err)
 	pcapng_w_set_async(&o->w, 1);
 	o->is_open = 1;
 	if (c->cfg.rot_ns) {
-		uint64_t now = clock_ns(CLOCK_REALTIME);
+		uint64_t now = pt_now_ns();
 
 		if (!o->end_rt)
 			o->end_rt = now + c->cfg.rot_ns;
@@ -349,10 +334,10 @@ static void drain(struct capture *c, const sigset_t *waitmask,
 	for (int i = 0; i < c->nifs; i++)
 		ring_unhook(&c->ifs[i].ring);
 	/* Let packets already being copied by another CPU land. */
-	usleep(10000);
+	pt_sleep_ms(10);
 	for (int i = 0; i < c->nifs; i++)
 		ring_update_stats(&c->ifs[i].ring);
-	deadline = mono_ns() + DRAIN_NS;
+	deadline = pt_mono_ns() + DRAIN_NS;
 	for (;;) {
 		struct timespec ts = { 0, 20000000 };
 		int all = 1;
@@ -364,7 +349,7 @@ static void drain(struct capture *c, const sigset_t *waitmask,
 			if (c->ifs[i].ring.seen <
 			    ring_delivered(&c->ifs[i].ring))
 				all = 0;
-		if (all || mono_ns() > deadline)
+		if (all || pt_mono_ns() > deadline)
 			break;
 		ppoll(pfd, (nfds_t)c->nifs, &ts, waitmask);
 	}
@@ -380,7 +365,7 @@ int capture_run(struct capture *c, volatile sig_atomic_t *stop,
 		volatile sig_atomic_t *hup, const sigset_t *waitmask)
 {
 	struct pollfd *pfd = calloc((size_t)c->nifs, sizeof(*pfd));
-	uint64_t last_flush = mono_ns();
+	uint64_t last_flush = pt_mono_ns();
 
 	if (!pfd) {
 		pt_fail(&c->werr, PT_ENOMEM, "capture", "out of memory");
@@ -397,7 +382,7 @@ int capture_run(struct capture *c, volatile sig_atomic_t *stop,
 		if (ppoll(pfd, (nfds_t)c->nifs, &ts, waitmask) > 0)
 			clear_errors(c, pfd);
 		read_all(c);
-		now = mono_ns();
+		now = pt_mono_ns();
 		if (*hup) {
 			*hup = 0;
 			for (int i = 0; i < c->nouts && !c->failed; i++)
@@ -407,8 +392,7 @@ int capture_run(struct capture *c, volatile sig_atomic_t *stop,
 		 * of it can still be in the ring. */
 		for (int i = 0; c->cfg.rot_ns && i < c->nouts && !c->failed;
 		     i++)
-			if (clock_ns(CLOCK_REALTIME) >=
-			    c->outs[i].end_rt + ROT_GRACE_NS)
+			if (pt_now_ns() >= c->outs[i].end_rt + ROT_GRACE_NS)
 				out_rotate(c, &c->outs[i]);
 		if (now - last_flush >= FLUSH_NS) {
 			last_flush = now;

@@ -29,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "p2ptrace/netns.h"
 #include "capture/pcapng_w.h"
 #include "capture/ring.h"
 
@@ -263,62 +264,19 @@ static int open_in_ns(struct ring *r, const char *iface, const char *where,
 	return 0;
 }
 
-static int enter_ns(const char *netns, int *self, const char *where,
-		    struct pt_err *err)
-{
-	char path[300];
-	int fd;
-
-	*self = -1;
-	if (!netns)
-		return 0;
-	if (!*netns || strchr(netns, '/') || strlen(netns) > 200)
-		return pt_fail(err, PT_EUSAGE, where,
-			       "bad network namespace name '%s'", netns);
-	snprintf(path, sizeof(path), "/var/run/netns/%s", netns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return pt_fail(err, PT_EUSAGE, where,
-			       "no network namespace '%s' (%s)", netns,
-			       strerror(errno));
-	*self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (*self < 0 || setns(fd, CLONE_NEWNET) != 0) {
-		int e = errno;
-
-		close(fd);
-		if (*self >= 0)
-			close(*self);
-		*self = -1;
-		return pt_fail(err, PT_EIO, where,
-			       "cannot enter network namespace '%s': %s", netns,
-			       strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
 int ring_open_socket(struct ring *r, const char *netns, const char *iface,
 		     uint32_t snaplen, const char *where, struct pt_err *err)
 {
-	int self, rc;
+	int home = -1, rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->nlfd = -1;
 	r->snaplen = snaplen && snaplen < MAX_SNAP ? snaplen : MAX_SNAP;
-	rc = enter_ns(netns, &self, where, err);
-	if (rc)
+	if (netns && (rc = pt_netns_enter(netns, &home, where, err)))
 		return rc;
 	rc = open_in_ns(r, iface, where, err);
-	if (self >= 0) {
-		if (setns(self, CLONE_NEWNET) != 0) {
-			/* Cannot happen short of a kernel bug; going on
-			 * in the wrong namespace would be worse. */
-			perror("p2ptrace: setns back");
-			abort();
-		}
-		close(self);
-	}
+	pt_netns_leave(home);
 	if (rc)
 		ring_close(r);
 	return rc;

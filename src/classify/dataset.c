@@ -363,30 +363,21 @@ static int find_ndpi_out(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static void base_name(const char *path, char *buf, size_t len)
+/* Run one trace file; ROW: its catalog row, or NULL. The node's name,
+ * labels and address follow label.h's trace_node rule. */
+static int load_file(struct dataset *ds, const char *path,
+		     const struct catalog_row *row, const struct ds_opts *o,
+		     struct pt_err *err)
 {
-	const char *b = strrchr(path, '/');
-	char *dot;
-
-	snprintf(buf, len, "%s", b ? b + 1 : path);
-	dot = strrchr(buf, '.');
-	if (dot && (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") ||
-		    !strcmp(dot, ".cap")))
-		*dot = 0;
-}
-
-/* Run one trace file. labels: the node's "k=v;k=v" (catalog) or NULL. */
-static int load_file(struct dataset *ds, const char *path, const char *node,
-		     const char *labels, const char *addr,
-		     const struct ds_opts *o, struct pt_err *err)
-{
+	struct trace_node tn;
+	const char *labels;
 	struct run r;
 	struct source *src = NULL;
 	struct node_info ni;
 	struct engine_stats st;
 	struct engine_events ev;
 	struct lbl_set lbl;
-	char nbuf[256], ob[4096], val[128];
+	char ob[4096], val[128];
 	enum lsrc s = o->label;
 	int rc;
 
@@ -398,8 +389,8 @@ static int load_file(struct dataset *ds, const char *path, const char *node,
 	r.node_label = -1;
 	if ((rc = source_open_file(path, &src, err)))
 		return rc;
-	if (!labels && source_labels(src)[0])
-		labels = source_labels(src);
+	trace_node(row, path, source_labels(src), &tn);
+	labels = tn.labels;
 	if (s == LS_AUTO)
 		s = find_ndpi_out(path, ob, sizeof(ob)) ? LS_NDPI_OUT
 		    : labels && label_get(labels, o->label_key, val,
@@ -442,21 +433,18 @@ static int load_file(struct dataset *ds, const char *path, const char *node,
 		goto out;
 	}
 	r.src = s;
-	base_name(path, nbuf, sizeof(nbuf));
-	if ((r.group = add_group(ds, path, node ? node : nbuf, err)) < 0)
+	if ((r.group = add_group(ds, path, tn.name, err)) < 0)
 		goto fail;
 	if (!(r.hosts = feat_hosts_new())) {
 		rc = pt_fail(err, PT_ENOMEM, path, "out of memory");
 		goto out;
 	}
 	memset(&ni, 0, sizeof(ni));
-	ni.name = node ? node : nbuf;
-	ni.labels = labels ? labels : "";
+	ni.name = tn.name;
+	ni.labels = tn.labels;
 	ni.trace = path;
-	if (addr && inet_pton(AF_INET, addr, ni.addr) == 1)
-		ni.ipver = 4;
-	else if (addr && inet_pton(AF_INET6, addr, ni.addr) == 1)
-		ni.ipver = 6;
+	memcpy(ni.addr, tn.addr, sizeof(ni.addr));
+	ni.ipver = tn.ipver;
 	memset(&ev, 0, sizeof(ev));
 	ev.arg = &r;
 	ev.flow = on_flow;
@@ -521,14 +509,11 @@ int ds_load(struct dataset *ds, char **traces, int ntraces,
 			}
 			for (int i = 0; i < c->nrows && !rc; i++)
 				rc = load_file(ds, c->rows[i].trace_path,
-					       c->rows[i].node,
-					       c->rows[i].labels,
-					       c->rows[i].addr, &oc, err);
+					       &c->rows[i], &oc, err);
 			catalog_free(c);
 			if (rc)
 				return rc;
-		} else if ((rc = load_file(ds, traces[t], NULL, NULL, NULL, o,
-					   err))) {
+		} else if ((rc = load_file(ds, traces[t], NULL, o, err))) {
 			if (!o->skip_unreadable || rc != PT_EFORMAT)
 				return rc;
 			/* one unreadable file does not stop a corpus run (the

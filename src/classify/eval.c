@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "p2ptrace/clock.h"
 #include "classify/baselines.h"
 #include "classify/eval.h"
 
@@ -226,10 +227,7 @@ out:
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return pt_mono_s();
 }
 
 static void speed(const float *X, int ncol, const int *te, int nte,

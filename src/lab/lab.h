@@ -1,7 +1,9 @@
 /*
  * lab.h -- the lab: an experiment file turned into a plan of nodes, and the
  * pieces that build it (network namespaces, links, shaping, processes, the
- * undo log). cmd_lab.c drives them; docs/lab.md describes the file format.
+ * undo log), built by up.c and taken down by down.c; what runs on a node
+ * is its profile's (profile.h). cmd_lab.c is the command line; docs/lab.md
+ * describes the file format.
  *
  * Who allocates frees: lab_exp_parse() fills a caller-owned struct lab_exp
  * whose node array it allocates; lab_exp_free() releases it.
@@ -147,7 +149,7 @@ int lab_ns_exists(const char *netns);
 /* Is a TCP socket listening on PORT (udp: a UDP socket bound to it) in
  * the current netns? */
 int lab_ns_listening(unsigned port, int udp);
-/* Remove /run/netns/NAME (detach the mount, unlink). 0 ok or absent. */
+/* Remove PT_NETNS_DIR/NAME (detach the mount, unlink). 0 ok or absent. */
 int lab_ns_delete(const char *netns);
 /* Inode of a named netns (0 when absent). */
 unsigned long lab_ns_inode(const char *netns);
@@ -176,6 +178,10 @@ int lab_spawn(const struct lab_spawn *sp, pid_t *pid, struct pt_err *err);
 unsigned long long lab_proc_start(pid_t pid);
 /* Is PID alive with this start time? */
 int lab_proc_alive(pid_t pid, unsigned long long start);
+/* Run a helper (qemu-img, mktorrent, ssh-keygen) to completion, stdin
+ * /dev/null; its stdout and stderr (the first len-1 bytes) into out.
+ * Returns its exit status, -1 when it could not run. */
+int lab_run(char *const *argv, char *out, size_t len);
 /* SIGTERM to the process group then SIGKILL after grace_ms; waits. */
 void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
 		   unsigned n, unsigned grace_ms);

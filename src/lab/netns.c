@@ -26,6 +26,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
+#include "p2ptrace/clock.h"
+#include "p2ptrace/netns.h"
 #include "lab/lab.h"
 
 int lab_batch(const char *tool, const char *netns, const char *text,
@@ -96,7 +98,6 @@ static int home_fd = -1;
 
 int lab_ns_enter(const char *netns)
 {
-	char path[PATH_MAX];
 	int fd, rc;
 
 	if (home_fd < 0) {
@@ -104,8 +105,7 @@ int lab_ns_enter(const char *netns)
 		if (home_fd < 0)
 			return -1;
 	}
-	snprintf(path, sizeof(path), "/run/netns/%s", netns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = pt_netns_open(netns);
 	if (fd < 0)
 		return -1;
 	rc = setns(fd, CLONE_NEWNET);
@@ -292,15 +292,16 @@ int lab_ns_exists(const char *netns)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", netns);
-	return stat(path, &st) == 0;
+	return pt_netns_path(netns, path, sizeof(path)) == 0 &&
+	       stat(path, &st) == 0;
 }
 
 int lab_ns_delete(const char *netns)
 {
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	if (pt_netns_path(netns, path, sizeof(path)))
+		return -1;
 	if (access(path, F_OK))
 		return 0;
 	umount2(path, MNT_DETACH);
@@ -314,14 +315,14 @@ unsigned long lab_ns_inode(const char *netns)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", netns);
-	if (stat(path, &st) || st.st_ino < 2)
+	if (pt_netns_path(netns, path, sizeof(path)) || stat(path, &st) ||
+	    st.st_ino < 2)
 		return 0;
 	/* An unmounted placeholder file is not a namespace. */
 	{
 		struct stat self;
 
-		if (stat("/run/netns", &self) == 0 && st.st_dev == self.st_dev)
+		if (stat(PT_NETNS_DIR, &self) == 0 && st.st_dev == self.st_dev)
 			return 0;
 	}
 	return (unsigned long)st.st_ino;
@@ -449,7 +450,7 @@ int lab_batch_many(const char *tool, const char *const *netns,
 					failed = i;
 			}
 		if (!w)
-			usleep(1000);
+			pt_sleep_ms(1);
 	}
 	if (!rc && failed < n) {
 		char msg[200] = "";

@@ -197,3 +197,58 @@ void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
 		pt_sleep_ms(10);
 	}
 }
+
+/* Run argv, collect stdout+stderr into out; returns the exit status
+ * (-1 when it could not run). */
+int lab_run(char *const *argv, char *out, size_t len)
+{
+	int fds[2], st;
+	size_t got = 0;
+	pid_t pid;
+
+	if (len)
+		out[0] = 0;
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY);
+
+		if (nul >= 0)
+			dup2(nul, 0);
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execvp(argv[0], argv);
+		dprintf(2, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	for (;;) {
+		char buf[4096];
+		ssize_t n = read(fds[0], buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len && got < len - 1) {
+			size_t c = (size_t)n < len - 1 - got ? (size_t)n
+							     : len - 1 - got;
+
+			memcpy(out + got, buf, c);
+			got += c;
+			out[got] = 0;
+		}
+	}
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -166,9 +166,6 @@ void lab_arg(struct lab_cmd *c, const char *fmt, ...)
 /* Replace PATH by a new file with this text and mode. 0 ok. */
 int lab_write_text(const char *path, mode_t mode, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Run a helper to completion (stdin/stderr /dev/null); its stdout (first
- * outlen-1 bytes) in out. 0 when it exits 0. */
-int lab_run_cmd(char *const *argv, char *out, size_t outlen);
 /* SIZE deterministic pseudo-random bytes (depend on SEED and SIZE only). */
 int lab_make_data(const char *path, const char *seed, uint64_t size);
 int lab_copy_file(const char *from, const char *to, uid_t uid, gid_t gid);

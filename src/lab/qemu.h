@@ -1,5 +1,8 @@
 /*
  * qemu.h -- lab nodes that are QEMU virtual machines (docs/qemu.md).
+ * Settings and checks: qemu_conf.c; the node's bridge and tap, DHCP:
+ * qemu_net.c; start: qemu.c; QMP and power-off: qemu_qmp.c; console:
+ * qemu_console.c; the profile row: profiles/vm.c.
  *
  * A VM node has a network namespace and a veth link to the lab switch like
  * any namespace node (so capture on the switch-side "vN" and tc shaping on

@@ -131,19 +131,7 @@ static void ev_progress(void *arg, const struct engine_stats *st, uint64_t off,
 		      (double)size / 1e6);
 }
 
-static char *base_name(const char *path)
-{
-	const char *b = strrchr(path, '/');
-	char *s = strdup(b ? b + 1 : path), *dot;
-
-	if (s && (dot = strrchr(s, '.')) &&
-	    (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") ||
-	     !strcmp(dot, ".cap")))
-		*dot = 0;
-	return s;
-}
-
-/* One trace = one node, as cmd_analyze.c's run_files/node_from_path. */
+/* One trace = one node, named by the rule of label.h (trace_node). */
 static int run_trace(struct rp_set *s, const char *path,
 		     const struct catalog_row *r, const struct engine_cfg *cfg,
 		     struct pt_err *err)
@@ -154,7 +142,8 @@ static int run_trace(struct rp_set *s, const char *path,
 	struct engine_events ev;
 	struct grab gr;
 	struct rp_node *n;
-	char lab[128], addr[46] = "";
+	struct trace_node tn;
+	char addr[46] = "";
 	char *name;
 	int e;
 
@@ -168,21 +157,12 @@ static int run_trace(struct rp_set *s, const char *path,
 	memset(&ni, 0, sizeof(ni));
 	memset(&gr, 0, sizeof(gr));
 	memset(&ev, 0, sizeof(ev));
+	trace_node(r, path, source_labels(src), &tn);
+	name = strdup(tn.name);
 	ni.trace = path;
-	ni.labels = source_labels(src);
-	if (r) {
-		name = strdup(r->node);
-		ni.labels = r->labels;
-		if (inet_pton(AF_INET, r->addr, ni.addr) == 1)
-			ni.ipver = 4;
-		else if (inet_pton(AF_INET6, r->addr, ni.addr) == 1)
-			ni.ipver = 6;
-	} else if (ni.labels[0] &&
-		   label_get(ni.labels, "node", lab, sizeof(lab))) {
-		name = strdup(lab);
-	} else {
-		name = base_name(path);
-	}
+	ni.labels = tn.labels;
+	memcpy(ni.addr, tn.addr, sizeof(ni.addr));
+	ni.ipver = tn.ipver;
 	ni.name = name ? name : "";
 	ev.arg = &gr;
 	ev.node = ev_node;

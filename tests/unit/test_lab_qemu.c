@@ -1,5 +1,5 @@
 /*
- * test_lab_qemu.c -- VM nodes in the experiment file (src/lab/qemu.c via
+ * test_lab_qemu.c -- VM nodes in the experiment file (src/lab/qemu_conf.c via
  * src/lab/expfile.c): a qemu group's settings land in its lab_vm_conf
  * (memory units, defaults), VM and namespace groups mix, and bad VM
  * settings are reported with their line number; under ASan this also

@@ -55,7 +55,7 @@ static int bt_shared(struct lab_ctx *ctx, struct pt_err *err)
 			char *mk[] = { "mktorrent", "-p", "-l", piece, "-a",
 				       url,	    "-o", tor,	path,  NULL };
 
-			if (lab_run_cmd(mk, NULL, 0))
+			if (lab_run(mk, NULL, 0))
 				return pt_fail(
 					err, PT_EIO, tor,
 					"mktorrent failed (is mktorrent installed? make deps)");
@@ -63,7 +63,7 @@ static int bt_shared(struct lab_ctx *ctx, struct pt_err *err)
 		{
 			char *sh[] = { "aria2c", "-S", tor, NULL };
 
-			if (lab_run_cmd(sh, out, sizeof(out)) ||
+			if (lab_run(sh, out, sizeof(out)) ||
 			    !(p = strstr(out, "Info Hash: ")) ||
 			    strspn(p + 11, "0123456789abcdef") < 40)
 				return pt_fail(

@@ -52,54 +52,6 @@ int lab_write_text(const char *path, mode_t mode, const char *fmt, ...)
 	return chmod(path, mode);
 }
 
-int lab_run_cmd(char *const *argv, char *out, size_t outlen)
-{
-	int p[2], st;
-	pid_t pid;
-	size_t got = 0;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
-		dup2(p[1], 1);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 2);
-		}
-		close(p[0]);
-		close(p[1]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	for (;;) {
-		char tmp[4096];
-		ssize_t n = read(p[0], tmp, sizeof(tmp));
-
-		if (n <= 0)
-			break;
-		if (out && got + 1 < outlen) {
-			size_t k = (size_t)n < outlen - 1 - got
-					   ? (size_t)n
-					   : outlen - 1 - got;
-
-			memcpy(out + got, tmp, k);
-			got += k;
-		}
-	}
-	if (out && outlen)
-		out[got] = 0;
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
 /* xorshift64* seeded by FNV-1a of the seed: a file's checksum depends only
  * on its name and size, so a test can recompute it. */
 int lab_make_data(const char *path, const char *seed, uint64_t size)

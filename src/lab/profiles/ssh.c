@@ -26,7 +26,7 @@ static int ssh_shared(struct lab_ctx *ctx, struct pt_err *err)
 		snprintf(pub, sizeof(pub), "%s.pub", path);
 		unlink(path);
 		unlink(pub);
-		if (lab_run_cmd(kg, NULL, 0))
+		if (lab_run(kg, NULL, 0))
 			return pt_fail(err, PT_EIO, path,
 				       "ssh-keygen failed (make deps)");
 	}

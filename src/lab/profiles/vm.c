@@ -1,6 +1,6 @@
 /*
  * vm.c -- profile qemu: a node that is a QEMU virtual machine. The row
- * only ties the table to the VM code in src/lab/qemu.c (settings, network,
+ * only ties the table to the VM code in src/lab/qemu*.c (settings, network,
  * start, power-off; docs/qemu.md): the guest sets its own address, so
  * eth0 in the node namespace gets none and is bridged to QEMU's tap.
  */
