@@ -11,7 +11,7 @@
 #include <string.h>
 #include "classify/dataset.h"
 #include "classify/eval.h"
-#include "classify/model.h"
+#include "p2ptrace/model.h"
 #include "classify/xgb.h"
 #include "tool.h"
 
@@ -368,7 +368,7 @@ static int do_train(struct copts *o)
 	{
 		char seed[32];
 		snprintf(seed, sizeof(seed), "%" PRIu64, o->ev.xp.seed);
-		if (xgb_set_attr(&m, "p2ptrace_format", CLF_FORMAT, &err) ||
+		if (xgb_set_attr(&m, "p2ptrace_format", MODEL_FORMAT, &err) ||
 		    xgb_set_attr(&m, "p2ptrace_target",
 				 o->ev.windows ? "node_windows" : "flows",
 				 &err) ||
@@ -493,7 +493,7 @@ static int do_eval(struct copts *o)
 static int do_predict(struct copts *o)
 {
 	struct dataset ds;
-	struct clf_model *m = NULL;
+	struct model *m = NULL;
 	struct pt_err err = { 0 };
 	int rc = 0;
 
@@ -502,16 +502,16 @@ static int do_predict(struct copts *o)
 			 "one TRACE");
 		return 2;
 	}
-	if (clf_model_load(o->model, &m, &err)) {
+	if (model_load(o->model, &m, &err)) {
 		tool_perr(&err);
 		return 2;
 	}
 	o->ds.keep_unlabeled = 1;
 	o->ds.labels_optional = 1;
-	o->ds.ports = clf_model_uses_ports(m);
+	o->ds.ports = model_uses_ports(m);
 	if (ds_load(&ds, o->traces, o->ntraces, &o->ds, &err)) {
 		tool_perr(&err);
-		clf_model_free(m);
+		model_free(m);
 		return 2;
 	}
 	printf("trace,src,sport,dst,dport,proto,first_ns,pkts,label,"
@@ -524,7 +524,7 @@ static int do_predict(struct copts *o)
 		const uint8_t *src = r->orig_is_a ? r->key.a : r->key.b;
 		const uint8_t *dst = r->orig_is_a ? r->key.b : r->key.a;
 
-		clf_model_predict_x(m, ds.x + (size_t)i * ds.nfeat, &cls, &p);
+		model_predict_x(m, ds.x + (size_t)i * ds.nfeat, &cls, &p);
 		flow_addr_str(src, r->key.ipver, a);
 		flow_addr_str(dst, r->key.ipver, b);
 		printf("%s,%s,%u,%s,%u,%u,%" PRIu64 ",%" PRIu64 ",%s,%s,%s,"
@@ -540,7 +540,7 @@ static int do_predict(struct copts *o)
 		rc = 1;
 	}
 	ds_free(&ds);
-	clf_model_free(m);
+	model_free(m);
 	return rc;
 }
 

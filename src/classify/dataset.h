@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include "p2ptrace/engine.h"
 #include "p2ptrace/err.h"
-#include "classify/features.h"
+#include "p2ptrace/flowfeat.h"
 #include "classify/labels.h"
 
 enum lsrc {

@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/fuzz/run_fuzz.sh SECONDS -- `make fuzz`: builds the libFuzzer targets
 # (fuzz_file.c: pcap/pcapng readers + decoder + flow table over a file in
-# memory; fuzz_flowtab.c: the flow table over synthetic packets) with
+# memory; fuzz_flowtab.c: the flow table over synthetic packets;
+# fuzz_model.c: the model loader, lib/model/, and XGBoost on what it
+# accepts) with
 # clang -fsanitize=fuzzer,address,undefined into build/fuzz/ and runs each
 # for SECONDS (default 60). Seeds: tests/fuzz/corpus/TARGET and, for
 # fuzz_file, tests/fixtures. A crash or failed check is copied into
@@ -31,9 +33,12 @@ for c in $(find lib -name '*.c' | sort); do
 done
 
 rc=0
-for t in file flowtab; do
+for t in file flowtab model; do
 	bin=$B/fuzz_$t
-	$CC $CPPF $CFL -fsanitize=fuzzer -o "$bin" "tests/fuzz/fuzz_$t.c" $objs $LIBS || exit 2
+	extra=""
+	[ "$t" = model ] && extra="-lxgboost"
+	# shellcheck disable=SC2086
+	$CC $CPPF $CFL -fsanitize=fuzzer -o "$bin" "tests/fuzz/fuzz_$t.c" $objs $LIBS $extra || exit 2
 	mkdir -p "$B/corpus_$t" "$B/art_$t" "tests/fuzz/corpus/$t"
 	seeds="tests/fuzz/corpus/$t"
 	[ "$t" = file ] && seeds="$seeds tests/fixtures"

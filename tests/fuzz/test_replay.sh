@@ -19,13 +19,15 @@ FL="-std=c11 -g -O1"
 if nm "$LIB" 2>/dev/null | grep -q '__asan_'; then
 	FL="$FL -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 fi
-for t in file flowtab; do
+for t in file flowtab model; do
 	bin=$TMPD/replay_$t
+	extra=""
+	[ "$t" = model ] && extra="-lxgboost"
 	# shellcheck disable=SC2086
 	if ! ${CC:-cc} $CPPF $FL -o "$bin" "$ROOT/tests/fuzz/replay.c" "$ROOT/tests/fuzz/fuzz_$t.c" \
-		"$LIB" -lpcap -lm -lpthread >"$TMPD/cc_$t.log" 2>&1 &&
+		"$LIB" -lpcap -lm -lpthread $extra >"$TMPD/cc_$t.log" 2>&1 &&
 		! ${CC:-cc} $CPPF $FL -o "$bin" "$ROOT/tests/fuzz/replay.c" "$ROOT/tests/fuzz/fuzz_$t.c" \
-			"$LIB" $(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread >"$TMPD/cc_$t.log" 2>&1; then
+			"$LIB" $(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread $extra >"$TMPD/cc_$t.log" 2>&1; then
 		not_ok "fuzz replay $t: build" "$(head -3 "$TMPD/cc_$t.log" | tr '\n' ' ')"
 		continue
 	fi
