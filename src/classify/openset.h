@@ -17,7 +17,7 @@
 #define OPENSET_MIN_ROWS 20 /* fewer held-out flows predicted right: none */
 
 struct openset {
-	double thr;	/* 0: not learned */
+	double thr;	  /* 0: not learned */
 	long held, right; /* held-out flows, and those predicted right */
 	int folds;
 };

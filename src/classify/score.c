@@ -77,12 +77,12 @@ static void finish(struct score_result *r, const struct score_opts *o)
 		c->prec = c->pred ? (double)c->tp / (double)c->pred : 0;
 		c->rec = c->support ? (double)c->tp / (double)c->support : 0;
 		c->f1 = f1_of(c->prec, c->rec);
-		c->port_prec = c->port_pred ? (double)c->port_tp /
-						      (double)c->port_pred
-					    : 0;
-		c->port_rec = c->support ? (double)c->port_tp /
-						   (double)c->support
-					 : 0;
+		c->port_prec =
+			c->port_pred ? (double)c->port_tp / (double)c->port_pred
+				     : 0;
+		c->port_rec = c->support
+				      ? (double)c->port_tp / (double)c->support
+				      : 0;
 		c->port_f1 = f1_of(c->port_prec, c->port_rec);
 		c->in_macro = in_list(o->apps, c->name) &&
 			      c->support >= o->min_support;
@@ -160,8 +160,7 @@ static double pct(long a, long b)
 
 void score_print_text(FILE *f, const struct score_result *r)
 {
-	fprintf(f,
-		"%-12s %8s %9s %9s %9s   %9s %9s %9s  %s\n", "class",
+	fprintf(f, "%-12s %8s %9s %9s %9s   %9s %9s %9s  %s\n", "class",
 		"support", "precision", "recall", "F1", "port_P", "port_R",
 		"port_F1", "");
 	for (int i = 0; i < r->n; i++) {
@@ -179,8 +178,9 @@ void score_print_text(FILE *f, const struct score_result *r)
 		if (r->c[i].in_macro)
 			fprintf(f, "%s%s", n++ ? "," : "", r->c[i].name);
 	fprintf(f, "): model %.4f, port %.4f\n", r->macro, r->port_macro);
-	fprintf(f, "flows scored: %ld; called unknown: %ld (%.1f %%; "
-		   "threshold %.4f)\n",
+	fprintf(f,
+		"flows scored: %ld; called unknown: %ld (%.1f %%; "
+		"threshold %.4f)\n",
 		r->rows, r->unknown, pct(r->unknown, r->rows),
 		r->unknown_below);
 	fprintf(f,
@@ -197,8 +197,9 @@ void score_print_text(FILE *f, const struct score_result *r)
 void score_print_json(FILE *f, const struct dataset *ds,
 		      const struct score_result *r)
 {
-	fprintf(f, "{\"target\": \"transfer\", \"rows\": %ld, \"unknown\": "
-		   "%ld, \"unknown_below\": %.6f,\n \"per_class\": {",
+	fprintf(f,
+		"{\"target\": \"transfer\", \"rows\": %ld, \"unknown\": "
+		"%ld, \"unknown_below\": %.6f,\n \"per_class\": {",
 		r->rows, r->unknown, r->unknown_below);
 	for (int i = 0; i < r->n; i++) {
 		const struct score_cls *c = &r->c[i];
@@ -218,8 +219,8 @@ void score_print_json(FILE *f, const struct dataset *ds,
 		"\"flows_seen\": %llu, \"flows_unlabeled\": %llu, "
 		"\"flows_low_confidence\": %llu, \"flows_too_small\": %llu, "
 		"\"files\": %d, \"files_skipped\": %d}\n",
-		r->macro, r->port_macro, r->nmacro, r->absent,
-		r->absent_called, r->outside, r->outside_called,
+		r->macro, r->port_macro, r->nmacro, r->absent, r->absent_called,
+		r->outside, r->outside_called,
 		(unsigned long long)ds->flows_seen,
 		(unsigned long long)ds->flows_unlabeled,
 		(unsigned long long)ds->flows_lowconf,
