@@ -23,6 +23,7 @@ struct copts {
 	const char *model, *classes;
 	int json, kfold;
 	double unknown_q;	 /* open-set quantile (0: no threshold) */
+	int unknown_given;	 /* --unknown-quantile on the command line */
 	struct score_opts sc; /* eval --model */
 	char **traces, **train, **test;
 	int ntraces, ntrain, ntest;
@@ -95,7 +96,9 @@ static void usage(FILE *f)
 		"                   best probability over held-out nodes' flows "
 		"predicted right\n"
 		"                   (default 0.05; 0: no threshold, never "
-		"unknown)\n"
+		"unknown); eval: learn\n"
+		"                   one per fold and call flows below it "
+		"unknown (default off)\n"
 		"  --min-support N  eval --model: a class enters the macro-F1 "
 		"with >= N flows (10)\n"
 		"  --macro-classes LIST  eval --model: the classes it may "
@@ -229,6 +232,7 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 				return -1;
 			}
 			o->unknown_q = d;
+			o->unknown_given = 1;
 			i++;
 		} else if (!strcmp(a, "--min-support") && is_eval) {
 			if (parse_u(a, v, 1, UINT32_MAX, &u))
@@ -605,6 +609,9 @@ static int do_eval(struct copts *o)
 			efold[g] = ds.garg[g] < o->ntrain;
 	}
 	o->ev.kfold = o->kfold;
+	/* eval learns a threshold per fold only when asked (it trains the
+	 * model OPENSET_FOLDS more times per fold) */
+	o->ev.unknown_q = o->unknown_given ? o->unknown_q : 0;
 	rc = eval_run(&ds, &o->ev, efold, &r, &err);
 	if (rc) {
 		tool_perr(&err);

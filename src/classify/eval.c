@@ -10,6 +10,7 @@
 #include <time.h>
 #include "classify/baselines.h"
 #include "classify/eval.h"
+#include "classify/openset.h"
 
 void metrics_compute(struct metrics *m, int k, const int *yt, const int *yp,
 		     int n)
@@ -519,6 +520,59 @@ static int matrices(struct ctx *c)
 	return 0;
 }
 
+/* Open set in one fold (tr, te filled): test flows below the threshold
+ * learned on the fold's training nodes become unknown (-1); test flows of
+ * a class without training rows are counted, and whether the model
+ * called them a trained class. */
+static int open_set(struct ctx *c, int ntr, int nte, struct pt_err *err)
+{
+	struct eval_result *r = c->r;
+	long have[16] = { 0 };
+	struct openset os;
+	float *x = NULL;
+	int *y = NULL, rc = 0;
+
+	for (int i = 0; i < ntr; i++)
+		if (c->y[c->tr[i]] < 16)
+			have[c->y[c->tr[i]]]++;
+	if (c->o->unknown_q > 0) {
+		x = malloc(((size_t)ntr + 1) * (size_t)c->ncol * sizeof(float));
+		y = malloc(((size_t)ntr + 1) * sizeof(int));
+		if (!x || !y) {
+			rc = nomem(err);
+			goto out;
+		}
+		for (int i = 0; i < ntr; i++) {
+			memcpy(x + (size_t)i * c->ncol,
+			       c->X + (size_t)c->tr[i] * c->ncol,
+			       (size_t)c->ncol * sizeof(float));
+			y[i] = c->y[c->tr[i]];
+		}
+		if ((rc = openset_learn(c->ds, x, y, c->tr, ntr, c->ncol, c->k,
+					&c->o->xp, c->o->unknown_q, &os, err)))
+			goto out;
+		for (int i = 0; i < nte && os.thr > 0; i++) {
+			int t = c->te[i];
+			if (c->pm[t] >= 0 &&
+			    c->prob[(size_t)t * c->k + c->pm[t]] < os.thr) {
+				c->pm[t] = -1;
+				r->unknown++;
+			}
+		}
+	}
+	for (int i = 0; i < nte; i++) {
+		int t = c->te[i];
+		if (c->y[t] < 16 && !have[c->y[t]]) {
+			r->absent++;
+			r->absent_called += c->pm[t] >= 0;
+		}
+	}
+out:
+	free(x);
+	free(y);
+	return rc;
+}
+
 /* One fold: train on the other folds' rows, predict this one's, with the
  * model, the size-bins model and the early models. */
 static int one_fold(struct ctx *c, int f, struct pt_err *err)
@@ -553,6 +607,8 @@ static int one_fold(struct ctx *c, int f, struct pt_err *err)
 		speed(c->X, c->ncol, c->te, nte, &keep, r);
 		xgb_free(&keep);
 	}
+	if (!c->win && (rc = open_set(c, ntr, nte, err)))
+		return rc;
 	if (c->win)
 		return 0;
 	if ((rc = fit_predict(c->XB, 2 * PLEN_NBINS, c->y, c->tr, ntr, c->te,

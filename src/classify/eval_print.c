@@ -94,6 +94,12 @@ void eval_print_text(FILE *f, const struct dataset *ds,
 		r->ngroup_eff, r->overlap);
 	fprintf(f, "prediction speed: %.0f flows/s (one core)\n",
 		r->flows_per_s);
+	if (!r->windows)
+		fprintf(f,
+			"open set: %ld flows called unknown; %ld flows of a "
+			"class absent from their fold's training, %ld of them "
+			"called a trained class\n",
+			r->unknown, r->absent, r->absent_called);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -231,7 +237,11 @@ void eval_print_json(FILE *f, const struct dataset *ds,
 		json_str(f, ds->cls.name[i]);
 	}
 	fprintf(f,
-		"], \"flows_seen\": %llu, \"flows_unlabeled\": %llu, "
+		"], \"open_set\": {\"quantile\": %.4f, \"unknown\": %ld, "
+		"\"absent\": %ld, \"absent_called\": %ld}",
+		o->unknown_q, r->unknown, r->absent, r->absent_called);
+	fprintf(f,
+		", \"flows_seen\": %llu, \"flows_unlabeled\": %llu, "
 		"\"flows_low_confidence\": %llu, \"flows_too_small\": %llu, \"files_skipped\": %d, "
 		"\"prediction_flows_per_s\": %.0f, \"seconds\": %.2f}\n",
 		(unsigned long long)ds->flows_seen,

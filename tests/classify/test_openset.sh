@@ -100,4 +100,15 @@ PY
 )
 expect_eq "eval --model: per class support/precision/F1/port F1, absent-class flows called a model class, unknown = Python's count from predict's CSV" \
 	"$v" "True [] True True True ['a', 'b', 'c', 'other']"
+
+# 3. eval (train/test split) counts the test flows of a class its training
+#    lacks ("c") and how many the model called a trained class
+"$P2PTRACE" classify eval --json --no-early --train "$TMPD/sep" --test "$TMPD/test" >"$TMPD/tt.json" 2>"$TMPD/err" ||
+	not_ok "eval train/test" "$(cat "$TMPD/err")"
+want=$(awk -F, 'NR > 1 && $9 == "c"' "$TMPD/ps.csv" | wc -l)
+expect_eq "eval: flows of the class training lacks = the c-labeled flows ($want), all called a trained class" \
+	"$(jget "$TMPD/tt.json" '"%d %d" % (j["open_set"]["absent"], j["open_set"]["absent_called"])')" "$want $want"
+"$P2PTRACE" classify eval --json --no-early --unknown-quantile 0.2 --train "$TMPD/shuf" --test "$TMPD/test" >"$TMPD/tu.json" 2>"$TMPD/err"
+expect_eq "eval --unknown-quantile: some test flows unknown, scored as misses" \
+	"$(jget "$TMPD/tu.json" 'j["open_set"]["unknown"] > 0 and j["model"]["rows"] == '"$n"' and sum(sum(r) for r in j["model"]["confusion"]["matrix"]) == '"$n"' - j["open_set"]["unknown"]')" "True"
 exit 0
