@@ -38,7 +38,7 @@ struct score_result {
 	struct score_cls c[SCORE_MAXCLASS];
 	long rows, unknown;
 	long absent, absent_called;   /* true class not in the model; called
-					 one of its classes */
+					 one of its classes (not `other`) */
 	long outside, outside_called; /* true class not an app class; called
 					 an app class of the model */
 	double macro, port_macro;
