@@ -96,6 +96,17 @@ int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err)
 			snprintf(st->netns[st->nnetns++], 64, "%.63s", a);
 			continue;
 		}
+		if (sscanf(line, "profile %31s", a) == 1) {
+			void *p = realloc(st->profiles,
+					  (st->nprofiles + 1) *
+						  sizeof(*st->profiles));
+
+			if (!p)
+				break;
+			st->profiles = p;
+			snprintf(st->profiles[st->nprofiles++], 32, "%.31s", a);
+			continue;
+		}
 		a[0] = 0;
 		if (sscanf(line, "proc %lu %llu %31s", &pid, &start, a) >= 2 ||
 		    sscanf(line, "capture %lu %llu", &pid, &start) == 2) {
@@ -122,6 +133,7 @@ void lab_state_free(struct lab_state *st)
 {
 	free(st->netns);
 	free(st->procs);
+	free(st->profiles);
 	memset(st, 0, sizeof(*st));
 }
 
