@@ -12,41 +12,10 @@
 #include <string.h>
 #include "p2ptrace/label.h"
 #include "lab/lab.h"
-#include "lab/qemu.h"
+#include "lab/profile.h"
 #include "tool.h"
 
 #define MAXTOK 64
-
-static const char *const profile_names[LAB_P_COUNT] = {
-	[LAB_P_NONE] = "",
-	[LAB_P_BT_TRACKER] = "bittorrent-tracker",
-	[LAB_P_BT_SEED] = "bittorrent-seed",
-	[LAB_P_BT_LEECH] = "bittorrent-leech",
-	[LAB_P_BT_QUERY] = "bittorrent-query",
-	[LAB_P_HTTP_SERVER] = "http-server",
-	[LAB_P_HTTP_CLIENT] = "http-client",
-	[LAB_P_FTP_SERVER] = "ftp-server",
-	[LAB_P_FTP_CLIENT] = "ftp-client",
-	[LAB_P_SSH_SERVER] = "ssh-server",
-	[LAB_P_SSH_CLIENT] = "ssh-client",
-	[LAB_P_EDONKEY] = "edonkey",
-	[LAB_P_COMMAND] = "command",
-	[LAB_P_IDLE] = "idle",
-	[LAB_P_QEMU] = "qemu",
-};
-
-const char *lab_profile_name(enum lab_profile p)
-{
-	return (p > 0 && p < LAB_P_COUNT) ? profile_names[p] : "?";
-}
-
-enum lab_profile lab_profile_parse(const char *s)
-{
-	for (int p = 1; p < LAB_P_COUNT; p++)
-		if (!strcmp(s, profile_names[p]))
-			return (enum lab_profile)p;
-	return LAB_P_NONE;
-}
 
 const char *lab_addr_str(uint32_t a, char *buf, size_t len)
 {
@@ -169,7 +138,7 @@ static int tokenize(struct pctx *c, char *s, char **tok, int max)
 	return n;
 }
 
-static int valid_name(const char *s, size_t max, int lab)
+int lab_valid_name(const char *s, size_t max, int lab)
 {
 	size_t n = strlen(s);
 
@@ -247,7 +216,7 @@ static int parse_file_line(struct pctx *c, char **tok, int n)
 		return perr(c, "expected 'file NAME size=SIZE [piece=SIZE]'");
 	if (e->nfiles == LAB_MAX_FILES)
 		return perr(c, "too many files (at most %d)", LAB_MAX_FILES);
-	if (!valid_name(tok[1], LAB_NODE_MAX - 1, 0))
+	if (!lab_valid_name(tok[1], LAB_NODE_MAX - 1, 0))
 		return perr(c, "bad file name '%s' (letters, digits, '-_.')",
 			    tok[1]);
 	if (find_file(e, tok[1]) >= 0)
@@ -291,6 +260,25 @@ static int parse_file_line(struct pctx *c, char **tok, int n)
 	return 0;
 }
 
+/* A key the common ones do not take: the profile's own (profile.h). */
+static int profile_opt(struct pctx *c, struct lab_group *g, const char *k,
+		       const char *v)
+{
+	const struct lab_profile *p = g->profile;
+	char msg[400] = "";
+	int r = p->option ? p->option(g, k, v, msg, sizeof(msg)) : 1;
+
+	if (r < 0 || (r > 0 && msg[0]))
+		return perr(c, "%s", msg);
+	if (r > 0)
+		return perr(
+			c,
+			"unknown group option '%s' (expected count, up, down, queue, delay, loss, file, server, port, interval, start, size, user, %s%sor 'labels' before key=value labels)",
+			k, p->options ? p->options : "",
+			p->options ? ", " : "");
+	return 0;
+}
+
 static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		     const char *v, char (*server)[LAB_NODE_MAX])
 {
@@ -302,8 +290,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 			return perr(c, "count: expected 1..%d, got '%s'",
 				    LAB_MAX_NODES, v);
 		g->count = (unsigned)u;
-	} else if (!strcmp(k, "up") || !strcmp(k, "down") ||
-		   !strcmp(k, "query-rate")) {
+	} else if (!strcmp(k, "up") || !strcmp(k, "down")) {
 		double r;
 
 		if (lab_parse_rate(v, &r) || r < 0.1 || r > 10e6)
@@ -313,10 +300,8 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				k, v);
 		if (k[0] == 'u')
 			g->up_kbps = r;
-		else if (k[0] == 'd')
-			g->down_kbps = r;
 		else
-			g->query_kbps = r;
+			g->down_kbps = r;
 	} else if (!strcmp(k, "delay")) {
 		static const char *const du[] = { "", "ms", "s", NULL };
 		static const double dm[] = { 1, 1, 1000 };
@@ -380,38 +365,12 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				"size: expected a size such as 1MiB, got '%s'",
 				v);
 	} else if (!strcmp(k, "user")) {
-		if (!valid_name(v, sizeof(g->user) - 1, 0))
+		if (!lab_valid_name(v, sizeof(g->user) - 1, 0))
 			return perr(c, "user: expected a user name, got '%s'",
 				    v);
 		snprintf(g->user, sizeof(g->user), "%s", v);
-	} else if (!strcmp(k, "search")) {
-		if (!valid_name(v, sizeof(g->search) - 1, 0))
-			return perr(
-				c,
-				"search: expected a keyword (letters, digits, '-_.'), got '%s'",
-				v);
-		snprintf(g->search, sizeof(g->search), "%s", v);
-	} else if (!strcmp(k, "cmd")) {
-		if (strlen(v) >= sizeof(g->cmd))
-			return perr(c, "cmd: longer than %zu characters",
-				    sizeof(g->cmd) - 1);
-		snprintf(g->cmd, sizeof(g->cmd), "%s", v);
-	} else if (g->vm) { /* profile qemu: qemu.c */
-		char msg[300];
-		int r = lab_vm_opt(g->vm, k, v, msg, sizeof(msg));
-
-		if (r < 0)
-			return perr(c, "%s", msg);
-		if (r > 0)
-			return perr(
-				c,
-				"unknown option '%s' for profile qemu (expected image, format, memory, cpus, kernel, initrd, append, nic, accel, dhcp, shutdown, qemu-args, count, up, down, or 'labels' before key=value labels)",
-				k);
 	} else {
-		return perr(
-			c,
-			"unknown group option '%s' (expected count, up, down, queue, delay, loss, file, server, port, interval, start, size, query-rate, search, user, cmd, or 'labels' before key=value labels)",
-			k);
+		return profile_opt(c, g, k, v);
 	}
 	return 0;
 }
@@ -441,9 +400,8 @@ static int add_label(struct pctx *c, struct lab_group *g, const char *kv)
 		if (label_get(g->labels, key, tmp, sizeof(tmp)))
 			return perr(c, "label '%s' given twice", key);
 	}
-	if (used)
-		strcat(g->labels, ";");
-	strcat(g->labels, kv);
+	snprintf(g->labels + used, sizeof(g->labels) - used, "%s%s",
+		 used ? ";" : "", kv);
 	return 0;
 }
 
@@ -460,7 +418,7 @@ static int parse_group_line(struct pctx *c, char **tok, int n,
 			"expected 'group NAME PROFILE [KEY=VALUE ...] [labels KEY=VALUE ...]'");
 	if (e->ngroups == LAB_MAX_GROUPS)
 		return perr(c, "too many groups (at most %d)", LAB_MAX_GROUPS);
-	if (!valid_name(tok[1], 24, 0))
+	if (!lab_valid_name(tok[1], 24, 0))
 		return perr(c,
 			    "bad group name '%s' (1-24 letters, digits, '-_.')",
 			    tok[1]);
@@ -470,23 +428,22 @@ static int parse_group_line(struct pctx *c, char **tok, int n,
 	memset(g, 0, sizeof(*g));
 	snprintf(g->name, sizeof(g->name), "%s", tok[1]);
 	g->profile = lab_profile_parse(tok[2]);
-	if (g->profile == LAB_P_NONE) {
-		char list[400] = "";
+	if (!g->profile) {
+		char list[1000];
 
-		for (int p = 1; p < LAB_P_COUNT; p++) {
-			strcat(list, p > 1 ? ", " : "");
-			strcat(list, profile_names[p]);
-		}
+		lab_profile_list(list, sizeof(list));
 		return perr(c, "unknown profile '%s' (expected one of: %s)",
 			    tok[2], list);
 	}
 	g->count = 1;
-	if (g->profile == LAB_P_QEMU && !(g->vm = calloc(1, sizeof(*g->vm))))
+	if (g->profile->opts_size &&
+	    !(g->opts = calloc(1, g->profile->opts_size)))
 		return pt_fail(c->err, PT_ENOMEM, c->where, "out of memory");
 	g->file = g->server = -1;
 	g->interval_s = 1;
-	g->query_kbps = 2;
 	g->line = c->line;
+	if (g->profile->defaults)
+		g->profile->defaults(g);
 	servers[e->ngroups][0] = 0;
 	for (i = 3; i < n; i++) {
 		char *v;
@@ -527,7 +484,7 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 	if (!strcmp(tok[0], "lab")) {
 		if ((rc = need_args(c, n, 2, "lab NAME")))
 			return rc;
-		if (!valid_name(tok[1], LAB_NAME_MAX, 1))
+		if (!lab_valid_name(tok[1], LAB_NAME_MAX, 1))
 			return perr(c,
 				    "bad lab name '%s' (1-%d of a-z, 0-9, '-')",
 				    tok[1], LAB_NAME_MAX);
@@ -575,7 +532,7 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 	} else if (!strcmp(tok[0], "user")) {
 		if ((rc = need_args(c, n, 2, "user NAME")))
 			return rc;
-		if (!valid_name(tok[1], sizeof(e->user) - 1, 0))
+		if (!lab_valid_name(tok[1], sizeof(e->user) - 1, 0))
 			return perr(c, "user: expected a user name, got '%s'",
 				    tok[1]);
 		snprintf(e->user, sizeof(e->user), "%s", tok[1]);
@@ -592,70 +549,64 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 	return 0;
 }
 
+/* The checks of group G the profile's row asks for (profile.h): a file,
+ * a server group of the right profile, its own check. */
+static int check_group(struct pctx *c, struct lab_group *g, const char *server)
+{
+	struct lab_exp *e = c->exp;
+	const struct lab_profile *p = g->profile;
+	char msg[400] = "";
+
+	if (server[0]) {
+		g->server = find_group(e, server);
+		if (g->server < 0)
+			return perr(c, "server: no group named '%s'", server);
+	}
+	if ((p->flags & LAB_PF_FILE) && g->file < 0)
+		return perr(c, "profile %s needs file=NAME (a 'file' line)",
+			    p->name);
+	if (p->server) {
+		const struct lab_profile *sp;
+
+		if (g->server < 0)
+			return perr(c, "profile %s needs server=GROUP",
+				    p->name);
+		sp = e->groups[g->server].profile;
+		if (strcmp(sp->name, p->server))
+			return perr(
+				c,
+				"server=%s: that group's profile is %s, expected %s",
+				server, sp->name, p->server);
+	}
+	if (p->check && p->check(e, g, msg, sizeof(msg)))
+		return perr(c, "%s", msg);
+	return 0;
+}
+
+/* Nodes of the profile named NAME in the lab. */
+static unsigned count_of(const struct lab_exp *e, const char *name)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < e->ngroups; i++)
+		if (!strcmp(e->groups[i].profile->name, name))
+			n += e->groups[i].count;
+	return n;
+}
+
 /* Cross-checks that need the whole file, then the node list. */
 static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 {
 	struct lab_exp *e = c->exp;
-	unsigned total = 0, trackers = 0, hosts;
+	unsigned total = 0, hosts;
+	int rc;
 
 	for (unsigned i = 0; i < e->ngroups; i++) {
 		struct lab_group *g = &e->groups[i];
-		enum lab_profile p = g->profile;
 
 		c->line = g->line;
-		if (servers[i][0]) {
-			g->server = find_group(e, servers[i]);
-			if (g->server < 0)
-				return perr(c, "server: no group named '%s'",
-					    servers[i]);
-		}
-		if (p == LAB_P_BT_TRACKER)
-			trackers += g->count;
-		if ((p == LAB_P_BT_SEED || p == LAB_P_BT_LEECH ||
-		     p == LAB_P_BT_QUERY) &&
-		    g->file < 0)
-			return perr(
-				c, "profile %s needs file=NAME (a 'file' line)",
-				lab_profile_name(p));
-		if (p == LAB_P_HTTP_CLIENT || p == LAB_P_FTP_CLIENT ||
-		    p == LAB_P_SSH_CLIENT) {
-			enum lab_profile want =
-				p == LAB_P_HTTP_CLIENT	? LAB_P_HTTP_SERVER
-				: p == LAB_P_FTP_CLIENT ? LAB_P_FTP_SERVER
-							: LAB_P_SSH_SERVER;
-
-			if (g->server < 0)
-				return perr(c, "profile %s needs server=GROUP",
-					    lab_profile_name(p));
-			if (e->groups[g->server].profile != want)
-				return perr(
-					c,
-					"server=%s: that group's profile is %s, expected %s",
-					servers[i],
-					lab_profile_name(
-						e->groups[g->server].profile),
-					lab_profile_name(want));
-		}
-		/* query mode: the link's download is held to the query rate too
-		 * (aria2's own limit lets a pipeline of blocks through first)
-		 */
-		if (p == LAB_P_BT_QUERY && g->down_kbps <= 0)
-			g->down_kbps = g->query_kbps;
-		if (p == LAB_P_QEMU) {
-			char msg[300];
-
-			if (lab_vm_conf_check(g->vm, msg, sizeof(msg)))
-				return perr(c, "%s", msg);
-		}
-		if (p == LAB_P_COMMAND && !g->cmd[0])
-			return perr(
-				c,
-				"profile command needs cmd=\"COMMAND LINE\"");
-		if (p == LAB_P_EDONKEY &&
-		    (e->net & mask_of(10)) != (100u << 24 | 64u << 16))
-			return perr(
-				c,
-				"profile edonkey needs a subnet inside 100.64.0.0/10: aMule rejects 198.18.0.0/15 as reserved");
+		if ((rc = check_group(c, g, servers[i])))
+			return rc;
 		if (g->count == 1 ? strlen(g->name) >= LAB_NODE_MAX
 				  : strlen(g->name) + 6 >= LAB_NODE_MAX)
 			return perr(c, "group name too long");
@@ -673,16 +624,15 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 		return perr(c,
 			    "no 'group' line: a lab needs at least one node");
 	for (unsigned i = 0; i < e->ngroups; i++) {
-		enum lab_profile p = e->groups[i].profile;
+		const struct lab_profile *p = e->groups[i].profile;
+		unsigned n;
 
 		c->line = e->groups[i].line;
-		if ((p == LAB_P_BT_SEED || p == LAB_P_BT_LEECH ||
-		     p == LAB_P_BT_QUERY) &&
-		    trackers != 1)
+		if (p->needs_one && (n = count_of(e, p->needs_one)) != 1)
 			return perr(
 				c,
-				"profile %s needs exactly one bittorrent-tracker node in the lab (found %u)",
-				lab_profile_name(p), trackers);
+				"profile %s needs exactly one %s node in the lab (found %u)",
+				p->name, p->needs_one, n);
 	}
 	c->line = 0;
 	hosts = (1u << (32 - e->prefix)) - 2;
@@ -727,7 +677,7 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 
 int lab_exp_rename(struct lab_exp *e, const char *name)
 {
-	if (!valid_name(name, LAB_NAME_MAX, 1))
+	if (!lab_valid_name(name, LAB_NAME_MAX, 1))
 		return -1;
 	if (name != e->name)
 		snprintf(e->name, sizeof(e->name), "%s", name);
@@ -822,8 +772,8 @@ int lab_exp_load(struct lab_exp *e, const char *path, struct pt_err *err)
 void lab_exp_free(struct lab_exp *e)
 {
 	for (unsigned i = 0; i <= e->ngroups && i < LAB_MAX_GROUPS; i++) {
-		free(e->groups[i].vm);
-		e->groups[i].vm = NULL;
+		free(e->groups[i].opts);
+		e->groups[i].opts = NULL;
 	}
 	free(e->nodes);
 	e->nodes = NULL;

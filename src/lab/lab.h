@@ -21,24 +21,7 @@
 #define LAB_STATE_DIR "/run/p2ptrace"
 #define LAB_WORK_DIR "/var/tmp/p2ptrace"
 
-enum lab_profile {
-	LAB_P_NONE = 0,
-	LAB_P_BT_TRACKER,
-	LAB_P_BT_SEED,
-	LAB_P_BT_LEECH,
-	LAB_P_BT_QUERY,
-	LAB_P_HTTP_SERVER,
-	LAB_P_HTTP_CLIENT,
-	LAB_P_FTP_SERVER,
-	LAB_P_FTP_CLIENT,
-	LAB_P_SSH_SERVER,
-	LAB_P_SSH_CLIENT,
-	LAB_P_EDONKEY,
-	LAB_P_COMMAND,
-	LAB_P_IDLE,
-	LAB_P_QEMU, /* a VM node: src/lab/qemu.h */
-	LAB_P_COUNT
-};
+struct lab_profile; /* profile.h */
 
 struct lab_file {
 	char name[LAB_NODE_MAX];
@@ -49,7 +32,7 @@ struct lab_file {
 
 struct lab_group {
 	char name[LAB_NODE_MAX];
-	enum lab_profile profile;
+	const struct lab_profile *profile;
 	unsigned count;
 	double up_kbps, down_kbps; /* 0 = not shaped */
 	double delay_ms, loss_pct; /* 0 = none (needs netem) */
@@ -59,15 +42,12 @@ struct lab_group {
 	unsigned port;		   /* 0 = profile default */
 	double interval_s;	   /* clients: pause between fetches */
 	double start_s;		   /* start this long after the lab is up */
-	double query_kbps;	   /* bittorrent-query: download rate */
 	uint64_t size;		   /* servers: size of the file served */
 	char user[32];		   /* "" = the lab's user */
-	char cmd[512];		   /* command profile */
-	char search[64];  /* edonkey: Kad keyword searched every interval */
-	char labels[512]; /* "k=v;k=v" */
+	char labels[512];	   /* "k=v;k=v" */
 	int line;
-	unsigned first_node;	/* index in nodes[] */
-	struct lab_vm_conf *vm; /* profile qemu: its settings (qemu.h) */
+	unsigned first_node; /* index in nodes[] */
+	void *opts;	     /* the profile's own options (profile.h) */
 };
 
 struct lab_node {
@@ -102,21 +82,28 @@ int lab_exp_load(struct lab_exp *exp, const char *path, struct pt_err *err);
 /* Rename the lab (netns names follow); 0 ok, -1 bad name. */
 int lab_exp_rename(struct lab_exp *exp, const char *name);
 void lab_exp_free(struct lab_exp *exp);
-const char *lab_profile_name(enum lab_profile p);
-enum lab_profile lab_profile_parse(const char *s);
+/* profiles/table.c: the row named S (NULL: none); a row's name ("?" for
+ * NULL); "a, b, c" of every name into buf. */
+const struct lab_profile *lab_profile_parse(const char *s);
+const char *lab_profile_name(const struct lab_profile *p);
+void lab_profile_list(char *buf, size_t len);
 const char *lab_addr_str(uint32_t addr, char *buf, size_t len);
 /* Rate in kbit/s: "6.4", "6.4kbit", "2mbit", "800bit". 0 ok, -1 bad. */
 int lab_parse_rate(const char *s, double *kbps);
 /* Size in bytes: "20MiB", "64KiB", "1000", "2MB". 0 ok, -1 bad. */
 int lab_parse_size(const char *s, uint64_t *bytes);
+/* A name of at most MAX characters: lab names [a-z0-9-] (lab 1), node,
+ * file and user names [A-Za-z0-9._-] not starting with '-' or '.'. */
+int lab_valid_name(const char *s, size_t max, int lab);
 
 /* state.c: the undo log /run/p2ptrace/LAB.state (append-only lines). */
 struct lab_state {
 	char name[LAB_NAME_MAX + 1];
 	char out[512];
 	char work[512];
-	unsigned nnetns, nprocs;
+	unsigned nnetns, nprocs, nprofiles;
 	char (*netns)[64];
+	char (*profiles)[32]; /* "profile NAME": the profiles the lab uses */
 	struct lab_proc {
 		pid_t pid;
 		unsigned long long start; /* /proc/PID/stat starttime */
@@ -174,8 +161,9 @@ int lab_ns_addr_add(const char *ifname, uint32_t addr, unsigned prefix);
 /* Sum of rx+tx bytes and packets of IFNAME in the current netns. */
 int lab_ns_dev_bytes(const char *ifname, uint64_t *rx, uint64_t *tx);
 int lab_ns_exists(const char *netns);
-/* Is a TCP socket listening on PORT in the current netns? */
-int lab_ns_listening(unsigned port);
+/* Is a TCP socket listening on PORT (udp: a UDP socket bound to it) in
+ * the current netns? */
+int lab_ns_listening(unsigned port, int udp);
 /* Remove /run/netns/NAME (detach the mount, unlink). 0 ok or absent. */
 int lab_ns_delete(const char *netns);
 /* Inode of a named netns (0 when absent). */
@@ -209,6 +197,11 @@ int lab_proc_alive(pid_t pid, unsigned long long start);
 void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
 		   unsigned n, unsigned grace_ms);
 
+/* links.c: namespaces (logged in ST first), links, addresses; then the
+ * shapers of every node's link. */
+int lab_net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err);
+int lab_net_shaping(const struct lab_exp *e, struct pt_err *err);
+
 /* shape.c: tc commands for one direction of one node. */
 struct lab_shape {
 	double kbps;	 /* 0 = not shaped */
@@ -219,20 +212,40 @@ struct lab_shape {
 int lab_shape_batch(char *buf, size_t len, const char *dev,
 		    const struct lab_shape *s);
 
-/* profile.c */
-struct lab_ctx {
-	const struct lab_exp *exp;
-	const char *work; /* LAB_WORK_DIR/LAB */
-	const char *out;  /* output dir (absolute) */
-	uid_t uid;
-	gid_t gid;
-	char infohash[LAB_MAX_FILES][41];
+/* up.c: build the lab of a loaded experiment (lab up). */
+struct lab_up_opts {
+	int no_capture;
 };
-/* Make the shared files (data + torrent) under work/shared. */
-int lab_profile_shared(struct lab_ctx *ctx, struct pt_err *err);
-/* Prepare node i's working dir and build its argv (into argbuf). */
-int lab_profile_prepare(struct lab_ctx *ctx, unsigned i, char **argv,
-			unsigned maxargs, char *argbuf, size_t buflen,
-			int *as_root, struct pt_err *err);
+/* The node processes lab up started (for the progress display). */
+struct lab_running {
+	pid_t *pids;
+	unsigned long long *starts;
+	unsigned n;
+};
+/* Needs root. 0 up (outabs: the output dir, absolute, PATH_MAX bytes);
+ * else 2 (nothing created: bad users, lab exists...) or 1 (failed and
+ * taken down again); the message is printed. Frees nothing of E. */
+int lab_up(const struct lab_exp *e, const struct lab_up_opts *o,
+	   struct lab_running *r, char *outabs);
+void lab_running_free(struct lab_running *r);
+/* P2PTRACE_LAB_TIMING=1: "lab timing: WHAT" lines, time since *t. */
+void lab_phase(const char *what, uint64_t *t);
+
+/* down.c: take a lab down from its undo log (lab down). */
+struct lab_down_opts {
+	int keep_work;	   /* leave /var/tmp/p2ptrace/LAB */
+	int quiet;	   /* no "not up", no summary line */
+	int summary;	   /* print the per-node table of the catalog */
+	int capture_first; /* stop capture before the nodes (lab run) */
+};
+int lab_down(const char *name, const struct lab_down_opts *o);
+
+/* catalog.c: OUT/catalog.tsv (columns: docs/lab.md). */
+struct lab_ctx;
+struct lab_down_ctx;
+/* One row per node, start_ns = START + the group's start= delay. */
+int lab_catalog_write(const struct lab_ctx *ctx, uint64_t start);
+/* Fill stop_ns and capture's counts; with print, the per-node table. */
+void lab_catalog_finish(const struct lab_down_ctx *d, uint64_t stop, int print);
 
 #endif

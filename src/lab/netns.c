@@ -358,9 +358,9 @@ unsigned lab_ns_pids(const unsigned long *inodes, unsigned n, pid_t *pids,
 	return cnt;
 }
 
-int lab_ns_listening(unsigned port)
+int lab_ns_listening(unsigned port, int udp)
 {
-	FILE *f = fopen("/proc/net/tcp", "r");
+	FILE *f = fopen(udp ? "/proc/net/udp" : "/proc/net/tcp", "r");
 	char line[256];
 	int found = 0;
 
@@ -369,9 +369,10 @@ int lab_ns_listening(unsigned port)
 	while (!found && fgets(line, sizeof(line), f)) {
 		unsigned lport, st;
 
-		/* "  0: 0100A8C0:1B39 00000000:0000 0A ..." */
+		/* "  0: 0100A8C0:1B39 00000000:0000 0A ...": TCP_LISTEN (0A),
+		 * or for UDP a bound unconnected socket (TCP_CLOSE, 07) */
 		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lport, &st) == 2 &&
-		    lport == port && st == 0x0A)
+		    lport == port && st == (udp ? 0x07u : 0x0Au))
 			found = 1;
 	}
 	fclose(f);

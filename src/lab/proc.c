@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "p2ptrace/clock.h"
 #include "lab/lab.h"
 
 static int read_stat(pid_t pid, char *state, unsigned long long *start)
@@ -159,13 +160,6 @@ static void reap(void)
 		;
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
 		   unsigned n, unsigned grace_ms)
 {
@@ -183,7 +177,7 @@ void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
 			left += lab_proc_alive(pids[i], starts ? starts[i] : 0);
 		if (!left || waited >= grace_ms)
 			break;
-		sleep_ms(20);
+		pt_sleep_ms(20);
 		waited += 20;
 	}
 	if (!left)
@@ -200,6 +194,6 @@ void lab_proc_stop(const pid_t *pids, const unsigned long long *starts,
 			left += lab_proc_alive(pids[i], starts ? starts[i] : 0);
 		if (!left)
 			break;
-		sleep_ms(10);
+		pt_sleep_ms(10);
 	}
 }

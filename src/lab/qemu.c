@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include "p2ptrace/clock.h"
 #include "lab/lab.h"
 #include "lab/qemu.h"
 #include "tool.h"
@@ -312,21 +313,6 @@ static int in_path(const char *prog)
 		path += n + (e ? 1 : 0);
 	}
 	return 0;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The format qemu-img finds (or confirms); fails with a clear message when
@@ -797,7 +783,7 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		return rc;
 	*pidp = pid;
 	/* Ready when QMP says the guest is running. */
-	t0 = now_s();
+	t0 = pt_mono_s();
 	for (;;) {
 		int st;
 
@@ -814,14 +800,14 @@ int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		    qmp_cmd(qmp, "query-status", reply, sizeof(reply)) == 0 &&
 		    strstr(reply, "\"running\""))
 			break;
-		if (now_s() - t0 > 30) {
+		if (pt_mono_s() - t0 > 30) {
 			lab_proc_stop(&pid, NULL, 1, 1000);
 			return pt_fail(
 				err, PT_EIO, vm->node,
 				"QEMU did not answer on %s within 30 s (%s)",
 				qmp, log);
 		}
-		sleep_ms(50);
+		pt_sleep_ms(50);
 	}
 	return 0;
 }
@@ -871,7 +857,7 @@ static int start_dhcp(const struct lab_exp *e, const char *work,
 		lab_addr_str(mask, m, sizeof(m)));
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_node *nd = &e->nodes[i];
-		const struct lab_vm_conf *c = e->groups[nd->group].vm;
+		const struct lab_vm_conf *c = e->groups[nd->group].opts;
 
 		if (c && c->dhcp)
 			fprintf(f, "dhcp-host=52:54:00:%02x:%02x:%02x,%s,%s\n",
@@ -896,7 +882,7 @@ static int start_dhcp(const struct lab_exp *e, const char *work,
 	sp.node = "dhcp";
 	if ((rc = lab_spawn(&sp, &pid, err)))
 		return rc;
-	sleep_ms(200);
+	pt_sleep_ms(200);
 	if (!lab_proc_alive(pid, 0) || waitpid(pid, NULL, WNOHANG) == pid) {
 		char t[200];
 
@@ -917,7 +903,7 @@ int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 	const struct lab_node *nd = &e->nodes[i];
 	const struct lab_group *g = &e->groups[nd->group];
 	struct lab_vm_start vm = {
-		.conf = g->vm,
+		.conf = g->opts,
 		.node = nd->name,
 		.netns = nd->netns,
 		.addr = nd->addr,
@@ -928,11 +914,11 @@ int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 		.state = state,
 	};
 	char why[256];
-	enum lab_vm_accel a = lab_vm_accel(g->vm, why, sizeof(why));
-	double t0 = now_s();
+	enum lab_vm_accel a = lab_vm_accel(vm.conf, why, sizeof(why));
+	double t0 = pt_mono_s();
 	int rc;
 
-	if (g->vm->dhcp && strcmp(dhcp_lab, e->name)) {
+	if (vm.conf->dhcp && strcmp(dhcp_lab, e->name)) {
 		if ((rc = start_dhcp(e, work, out, state, err)))
 			return rc;
 		snprintf(dhcp_lab, sizeof(dhcp_lab), "%s", e->name);
@@ -943,33 +929,26 @@ int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 		fprintf(stderr,
 			"p2ptrace: lab %s: VM %s started (%s: %s; QEMU pid %d, ready in %.2f s)\n",
 			e->name, nd->name, lab_vm_accel_name(a), why, (int)*pid,
-			now_s() - t0);
+			pt_mono_s() - t0);
 	return rc;
 }
 
-void lab_vm_plan(const struct lab_exp *e, FILE *f)
+void lab_vm_plan(const struct lab_group *g, FILE *f)
 {
-	for (unsigned i = 0; i < e->ngroups; i++) {
-		const struct lab_group *g = &e->groups[i];
-		const struct lab_vm_conf *c = g->vm;
-		char why[256];
-		enum lab_vm_accel a;
+	const struct lab_vm_conf *c = g->opts;
+	char why[256];
+	enum lab_vm_accel a = lab_vm_accel(c, why, sizeof(why));
 
-		if (!c)
-			continue;
-		a = lab_vm_accel(c, why, sizeof(why));
-		fprintf(f,
-			"qemu group %s: %u VM(s), image %s (copy-on-write overlay each), memory %lluM, cpus %u, nic %s%s%s, address %s, accel %s (%s)\n",
-			g->name, g->count, c->image,
-			(unsigned long long)(c->memory >> 20),
-			c->cpus ? c->cpus : 1,
-			c->nic[0] ? c->nic : "virtio-net-pci",
-			c->kernel[0] ? ", kernel " : "", c->kernel,
-			c->dhcp	       ? "by the lab's DHCP server"
-			: c->kernel[0] ? "ip= on the kernel command line"
-				       : "static, set in the image",
-			lab_vm_accel_name(a), why);
-	}
+	fprintf(f,
+		"qemu group %s: %u VM(s), image %s (copy-on-write overlay each), memory %lluM, cpus %u, nic %s%s%s, address %s, accel %s (%s)\n",
+		g->name, g->count, c->image,
+		(unsigned long long)(c->memory >> 20), c->cpus ? c->cpus : 1,
+		c->nic[0] ? c->nic : "virtio-net-pci",
+		c->kernel[0] ? ", kernel " : "", c->kernel,
+		c->dhcp	       ? "by the lab's DHCP server"
+		: c->kernel[0] ? "ip= on the kernel command line"
+			       : "static, set in the image",
+		lab_vm_accel_name(a), why);
 }
 
 /* ---- down -----------------------------------------------------------------
@@ -1044,7 +1023,7 @@ unsigned lab_vm_down(const char *name, unsigned *killed)
 {
 	struct vmrec *v;
 	unsigned n = read_vms(name, &v), running = 0, left, k = 0;
-	double t0 = now_s();
+	double t0 = pt_mono_s();
 
 	if (killed)
 		*killed = 0;
@@ -1081,7 +1060,7 @@ unsigned lab_vm_down(const char *name, unsigned *killed)
 					 v[i].dir);
 				qmp_cmd(qmp, "system_powerdown", NULL, 0);
 			}
-			if (now_s() - t0 >= v[i].grace) {
+			if (pt_mono_s() - t0 >= v[i].grace) {
 				lab_proc_stop(&v[i].pid, &v[i].start, 1, 2000);
 				v[i].alive = 0;
 				k++;
@@ -1091,7 +1070,7 @@ unsigned lab_vm_down(const char *name, unsigned *killed)
 		}
 		if (!left)
 			break;
-		sleep_ms(50);
+		pt_sleep_ms(50);
 	}
 	for (unsigned i = 0; i < n; i++)
 		remove_vm_files(v[i].dir);

@@ -93,8 +93,9 @@ struct lab_exp;
 int lab_vm_up_node(const struct lab_exp *e, unsigned i, const char *work,
 		   const char *out, FILE *state, pid_t *pid,
 		   struct pt_err *err);
-/* lab check: one line per qemu group (settings, accelerator and why). */
-void lab_vm_plan(const struct lab_exp *e, FILE *f);
+struct lab_group;
+/* lab check: the line of a qemu group (settings, accelerator and why). */
+void lab_vm_plan(const struct lab_group *g, FILE *f);
 
 /* Power off every VM of the lab in the state file NAME: ACPI power button
  * through QMP, wait up to each VM's grace period, then kill by PID; then

@@ -4,7 +4,7 @@
  * kernel) BEFORE it is created, so `lab down` can undo a lab whose `lab up`
  * or `lab run` died at any point, even by SIGKILL. Lines:
  *   lab NAME | out DIR | work DIR | netns NAME | proc PID START NODE |
- *   capture PID START | qemu NODE GRACE DIR
+ *   capture PID START | qemu NODE GRACE DIR | profile NAME
  * Root acts on what it reads here (kills PIDs, deletes namespaces and
  * folders), so the reader trusts nothing: a line it did not write exactly
  * (too long, unknown, a PID <= 1, a start time of 0, a path outside the
@@ -75,31 +75,12 @@ int lab_state_add(FILE *f, const char *fmt, ...)
 
 int lab_name_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > LAB_NAME_MAX || s[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return 1;
+	return lab_valid_name(s, LAB_NAME_MAX, 1);
 }
 
 int lab_node_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= LAB_NODE_MAX || s[0] == '-' || s[0] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-		      c == '.'))
-			return 0;
-	}
-	return 1;
+	return lab_valid_name(s, LAB_NODE_MAX - 1, 0);
 }
 
 /* An absolute path without "." or ".." components, empty components or
@@ -233,6 +214,14 @@ static const char *state_line(struct lab_state *st, char *line)
 			snprintf(pr->node, sizeof(pr->node), "%s", w[3]);
 		return NULL;
 	}
+	if (!strcmp(w[0], "profile") && n == 2) {
+		if (strlen(w[1]) >= 32 || !lab_profile_parse(w[1]))
+			return "profile: not a profile of this p2ptrace";
+		if (grow(&st->profiles, st->nprofiles, sizeof(*st->profiles)))
+			return "out of memory";
+		snprintf(st->profiles[st->nprofiles++], 32, "%s", w[1]);
+		return NULL;
+	}
 	if (!strcmp(w[0], "qemu") && n == 4) {
 		struct lab_vmrec *vm;
 		if (!lab_node_valid(w[1]))
@@ -343,6 +332,7 @@ void lab_state_free(struct lab_state *st)
 	free(st->netns);
 	free(st->procs);
 	free(st->vms);
+	free(st->profiles);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -2,8 +2,9 @@
 # tests/fuzz/run_fuzz.sh SECONDS [TARGET...] -- `make fuzz`: builds the
 # libFuzzer targets tests/fuzz/fuzz_*.c (fuzz_file.c: pcap/pcapng readers +
 # decoder + flow table over a file in memory; fuzz_flowtab.c: the flow
-# table over synthetic packets; fuzz_labstate.c: the lab's undo log reader;
-# ...: each file says what it covers) with clang
+# table over synthetic packets; fuzz_model.c: the model loader, lib/model/,
+# and XGBoost on what it accepts; fuzz_labstate.c: the lab's undo log
+# reader; ...: each file says what it covers) with clang
 # -fsanitize=fuzzer,address,undefined into build/fuzz/, linked to lib/ and
 # src/ (without main.c), and runs each for SECONDS (default 60; FUZZ_RUNS=N
 # runs N executions instead). Seeds: tests/fuzz/corpus/TARGET and, for

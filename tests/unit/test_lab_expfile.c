@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "p2ptrace/label.h"
 #include "lab/lab.h"
+#include "lab/profile.h"
 
 static const char good[] =
 	"# exp\n"
@@ -65,7 +66,7 @@ static void test_good(void **state)
 	assert_string_equal(label_get(e.groups[2].labels, "rank", v, sizeof(v)),
 			    "6.4");
 	assert_null(label_get(e.groups[2].labels, "ran", v, sizeof(v)));
-	assert_string_equal(e.groups[5].cmd, "ping -c 1 %{web}");
+	assert_ptr_equal(e.groups[5].profile, &lab_profile_command);
 	assert_string_equal(e.groups[5].labels, "note=two words");
 	assert_int_equal(lab_exp_rename(&e, "other"), 0);
 	assert_string_equal(e.nodes[0].netns, "p2pn-other-tracker");
@@ -125,6 +126,18 @@ static const struct badcase bad[] = {
 	  "bad group name" },
 	{ "subnet 100.64.0.0/24\ngroup k edonkey search=a;b\n", "b.lab:2",
 	  "search: expected a keyword" },
+	/* a profile's own keys belong to it alone (profile.h) */
+	{ "group a idle search=x\n", "b.lab:1",
+	  "unknown group option 'search'" },
+	{ "group a bittorrent-leech query-rate=2kbit\n", "b.lab:1",
+	  "unknown group option 'query-rate'" },
+	{ "group a command\n", "b.lab:1", "needs cmd=" },
+	{ "file f size=1\ngroup t bittorrent-tracker\ngroup q bittorrent-query file=f query-rate=fast\n",
+	  "b.lab:3", "query-rate: expected a rate" },
+	{ "group q bittorrent-query bogus=1\n", "b.lab:1",
+	  "(expected count, up, down, queue, delay, loss, file, server, port, interval, start, size, user, query-rate, or 'labels'" },
+	{ "group k edonkey\n", "b.lab:1", "needs a subnet inside 100.64.0.0/10" },
+	{ "group c http-client\n", "b.lab:1", "needs server=GROUP" },
 };
 
 static void test_bad(void **state)
@@ -173,9 +186,52 @@ static void test_units(void **state)
 	assert_true(b == 1536);
 	assert_int_equal(lab_parse_size("1.3", &b), -1);
 	assert_int_equal(lab_parse_size("-1", &b), -1);
-	assert_int_equal(lab_profile_parse("bittorrent-query"), LAB_P_BT_QUERY);
-	assert_string_equal(lab_profile_name(LAB_P_FTP_SERVER), "ftp-server");
-	assert_int_equal(lab_profile_parse("bittorrent"), LAB_P_NONE);
+	assert_ptr_equal(lab_profile_parse("bittorrent-query"),
+			 &lab_profile_bittorrent_query);
+	assert_string_equal(lab_profile_name(&lab_profile_ftp_server),
+			    "ftp-server");
+	assert_null(lab_profile_parse("bittorrent"));
+}
+
+/* Rows of the profile table as the parser and lab up read them: the
+ * query mode's download defaults to its query rate; a command node's
+ * command line with %{GROUP} replaced by the group's first address;
+ * roles and default ports (docs/lab.md). */
+static void test_profiles(void **state)
+{
+	static const char text[] =
+		"file f size=1MiB\n"
+		"group t bittorrent-tracker\n"
+		"group q bittorrent-query file=f query-rate=3kbit\n"
+		"group r bittorrent-query file=f down=1mbit\n"
+		"group web http-server count=2 port=8080\n"
+		"group c command cmd=\"ping -c 1 %{web} %{web-2}\"\n";
+	struct lab_exp e;
+	struct pt_err err = { 0 };
+	struct lab_ctx ctx = { 0 };
+	char *argv[8], buf[512];
+	struct lab_cmd a = { argv, 0, 8, buf, 0, sizeof(buf), 0, 0 };
+
+	(void)state;
+	assert_int_equal(lab_exp_parse(&e, "p.lab", text, &err), 0);
+	assert_true(e.groups[1].down_kbps == 3);
+	assert_true(e.groups[2].down_kbps == 1000);
+	ctx.exp = &e;
+	ctx.work = "/nonexistent";
+	assert_int_equal(
+		lab_profile_command.prepare(&ctx, 5, "/nonexistent", &a, &err),
+		0);
+	assert_int_equal(a.n, 3);
+	assert_string_equal(argv[0], "/bin/sh");
+	assert_string_equal(argv[2], "ping -c 1 198.18.0.4 198.18.0.5");
+	assert_int_equal(a.as_root, 0);
+	assert_int_equal(lab_group_port(&e.groups[3]), 8080);
+	assert_int_equal(lab_group_port(&e.groups[0]), 6969);
+	assert_int_equal(lab_group_port(&e.groups[4]), 0);
+	assert_int_equal(lab_profile_ssh_server.port, 22);
+	assert_int_equal(lab_profile_http_server.role, LAB_ROLE_SERVER);
+	assert_int_equal(lab_profile_http_client.role, LAB_ROLE_CLIENT);
+	lab_exp_free(&e);
 }
 
 static void test_shape(void **state)
@@ -220,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_profiles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

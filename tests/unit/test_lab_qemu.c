@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "lab/lab.h"
+#include "lab/profile.h"
 #include "lab/qemu.h"
 
 static const char good[] =
@@ -33,11 +34,11 @@ static void test_good(void **state)
 	assert_int_equal(lab_exp_parse(&e, "vm.lab", good, &err), 0);
 	assert_int_equal(e.ngroups, 3);
 	assert_int_equal(e.nnodes, 5);
-	assert_null(e.groups[0].vm);
-	assert_int_equal(e.groups[1].profile, LAB_P_QEMU);
+	assert_null(e.groups[0].opts);
+	assert_ptr_equal(e.groups[1].profile, &lab_profile_qemu);
 	assert_string_equal(lab_profile_name(e.groups[1].profile), "qemu");
-	w = e.groups[1].vm;
-	l = e.groups[2].vm;
+	w = e.groups[1].opts;
+	l = e.groups[2].opts;
 	assert_non_null(w);
 	assert_non_null(l);
 	assert_string_equal(w->image, "/img/w2k.qcow2");
@@ -59,7 +60,7 @@ static void test_good(void **state)
 	assert_int_equal(l->dhcp, 1);
 	assert_int_equal(w->dhcp, 0);
 	lab_exp_free(&e);
-	assert_null(e.groups[1].vm);
+	assert_null(e.groups[1].opts);
 }
 
 struct bad {
@@ -111,7 +112,7 @@ static void test_bad(void **state)
 				 err.msg, cases[i].msg);
 		assert_string_equal(err.where, "bad.lab:3");
 		assert_null(e.nodes);
-		assert_null(e.groups[0].vm); /* freed on the error path */
+		assert_null(e.groups[0].opts); /* freed on the error path */
 	}
 }
 
