@@ -50,9 +50,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libp2ptool.a $(BUILD)/libp2ptrace.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDFLAGS) $(LDLIBS) -lcmocka
 
-$(BUILD)/mkfixtures: tests/fixtures/gen/mkpcap.c
+$(BUILD)/mkfixtures: tests/fixtures/gen/mkpcap.c tests/fixtures/gen/mklinks.c tests/fixtures/gen/mkpcap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lm
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) -lm
 
 tests: $(UNIT_BINS) $(BUILD)/mkfixtures $(BUILD)/p2ptrace
 
