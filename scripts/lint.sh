@@ -53,14 +53,17 @@ fi
 UTIL="err.h clock.h netns.h"
 layer_allowed() {
 	case $1 in
-	include/p2ptrace/err.h | include/p2ptrace/clock.h | include/p2ptrace/netns.h | \
-		include/p2ptrace/pkt.h | lib/util/*) echo "$UTIL" ;;
+	include/p2ptrace/err.h | include/p2ptrace/pkt.h) echo "$UTIL" ;;
+	include/p2ptrace/u64map.h | include/p2ptrace/clock.h | include/p2ptrace/netns.h | lib/util/*)
+		echo "$UTIL u64map.h" ;;
 	include/p2ptrace/source.h | lib/source/*) echo "$UTIL pkt.h source.h" ;;
 	include/p2ptrace/decode.h | lib/decode/*) echo "$UTIL pkt.h decode.h" ;;
 	include/p2ptrace/flow.h | include/p2ptrace/flowtab.h | lib/flow/*)
 		echo "$UTIL pkt.h decode.h flow.h flowtab.h" ;;
 	include/p2ptrace/node.h | lib/features/*)
 		echo "$UTIL pkt.h decode.h flow.h flowtab.h node.h" ;;
+	include/p2ptrace/flowfeat.h | include/p2ptrace/forest.h | include/p2ptrace/model.h | lib/model/*)
+		echo "$UTIL pkt.h decode.h flow.h flowtab.h u64map.h flowfeat.h forest.h model.h" ;;
 	include/p2ptrace/label.h | lib/label/catalog.c) echo "$UTIL pkt.h label.h" ;;
 	include/p2ptrace/engine.h | lib/engine.c)
 		echo "$UTIL pkt.h source.h decode.h flow.h flowtab.h node.h engine.h label.h" ;;
