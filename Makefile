@@ -1,6 +1,6 @@
 # p2ptrace -- one plain Makefile.
 #   make            build/p2ptrace (and build/libp2ptrace.a)
-#   make check      deps, then every test: unit (normal + ASan/UBSan), integration, lab
+#   make check      deps, then lint and every test: unit (normal + ASan/UBSan), integration, lab
 #   make bench      analyze vs ndpiReader, tshark, cat on a >=100 MB trace
 #   make demo       the paper's experiments end to end -> demo/report.html
 #   make fuzz       libFuzzer targets, 60 s each
@@ -65,6 +65,7 @@ deps:
 
 check: deps
 	$(MAKE) tests
+	sh scripts/lint.sh
 	$(MAKE) san
 	sh tests/run.sh
 

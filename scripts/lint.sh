@@ -5,10 +5,12 @@
 #      include only upstream stages (DESIGN.md: decode knows nothing of
 #      flows, flow nothing of sinks), by the table in layer_allowed below,
 #      checked on every file of lib/ and include/p2ptrace/;
-#   3. banned calls in lib/: unbounded string functions (sprintf, vsprintf,
-#      strcpy, strcat, gets, atoi, strtok) and printing/exiting (printf,
+#   3. banned calls in lib/ and src/: unbounded string functions (sprintf,
+#      vsprintf, strcpy, strcat, strncat, gets, atoi, strtok); in lib/ also
+#      printing/exiting (printf,
 #      puts, perror, exit, fprintf to stdout/stderr): the engine reports
-#      through struct pt_err and never prints;
+#      through struct pt_err and never prints; src/AREA/ includes only
+#      include/p2ptrace/, its own folder and src/tool.h;
 #   4. symbol clashes: the global symbols defined by build/libp2ptrace.a
 #      (and build/libp2ptool.a) against each other and against the shared
 #      libraries the tool links (libpcap, libndpi, libfixbuf, libxgboost,
@@ -108,15 +110,33 @@ for f in $(find lib include -name '*.[ch]' | sort); do
 	done <"$tmp/inc"
 done
 
-# ---- 3. banned calls in lib/ ----------------------------------------------------
+# ---- 3. banned calls in lib/ and src/ -------------------------------------------
 
 # Lines that are comments (" * ...", "// ...", "/* ...") are skipped.
-grep -rnE '\b(v?sprintf|strcpy|strcat|gets|atoi|strtok)[[:space:]]*\(' lib |
+grep -rnE '\b(v?sprintf|strcpy|strn?cat|gets|atoi|strtok)[[:space:]]*\(' lib src |
 	grep -vE '^[^:]*:[0-9]+:[[:space:]]*(\*|//|/\*)' >"$tmp/banned"
 if [ -s "$tmp/banned" ]; then
 	cat "$tmp/banned"
-	fail "unbounded string functions in lib/ (above): use snprintf, memcpy with a length, strtoul/strtol, strtok_r"
+	fail "unbounded string functions (above): use snprintf, memcpy with a length, strtoul/strtol, strtok_r"
 fi
+
+# ---- 3b. the tool's rooms: src/AREA/ includes only include/p2ptrace/, its own
+# folder and src/tool.h (no other area's headers); every .c name is unique
+# under src/ (a static archive keeps one member per name) -------------------------
+
+for f in $(find src -mindepth 2 -name '*.[ch]' | sort); do
+	area=$(echo "$f" | cut -d/ -f2)
+	grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" |
+		sed -n 's/^\([0-9]*\):[^"]*"\([^"]*\)".*/\1 \2/p' >"$tmp/sinc"
+	while read -r line hdr; do
+		case $hdr in
+		p2ptrace/* | tool.h | "$area"/*) ;;
+		*) fail "$f:$line: includes \"$hdr\": src/$area/ may include only p2ptrace/, $area/ and tool.h" ;;
+		esac
+	done <"$tmp/sinc"
+done
+dupnames=$(find src -name '*.c' -exec basename {} \; | sort | uniq -d | tr '\n' ' ')
+[ -z "$dupnames" ] || fail "two files under src/ share a name (ar keeps one): $dupnames"
 grep -rnE '(^|[^_a-zA-Z0-9])(printf|vprintf|puts|perror|exit|_exit)[[:space:]]*\(|fprintf[[:space:]]*\([[:space:]]*std(out|err)' lib |
 	grep -vE '^[^:]*:[0-9]+:[[:space:]]*(\*|//|/\*)' >"$tmp/print"
 if [ -s "$tmp/print" ]; then

@@ -461,6 +461,24 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Close every output, also after one failed (each failure is reported):
+ * rc, or 1 when it was 0 and a close failed. */
+static int close_outputs(struct an *a, int rc)
+{
+	struct pt_err err = { 0 };
+	int bad = 0;
+
+	if (rowout_close(a->flows, &err) && ++bad)
+		tool_perr(&err);
+	if (rowout_close(a->nodes, &err) && ++bad)
+		tool_perr(&err);
+	if (rowout_close(a->windows, &err) && ++bad)
+		tool_perr(&err);
+	if (ipfix_close(a->ipfix, &err) && ++bad)
+		tool_perr(&err);
+	return bad && !rc ? 1 : rc;
+}
+
 static int bad_opt(const char *opt, const char *v)
 {
 	tool_msg("%s: bad value '%s'", opt, v);
@@ -484,7 +502,7 @@ int cmd_analyze(int argc, char **argv)
 	int nif = 0, c, rc = 0, nfiles;
 	uint64_t u;
 	struct pt_err err = { 0 };
-	char filter[4096] = "";
+	char *filter = NULL;
 
 	memset(&a, 0, sizeof(a));
 	engine_cfg_init(&a.cfg);
@@ -576,23 +594,21 @@ int cmd_analyze(int argc, char **argv)
 		while (optind + nfiles < argc &&
 		       is_capture_file(argv[optind + nfiles]))
 			nfiles++;
-	for (int i = optind + nfiles; i < argc; i++) {
-		if (strlen(filter) + strlen(argv[i]) + 2 >= sizeof(filter))
-			return bad_opt("filter", argv[i]);
-		if (filter[0])
-			strcat(filter, " ");
-		strcat(filter, argv[i]);
-	}
-	if (!nif && !nfiles) {
+	rc = tool_filter("analyze", argv + optind + nfiles,
+			 argc - optind - nfiles, &filter);
+	if (!rc && !nif && !nfiles) {
 		if (optind < argc)
 			tool_msg("%s: cannot open: no such file", argv[optind]);
 		else
 			usage(stderr);
-		free(ifaces);
-		return 2;
+		rc = 2;
 	}
-	if (filter[0])
-		a.cfg.filter = filter;
+	if (rc) {
+		free(filter);
+		free(ifaces);
+		return rc;
+	}
+	a.cfg.filter = filter;
 	if (a.model_path)
 		a.cfg.ft.fine_bins = 1; /* the model's features include them */
 	a.summary = !a.quiet && !(a.flows_path && !strcmp(a.flows_path, "-")) &&
@@ -628,14 +644,10 @@ int cmd_analyze(int argc, char **argv)
 		rc = 1;
 	}
 out:
-	if (rowout_close(a.flows, &err) || rowout_close(a.nodes, &err) ||
-	    rowout_close(a.windows, &err) || ipfix_close(a.ipfix, &err)) {
-		tool_perr(&err);
-		if (!rc)
-			rc = 1;
-	}
+	rc = close_outputs(&a, rc);
 	catalog_free(a.cat);
 	model_free(a.model);
 	free(ifaces);
+	free(filter);
 	return rc;
 }

@@ -148,7 +148,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 	uint64_t v;
 	double d;
-	size_t flen = 0;
 
 	o->buf_kib = 2048;
 	optind = 1;
@@ -246,19 +245,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		return bad("-i", "%s", "too many interfaces");
 	if (!o->dir)
 		return bad("capture", "%s", "no output folder (-w DIR) given");
-	for (int i = optind; i < argc; i++)
-		flen += strlen(argv[i]) + 1;
-	if (flen) {
-		o->filter = calloc(1, flen);
-		if (!o->filter)
-			return bad("filter", "%s", "out of memory");
-		for (int i = optind; i < argc; i++) {
-			if (i > optind)
-				strcat(o->filter, " ");
-			strcat(o->filter, argv[i]);
-		}
-	}
-	return 0;
+	return tool_filter("capture", argv + optind, argc - optind, &o->filter);
 }
 
 /* The labels of node in the catalog ("k=v;k=v" split into out). */

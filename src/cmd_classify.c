@@ -371,7 +371,8 @@ static int features_attr(const struct dataset *ds, int windows, char **out)
 		const char *nm = windows ? ds_win_feat_name(i)
 					 : feat_name(FSET_FULL, 0, ds->ports, i,
 						     nb, sizeof(nb));
-		len += (size_t)sprintf(s + len, "%s%s", i ? "," : "", nm);
+		len += (size_t)snprintf(s + len, cap - len, "%s%s",
+					i ? "," : "", nm);
 	}
 	*out = s;
 	return 0;
@@ -427,11 +428,9 @@ static int do_train(struct copts *o)
 			}
 	}
 	buf[0] = 0;
-	for (int c = 0; c < ds.cls.n; c++) {
-		if (c)
-			strcat(buf, ",");
-		strcat(buf, ds.cls.name[c]);
-	}
+	for (int c = 0, at = 0; c < ds.cls.n && at < (int)sizeof(buf); c++)
+		at += snprintf(buf + at, sizeof(buf) - (size_t)at, "%s%s",
+			       c ? "," : "", ds.cls.name[c]);
 	if (xgb_train(x, n, ncol, y, ds.cls.n, &o->ev.xp, &m, &err)) {
 		tool_perr(&err);
 		rc = 1;

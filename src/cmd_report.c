@@ -251,7 +251,7 @@ int cmd_report(int argc, char **argv)
 
 	engine_cfg_init(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
@@ -346,8 +346,12 @@ int cmd_report(int argc, char **argv)
 			goto nomem;
 		if (catalog && strrchr(dir, '/'))
 			*strrchr(dir, '/') = 0;
-		else if (catalog)
-			strcpy(dir, "catalog");
+		else if (catalog) { /* "c.tsv" is shorter than "catalog" */
+			free(dir);
+			dir = strdup("catalog");
+			if (!dir)
+				goto nomem;
+		}
 		if (rp_add_traces(&set, catalog, traces, ntr, &cfg, &err)) {
 			free(dir);
 			goto perr;

@@ -1,6 +1,7 @@
 /*
  * tool.c -- shared helpers of the tool's commands (see tool.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -122,4 +123,42 @@ void tool_progress_done(void)
 		fflush(stderr);
 	}
 	progress_drawn = 0;
+}
+
+/* A word that can only be an option: "-x...", "--x..." (a lone "-" or a
+ * negative number may be part of a BPF expression). */
+static int option_like(const char *w)
+{
+	return w[0] == '-' &&
+	       (w[1] == '-' ? w[2] != 0 : isalpha((unsigned char)w[1]));
+}
+
+int tool_filter(const char *cmd, char **words, int n, char **out)
+{
+	size_t len = 1;
+	char *f;
+
+	*out = NULL;
+	for (int i = 0; i < n; i++) {
+		if (option_like(words[i])) {
+			tool_msg(
+				"%s: '%s' after the inputs: options go before the inputs (the words after them are the filter)",
+				cmd, words[i]);
+			return 2;
+		}
+		len += strlen(words[i]) + 1;
+	}
+	if (!n)
+		return 0;
+	f = malloc(len);
+	if (!f) {
+		tool_msg("%s: out of memory", cmd);
+		return 1;
+	}
+	f[0] = 0;
+	for (int i = 0, o = 0; i < n; i++)
+		o += snprintf(f + o, len - (size_t)o, "%s%s", i ? " " : "",
+			      words[i]);
+	*out = f;
+	return 0;
 }

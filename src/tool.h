@@ -27,6 +27,15 @@ int tool_parse_double(const char *s, double *out);
 /* Seconds as a decimal ("64", "0.5") to ns. */
 int tool_parse_seconds_ns(const char *s, uint64_t *out_ns);
 
+/* Command-line convention (docs/ARCHITECTURE.md): options may come before
+ * or after the inputs, except where a BPF filter follows the inputs
+ * (analyze, capture): there the words after the inputs are the filter, and
+ * one that looks like an option (-x, --xx) is refused with a message that
+ * options go before the inputs. tool_filter() joins WORDS into *out
+ * (malloc'd; NULL when n is 0). 0 ok, else the exit code (message
+ * printed). */
+int tool_filter(const char *cmd, char **words, int n, char **out);
+
 /* Absolute path of the running p2ptrace binary (for child processes). */
 const char *tool_self_exe(void);
 

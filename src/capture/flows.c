@@ -67,11 +67,9 @@ static char *join_labels(const struct cap_iface *f)
 	s = calloc(1, n);
 	if (!s)
 		return NULL;
-	for (int i = 0; i < f->nlabels; i++) {
-		if (i)
-			strcat(s, ";");
-		strcat(s, f->labels[i]);
-	}
+	for (int i = 0, o = 0; i < f->nlabels; i++)
+		o += snprintf(s + o, n - (size_t)o, "%s%s", i ? ";" : "",
+			      f->labels[i]);
 	return s;
 }
 

@@ -559,16 +559,15 @@ int ds_set_classes(struct dataset *ds, const char *list, enum lsrc src,
 		/* the distinct values seen, sorted */
 		char **v = malloc((size_t)ds->nnames * sizeof(*v));
 		char buf[16 * 25] = "";
+		size_t o = 0;
 		if (!v)
 			return pt_fail(err, PT_ENOMEM, "dataset",
 				       "out of memory");
 		memcpy(v, ds->names, (size_t)ds->nnames * sizeof(*v));
 		qsort(v, (size_t)ds->nnames, sizeof(*v), cmp_str);
-		for (int i = 0; i < ds->nnames && i < 16; i++) {
-			if (i)
-				strcat(buf, ",");
-			strncat(buf, v[i], 23);
-		}
+		for (int i = 0; i < ds->nnames && i < 16; i++)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
+					      "%s%.23s", i ? "," : "", v[i]);
 		free(v);
 		rc = lbl_classes_parse(buf, &ds->cls, err);
 	} else {

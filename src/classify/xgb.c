@@ -274,7 +274,7 @@ int xgb_load(const char *path, struct xgb_model *out, struct pt_err *err)
 	if (!XGBoosterSaveJsonConfig(b, &clen, &cfg) && cfg) {
 		const char *p = strstr(cfg, "\"num_class\":\"");
 		if (p)
-			out->nclass = atoi(p + 13);
+			out->nclass = (int)strtol(p + 13, NULL, 10);
 	}
 	return 0;
 }

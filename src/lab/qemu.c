@@ -270,7 +270,7 @@ static int wait_running(const struct lab_vm_start *vm, pid_t pid,
 int lab_vm_start(const struct lab_vm_start *vm, enum lab_vm_accel accel,
 		 pid_t *pidp, struct pt_err *err)
 {
-	struct vm_files f;
+	struct vm_files f = { 0 };
 	struct vm_args *b = calloc(1, sizeof(*b));
 	struct lab_spawn sp;
 	int rc;

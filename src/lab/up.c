@@ -126,13 +126,14 @@ static int preflight(const struct lab_exp *e)
  * as that of an earlier row the lab uses? */
 static int lab_hook_seen(const struct lab_exp *e, unsigned p, size_t off)
 {
-	const char *h = (const char *)lab_profiles[p] + off;
+	void (*h)(void), (*o)(void);
 
-	for (unsigned q = 0; q < p; q++)
-		if (!memcmp((const char *)lab_profiles[q] + off, h,
-			    sizeof(void (*)(void))) &&
-		    lab_uses(e, lab_profiles[q]))
+	memcpy(&h, (const char *)lab_profiles[p] + off, sizeof(h));
+	for (unsigned q = 0; q < p; q++) {
+		memcpy(&o, (const char *)lab_profiles[q] + off, sizeof(o));
+		if (o == h && lab_uses(e, lab_profiles[q]))
 			return 1;
+	}
 	return 0;
 }
 
