@@ -59,6 +59,11 @@ static void usage(FILE *f)
 		"  --no-vlan-key    the VLAN id is not part of the flow key\n"
 		"  --max-flows N    at most N active flows; the least recently "
 		"seen is ended\n"
+		"                   (default: what --memory holds)\n"
+		"  --memory B       memory for the flow and address tables, "
+		"K/M/G suffixes\n"
+		"                   (default %.0f MiB: a quarter of this "
+		"machine's memory)\n"
 		"  --window S       window length for --windows (default 60)\n"
 		"  --by-host        also one nodes row per address seen\n"
 		"  --merge          all files are one node, merged in time "
@@ -72,7 +77,8 @@ static void usage(FILE *f)
 		"  -i IFACE         live interface ([NETNS:]IFACE), several "
 		"allowed\n"
 		"  -q               no summary on stdout\n"
-		"Columns: docs/OUTPUTS.md\n");
+		"Columns: docs/OUTPUTS.md\n",
+		(double)engine_default_budget() / 1048576.0);
 }
 
 /* ---- events --------------------------------------------------------- */
@@ -348,6 +354,8 @@ struct live_job {
 	const char *iface;
 	pthread_t th;
 	int rc;
+	struct engine_cfg cfg;	     /* a->cfg with this job's stop flag */
+	volatile sig_atomic_t stop;  /* set by the signal handler */
 	struct source *volatile src; /* for the signal handler */
 };
 
@@ -374,7 +382,9 @@ static void *live_thread(void *arg)
 	n.name = name;
 	n.trace = j->iface;
 	n.labels = "";
-	if (engine_run(&j->a->cfg, &n, &src, 1, events(j->a), &st, &err)) {
+	j->cfg = j->a->cfg;
+	j->cfg.stop = &j->stop;
+	if (engine_run(&j->cfg, &n, &src, 1, events(j->a), &st, &err)) {
 		tool_perr(&err);
 		j->rc = 1;
 	}
@@ -392,9 +402,9 @@ static volatile sig_atomic_t nlive;
 static void on_signal(int sig)
 {
 	(void)sig;
-	engine_stop();
 	for (int i = 0; i < nlive; i++) {
 		struct source *s = live_jobs[i].src;
+		live_jobs[i].stop = 1;
 		if (s)
 			source_stop(s);
 	}
@@ -450,6 +460,7 @@ enum {
 	O_MODEL,
 	O_FINE,
 	O_FEATURES,
+	O_MEMORY,
 };
 
 static const struct option opts[] = {
@@ -470,6 +481,7 @@ static const struct option opts[] = {
 	{ "model", required_argument, NULL, O_MODEL },
 	{ "fine-bins", no_argument, NULL, O_FINE },
 	{ "features", no_argument, NULL, O_FEATURES },
+	{ "memory", required_argument, NULL, O_MEMORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -478,6 +490,27 @@ static int bad_opt(const char *opt, const char *v)
 {
 	tool_msg("%s: bad value '%s'", opt, v);
 	return 2;
+}
+
+/* "512M", "2G", "100000" -> bytes; -1 when not a size. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	int sh = 0;
+
+	if (end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': sh = 10; end++; break;
+	case 'm': case 'M': sh = 20; end++; break;
+	case 'g': case 'G': sh = 30; end++; break;
+	default: break;
+	}
+	if (*end || v > (UINT64_MAX >> sh))
+		return -1;
+	*out = (uint64_t)v << sh;
+	return 0;
 }
 
 static int is_capture_file(const char *s)
@@ -498,6 +531,8 @@ int cmd_analyze(int argc, char **argv)
 	uint64_t u;
 	struct pt_err err = { 0 };
 	char filter[4096] = "";
+	uint64_t budget = engine_default_budget();
+	uint32_t max_flows = 0;
 
 	memset(&a, 0, sizeof(a));
 	engine_cfg_init(&a.cfg);
@@ -541,7 +576,11 @@ int cmd_analyze(int argc, char **argv)
 			if (tool_parse_u64(optarg, &u) || u == 0 ||
 			    u > UINT32_MAX / 4)
 				return bad_opt("--max-flows", optarg);
-			a.cfg.ft.max_flows = (uint32_t)u;
+			max_flows = (uint32_t)u;
+			break;
+		case O_MEMORY:
+			if (parse_size(optarg, &budget) || budget < (1u << 20))
+				return bad_opt("--memory", optarg);
 			break;
 		case O_WINDOW:
 			if (tool_parse_seconds_ns(optarg, &a.cfg.window_ns) ||
@@ -608,6 +647,11 @@ int cmd_analyze(int argc, char **argv)
 		a.cfg.filter = filter;
 	if (a.model_path)
 		a.cfg.ft.fine_bins = 1; /* the model's features include them */
+	/* per-flow statistics only for the outputs that show or use them */
+	a.cfg.ft.extras = a.groups != 0 || a.model_path;
+	engine_cfg_budget(&a.cfg, budget); /* at the cost of what is kept */
+	if (max_flows)
+		a.cfg.ft.max_flows = max_flows;
 	a.summary = !a.quiet && !(a.flows_path && !strcmp(a.flows_path, "-")) &&
 		    !(a.nodes_path && !strcmp(a.nodes_path, "-")) &&
 		    !(a.windows_path && !strcmp(a.windows_path, "-"));
