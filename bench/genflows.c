@@ -12,7 +12,9 @@
  * 54 to ~950 bytes (average ~500) and are written whole (caplen = wire
  * length), so a reader pays for the bytes as on a real capture.
  *
- * usage: genflows N PKTS_PER_FLOW OUT.pcap   (OUT "-" = stdout)
+ * usage: genflows N PKTS_PER_FLOW OUT.pcap [MAXPAY]   (OUT "-" = stdout)
+ * MAXPAY (default 899): payload bytes are 0..MAXPAY; 0 gives header-only
+ * frames (a flood of small packets, as in the memory test).
  * Prints "packets P bytes B" on stderr. Deterministic: the same arguments
  * give the same file.
  */
@@ -78,6 +80,8 @@ static void endpoints(uint32_t i, int v6, uint8_t *cli, uint8_t *srv)
 }
 
 /* One frame of flow i, packet k; returns its length. */
+static uint32_t maxpay = 899;
+
 static uint32_t frame(uint8_t *b, uint32_t i, uint32_t k)
 {
 	int v6 = (i & 3) == 3, tcp = !(i & 1), rev = (int)(k & 1);
@@ -86,7 +90,7 @@ static uint32_t frame(uint8_t *b, uint32_t i, uint32_t k)
 	uint16_t cport = (uint16_t)(1024 + i % 60000),
 		 sport = tcp ? 443 : 6881;
 	uint32_t l4 = tcp ? 20 : 8, l3 = v6 ? 40 : 20;
-	uint32_t len = 14 + l3 + l4 + mix32(i * 7919u + k) % 900;
+	uint32_t len = 14 + l3 + l4 + mix32(i * 7919u + k) % (maxpay + 1);
 	uint8_t *ip = b + 14, *t = ip + l3;
 
 	endpoints(i, v6, cli, srv);
@@ -134,10 +138,12 @@ int main(int argc, char **argv)
 	uint64_t pkts = 0, bytes = 24, t0 = 1700000000ull * 1000000ull;
 	FILE *fp;
 
-	if (argc != 4 || !(n = strtoul(argv[1], NULL, 10)) ||
+	if (argc == 5)
+		maxpay = (uint32_t)strtoul(argv[4], NULL, 10) % 1400;
+	if ((argc != 4 && argc != 5) || !(n = strtoul(argv[1], NULL, 10)) ||
 	    !(per = strtoul(argv[2], NULL, 10)) || n > (1ul << 24)) {
 		fprintf(stderr, "usage: genflows N PKTS_PER_FLOW OUT.pcap "
-				"(N <= 16777216)\n");
+				"[MAXPAY] (N <= 16777216)\n");
 		return 2;
 	}
 	fp = strcmp(argv[3], "-") ? fopen(argv[3], "wb") : stdout;

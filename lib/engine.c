@@ -19,9 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "p2ptrace/engine.h"
-#include "p2ptrace/hosts.h"
-
-#define BURST 32
+#include "engine_int.h"
 
 uint64_t engine_default_budget(void)
 {
@@ -35,10 +33,14 @@ uint64_t engine_default_budget(void)
 
 void engine_cfg_budget(struct engine_cfg *cfg, uint64_t bytes)
 {
-	/* a flow's cost: hot record + index share + cold parts asked for */
-	uint64_t per = 248 + (cfg->ft.extras ? 264 : 0) +
+	/* a flow's cost: hot record + index share (a power of two at 2x to
+	 * 4x the records: up to 32 bytes) + cold parts asked for; 12/16 of
+	 * the budget. Hosts: 2/16 (their index likewise up to 32 bytes);
+	 * the rest is left for buffers, windows and the program. */
+	uint64_t per = 232 + 32 + (cfg->ft.extras ? 264 : 0) +
 		       (cfg->ft.fine_bins ? FINE_NBINS * 4 : 0);
-	uint64_t nf = bytes / 8 * 7 / per, nh = bytes / 8 / hosts_bytes_per_host();
+	uint64_t nf = bytes / 16 * 12 / per,
+		 nh = bytes / 16 * 2 / (sizeof(struct host) + 32);
 
 	cfg->ft.max_flows = (uint32_t)(nf > UINT32_MAX / 4 ? UINT32_MAX / 4
 					    : nf < 1024   ? 1024
@@ -59,30 +61,7 @@ void engine_cfg_init(struct engine_cfg *cfg)
 	engine_cfg_budget(cfg, engine_default_budget());
 }
 
-/* ---- the run --------------------------------------------------------- */
-
-struct run {
-	const struct engine_cfg *cfg;
-	struct node_info *node;
-	const struct engine_events *ev;
-	struct engine_stats *st;
-	struct flowtab *ft;
-	struct node_figs total, win;
-	uint64_t t0, win_start;
-	int have_t0;
-	int addr_known;
-	struct hosts hosts;
-};
-
-/* Decoded packets waiting for the flow table. */
-struct burst {
-	int n;
-	struct pkt_view v[BURST];
-	struct flowtab_probe pr[BURST];
-	uint64_t ts[BURST];
-	uint32_t len[BURST];
-	uint8_t ds[BURST];
-};
+/* ---- the run (struct run, struct burst: engine_int.h) ------------- */
 
 static int is_node_addr(const struct run *r, const uint8_t *a, int ipver)
 {
@@ -95,6 +74,8 @@ static void on_new(const struct flow *f, void *arg)
 	struct run *r = arg;
 	int init = is_node_addr(r, flow_src(f), f->key.ipver);
 
+	if (r->par)
+		par_flow_new(r);
 	r->win.flows++; /* the total gets it when the window closes */
 	r->win.flows_initiated += init;
 	r->st->flows++;
@@ -105,13 +86,18 @@ static void on_end(const struct flow *f, enum flow_end why, void *arg)
 	struct run *r = arg;
 
 	hosts_add_flow(&r->hosts, f);
-	if (r->ev->flow)
+	if (r->par)
+		par_flow_end(r, f, why);
+	else if (r->ev->flow)
 		r->ev->flow(r->ev->arg, r->node, f, why);
 }
 
-static void emit_window(struct run *r, uint64_t start, const struct node_figs *w)
+void engine_emit_window(struct run *r, uint64_t start,
+			const struct node_figs *w)
 {
-	if (r->ev->window)
+	if (r->par)
+		par_window(r, start, w);
+	else if (r->ev->window)
 		r->ev->window(r->ev->arg, r->node, start, r->cfg->window_ns, w);
 }
 
@@ -127,7 +113,7 @@ static void windows_to(struct run *r, uint64_t ts)
 		w = UINT64_MAX / 4; /* no windows: one that never closes */
 	if (ts < r->win_start + w)
 		return;
-	emit_window(r, r->win_start, &r->win);
+	engine_emit_window(r, r->win_start, &r->win);
 	node_merge(&r->total, &r->win);
 	memset(&r->win, 0, sizeof(r->win));
 	r->win_start += w;
@@ -137,11 +123,11 @@ static void windows_to(struct run *r, uint64_t ts)
 		return;
 	}
 	for (; gap; gap--, r->win_start += w)
-		emit_window(r, r->win_start, &empty);
+		engine_emit_window(r, r->win_start, &empty);
 }
 
 /* Account the burst's packets in order. */
-static void run_burst(struct run *r, struct burst *b)
+void engine_run_burst(struct run *r, struct burst *b)
 {
 	flowtab_prepare(r->ft, b->v, b->n, b->pr);
 	for (int i = 0; i < b->n; i++) {
@@ -153,7 +139,12 @@ static void run_burst(struct run *r, struct burst *b)
 			r->t0 = r->win_start = ts;
 			r->have_t0 = 1;
 		}
-		windows_to(r, ts);
+		windows_to(r, b->now[i]);
+		if (r->par) { /* the input's time, not only this share's */
+			r->pktno = b->no[i];
+			flowtab_expire(r->ft, b->now[i]);
+			flowtab_set_next_id(r->ft, b->no[i]);
+		}
 		r->st->decode[b->ds[i]]++;
 		r->st->pkts++;
 		r->st->bytes += b->len[i];
@@ -185,7 +176,7 @@ static int unicast(const struct host *h)
 
 /* The node's own address: given, or the address in most flows (then
  * most packets; the first such host on a tie). */
-static void finish_node(struct run *r)
+void engine_finish_node(struct run *r)
 {
 	struct host *best = NULL, *h;
 	struct node_figs hf;
@@ -240,7 +231,7 @@ static int next_of(struct source *s, struct pkt *p, int *live, struct run *r,
 }
 
 /* A pcap file whose one link type we cannot decode is unusable. */
-static int check_links(struct source **srcs, int nsrc, struct pt_err *err)
+int engine_check_links(struct source **srcs, int nsrc, struct pt_err *err)
 {
 	for (int i = 0; i < nsrc; i++) {
 		int lt = source_linktype(srcs[i]);
@@ -270,12 +261,26 @@ static void progress(struct run *r, struct source **srcs, int nsrc,
 	r->ev->progress(r->ev->arg, r->st, off, size);
 }
 
+void engine_burst_put(struct burst *b, const struct pkt *p, uint64_t now)
+{
+	int i = b->n;
+
+	b->ds[i] = (uint8_t)decode_packet(p->linktype, p->data, p->caplen,
+					  &b->v[i]);
+	if (b->ds[i] != DECODE_OK)
+		b->v[i].frag = 1; /* no key: flowtab_prepare skips it */
+	b->ts[i] = p->ts_ns;
+	b->now[i] = now;
+	b->len[i] = p->wirelen;
+}
+
 /* THE LOOP: take the earliest pending packet, decode it into the burst,
  * refill; a full burst (or, live, every packet) goes to the flow table. */
 static int loop(struct run *r, struct source **srcs, int nsrc,
 		struct burst *b, struct pkt *pend, int *live, struct pt_err *err)
 {
 	int rc = 0, burst = BURST, i;
+	uint64_t now = 0;
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -295,22 +300,84 @@ static int loop(struct run *r, struct source **srcs, int nsrc,
 		if (best < 0)
 			break;
 		p = &pend[best];
-		b->ds[b->n] = (uint8_t)decode_packet(p->linktype, p->data,
-						     p->caplen, &b->v[b->n]);
-		if (b->ds[b->n] != DECODE_OK)
-			b->v[b->n].frag = 1; /* no key: prepare skips it */
-		b->ts[b->n] = p->ts_ns;
-		b->len[b->n] = p->wirelen;
+		if (p->ts_ns > now)
+			now = p->ts_ns;
+		engine_burst_put(b, p, now);
 		if (++b->n == burst)
-			run_burst(r, b);
+			engine_run_burst(r, b);
 		if ((n & 0xfffff) == 0xfffff && r->ev->progress) {
-			run_burst(r, b);
+			engine_run_burst(r, b);
 			progress(r, srcs, nsrc, &t0);
 		}
 		next_of(srcs[best], &pend[best], &live[best], r, &rc, err);
 	}
-	run_burst(r, b);
+	engine_run_burst(r, b);
 	return rc;
+}
+
+int engine_run_init(struct run *r, const struct engine_cfg *cfg,
+		    struct node_info *node, const struct engine_events *ev,
+		    struct engine_stats *st, struct pt_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->node = node;
+	r->ev = ev;
+	r->st = st;
+	r->addr_known = node->ipver != 0;
+	hosts_init(&r->hosts, cfg->max_hosts);
+	return flowtab_new(&cfg->ft, on_end, on_new, r, &r->ft, err);
+}
+
+/* End of input: every flow ends (forced), the last window closes. */
+void engine_run_end(struct run *r)
+{
+	flowtab_flush(r->ft);
+	flowtab_stats(r->ft, &r->st->ft);
+	if (r->cfg->window_ns && r->have_t0)
+		engine_emit_window(r, r->win_start, &r->win);
+	node_merge(&r->total, &r->win);
+	memset(&r->win, 0, sizeof(r->win));
+}
+
+void engine_run_free(struct run *r)
+{
+	flowtab_free(r->ft);
+	r->ft = NULL;
+	hosts_free(&r->hosts);
+}
+
+/* The node's figures, its hosts and what was dropped, to the caller. */
+void engine_report(struct run *r, struct source **srcs, int nsrc)
+{
+	const struct engine_events *ev = r->ev;
+	struct engine_stats *st = r->st;
+
+	engine_finish_node(r);
+	for (int i = 0; i < nsrc; i++)
+		st->filtered += source_filtered(srcs[i]);
+	st->hosts = r->hosts.n;
+	st->hosts_dropped = r->hosts.dropped;
+	if (r->hosts.dropped && ev->warn) {
+		struct pt_err w;
+		pt_fail(&w, PT_ELIMIT, r->node->name,
+			"%llu flow endpoints not counted per address: %s "
+			"(%u addresses kept)",
+			(unsigned long long)r->hosts.dropped,
+			r->hosts.nomem ? "out of memory"
+				       : "address limit reached (--memory)",
+			r->hosts.n);
+		ev->warn(ev->arg, &w);
+	}
+	if (ev->node)
+		ev->node(ev->arg, r->node, &r->total, st);
+	if (r->cfg->by_host && ev->host)
+		for (uint32_t k = 0; k < r->hosts.n; k++) {
+			struct node_figs hf;
+			host_figs(&r->hosts.h[k], &hf);
+			ev->host(ev->arg, r->node, r->hosts.h[k].addr,
+				 r->hosts.h[k].ipver, &hf);
+		}
 }
 
 int engine_run(const struct engine_cfg *cfg, struct node_info *node,
@@ -318,69 +385,34 @@ int engine_run(const struct engine_cfg *cfg, struct node_info *node,
 	       struct engine_stats *st, struct pt_err *err)
 {
 	struct run r;
-	struct pkt *pend = calloc((size_t)nsrc + 1, sizeof(*pend));
-	int *live = calloc((size_t)nsrc + 1, sizeof(*live));
-	struct burst *b = malloc(sizeof(*b));
+	struct pkt *pend;
+	int *live, rc;
+	struct burst *b;
 	struct timespec t0, t1;
-	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
-	memset(&r, 0, sizeof(r));
-	r.cfg = cfg;
-	r.node = node;
-	r.ev = ev;
-	r.st = st;
-	r.addr_known = node->ipver != 0;
-	hosts_init(&r.hosts, cfg->max_hosts);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!pend || !live || !b) {
-		rc = pt_fail(err, PT_ENOMEM, node->name, "out of memory");
-		goto out;
-	}
-	b->n = 0;
-	rc = check_links(srcs, nsrc, err);
-	if (!rc)
-		rc = flowtab_new(&cfg->ft, on_end, on_new, &r, &r.ft, err);
+	rc = engine_check_links(srcs, nsrc, err);
 	if (rc)
-		goto out;
-	rc = loop(&r, srcs, nsrc, b, pend, live, err);
-	/* End of input: every flow ends (forced), the last window closes. */
-	flowtab_flush(r.ft);
-	flowtab_stats(r.ft, &st->ft);
-	if (cfg->window_ns && r.have_t0)
-		emit_window(&r, r.win_start, &r.win);
-	node_merge(&r.total, &r.win);
-	finish_node(&r);
-	for (int i = 0; i < nsrc; i++)
-		st->filtered += source_filtered(srcs[i]);
-	st->hosts = r.hosts.n;
-	st->hosts_dropped = r.hosts.dropped;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	st->wall_s = (double)(t1.tv_sec - t0.tv_sec) +
-		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	if (r.hosts.dropped && ev->warn) {
-		struct pt_err w;
-		pt_fail(&w, PT_ELIMIT, node->name,
-			"%llu flow endpoints not counted per address: %s "
-			"(%u addresses kept)",
-			(unsigned long long)r.hosts.dropped,
-			r.hosts.nomem ? "out of memory"
-				      : "address limit reached (--memory)",
-			r.hosts.n);
-		ev->warn(ev->arg, &w);
+		return rc;
+	if (cfg->jobs > 1)
+		return engine_par_run(cfg, node, srcs, nsrc, ev, st, err);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pend = calloc((size_t)nsrc + 1, sizeof(*pend));
+	live = calloc((size_t)nsrc + 1, sizeof(*live));
+	b = malloc(sizeof(*b));
+	rc = engine_run_init(&r, cfg, node, ev, st, err);
+	if (!rc && (!pend || !live || !b))
+		rc = pt_fail(err, PT_ENOMEM, node->name, "out of memory");
+	if (!rc) {
+		b->n = 0;
+		rc = loop(&r, srcs, nsrc, b, pend, live, err);
+		engine_run_end(&r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		st->wall_s = (double)(t1.tv_sec - t0.tv_sec) +
+			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		engine_report(&r, srcs, nsrc);
 	}
-	if (ev->node)
-		ev->node(ev->arg, node, &r.total, st);
-	if (cfg->by_host && ev->host)
-		for (uint32_t k = 0; k < r.hosts.n; k++) {
-			struct node_figs hf;
-			host_figs(&r.hosts.h[k], &hf);
-			ev->host(ev->arg, node, r.hosts.h[k].addr,
-				 r.hosts.h[k].ipver, &hf);
-		}
-out:
-	flowtab_free(r.ft);
-	hosts_free(&r.hosts);
+	engine_run_free(&r);
 	free(pend);
 	free(live);
 	free(b);

@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,18 @@ struct an {
 	struct pt_err err;
 	uint64_t flows_out;
 };
+
+/* The cores this process may run on (its affinity mask), at most 64. */
+static int usable_cores(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > 64 ? 64 : n;
+}
 
 static void usage(FILE *f)
 {
@@ -76,9 +89,13 @@ static void usage(FILE *f)
 		"first 10 packets\n"
 		"  -i IFACE         live interface ([NETNS:]IFACE), several "
 		"allowed\n"
+		"  -j N             N worker threads per node (default: the "
+		"cores this\n"
+		"                   process may use, %d here); rows as with 1 "
+		"(docs/OUTPUTS.md)\n"
 		"  -q               no summary on stdout\n"
 		"Columns: docs/OUTPUTS.md\n",
-		(double)engine_default_budget() / 1048576.0);
+		(double)engine_default_budget() / 1048576.0, usable_cores());
 }
 
 /* ---- events --------------------------------------------------------- */
@@ -536,12 +553,13 @@ int cmd_analyze(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	engine_cfg_init(&a.cfg);
+	a.cfg.jobs = usable_cores();
 	pthread_mutex_init(&a.lock, NULL);
 	ifaces = calloc((size_t)argc + 1, sizeof(char *));
 	if (!ifaces)
 		return 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_FLOWS:
 			a.flows_path = optarg;
@@ -610,6 +628,11 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case 'q':
 			a.quiet = 1;
+			break;
+		case 'j':
+			if (tool_parse_u64(optarg, &u) || u == 0 || u > 64)
+				return bad_opt("-j", optarg);
+			a.cfg.jobs = (int)u;
 			break;
 		case 'h':
 			usage(stdout);

@@ -28,6 +28,13 @@ struct engine_cfg {
 	 * non-zero (set it from a signal handler); NULL = never. One flag
 	 * per run: stopping one engine leaves the others running. */
 	volatile sig_atomic_t *stop;
+	/* Worker threads (0 or 1: the caller's thread only). With N > 1 a
+	 * reader thread decodes and splits packets by a symmetric hash of
+	 * their addresses, so every flow lives in one worker's table; the
+	 * figures are merged at the end and equal those of one thread
+	 * (docs/OUTPUTS.md: row order, flow_id). Events then come from the
+	 * workers, one at a time; windows and hosts at the end. */
+	int jobs;
 };
 /* Defaults: idle 64 s, no active timeout, TCP end on, VLAN in the key,
  * window 60 s, statistics kept (ft.extras), flows and hosts bounded by
@@ -37,9 +44,9 @@ void engine_cfg_init(struct engine_cfg *cfg);
 /* The memory a run may use by default: a quarter of this machine's
  * physical memory (at least 64 MiB). */
 uint64_t engine_default_budget(void);
-/* Bound flows and hosts so that their tables fit in `bytes`: 7/8 for
- * flows (at their cost with cfg->ft's extras and fine bins), 1/8 for
- * hosts. */
+/* Bound flows and hosts so that the run fits in `bytes`: 12/16 for flows
+ * (at their cost with cfg->ft's extras and fine bins), 2/16 for hosts,
+ * the rest for buffers. */
 void engine_cfg_budget(struct engine_cfg *cfg, uint64_t bytes);
 
 struct node_info {

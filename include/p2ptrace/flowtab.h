@@ -69,6 +69,9 @@ struct flowtab_probe {
 	uint32_t hash, rec;
 	int from_a, ok;
 };
+/* The next flow created gets this id (then id + 1, ...), instead of the
+ * table's count (1, 2, ... in order of creation). */
+void flowtab_set_next_id(struct flowtab *ft, uint64_t id);
 void flowtab_prepare(struct flowtab *ft, const struct pkt_view *v, int n,
 		     struct flowtab_probe *p);
 int flowtab_add_prepared(struct flowtab *ft, const struct pkt_view *v,

@@ -691,6 +691,11 @@ int flowtab_add_prepared(struct flowtab *ft, const struct pkt_view *v,
 	return add(ft, v, p, len, ts);
 }
 
+void flowtab_set_next_id(struct flowtab *ft, uint64_t id)
+{
+	ft->next_id = id - 1;
+}
+
 /* Three passes, each reading what the previous one prefetched: index
  * slots, then records (and their cold parts), then LRU neighbours. A
  * prefetch is only a hint: the adds redo the lookups in order. */
