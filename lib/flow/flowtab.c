@@ -24,6 +24,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "p2ptrace/flowtab.h"
 
 #define NIL UINT32_MAX
@@ -235,6 +236,18 @@ static void idx_del(struct flowtab *ft, uint32_t i)
 	ft->idx[s] = 0;
 }
 
+/* Ask for 2 MiB pages over a large array: a page fault per 4 KiB of new
+ * records (they are touched as flows arrive) costs more than the flow
+ * itself, and a TLB entry per 4 KiB misses as much as the data. */
+static void huge(void *p, size_t n)
+{
+	uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1),
+		  e = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
+
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
+
 static int grow(struct flowtab *ft)
 {
 	uint32_t ncap = ft->caprecs ? ft->caprecs * 2 : 1024, i;
@@ -249,6 +262,7 @@ static int grow(struct flowtab *ft)
 	if (!nr)
 		return -1;
 	ft->recs = nr;
+	huge(nr, (size_t)ncap * sizeof(*nr));
 	if (ft->cfg.extras) {
 		struct cold *nc =
 			realloc(ft->cold, (size_t)ncap * sizeof(*nc));
@@ -272,6 +286,7 @@ static int grow(struct flowtab *ft)
 		ni = calloc(nslots, sizeof(*ni));
 		if (!ni)
 			return -1;
+		huge(ni, (size_t)nslots * sizeof(*ni));
 		free(ft->idx);
 		ft->idx = ni;
 		ft->idx_mask = nslots - 1;
