@@ -147,6 +147,7 @@ tool_cmd() {
 # the cores a tool may use
 tool_cpus() { case $1 in p2p-j2) echo "0-$((nproc_all - 1))" ;; *) echo "$CPU" ;; esac; }
 
+TRACE=$INPUT
 INPUT=$FINPUT
 TOOLS=""
 for t in $BENCH_TOOLS; do
@@ -244,7 +245,7 @@ EOF2
 
 echo "bench: check: p2ptrace reads every packet of both inputs"
 col() { awk -F, -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i } NR == 2 { print $k }'; }
-for pair in "$INPUT:$PKTS" "$FINPUT:$FPKTS"; do
+for pair in "$TRACE:$PKTS" "$FINPUT:$FPKTS"; do
 	f=${pair%:*}
 	"$P2PTRACE" analyze -q --nodes "$OUT/nodes.csv" --flows "$OUT/flows.csv" "$f" ||
 		die "p2ptrace analyze failed on $f"
@@ -254,8 +255,8 @@ for pair in "$INPUT:$PKTS" "$FINPUT:$FPKTS"; do
 done
 
 # the bench trace's most flows at once (flowtab peak, idle 64 s)
-LIVE=$("$P2PTRACE" analyze -j 1 "$INPUT" | awk '/ peak / { print $5 }')
-bench_input trace "$INPUT" "$PKTS"
+LIVE=$("$P2PTRACE" analyze -j 1 "$TRACE" | awk '/ peak / { print $5 }')
+bench_input trace "$TRACE" "$PKTS"
 LIVE=$FLOWS_N
 bench_input flows "$FINPUT" "$FPKTS"
 
