@@ -87,8 +87,7 @@ static uint32_t frame(uint8_t *b, uint32_t i, uint32_t k)
 	int v6 = (i & 3) == 3, tcp = !(i & 1), rev = (int)(k & 1);
 	uint8_t cli[16], srv[16];
 	const uint8_t *src, *dst;
-	uint16_t cport = (uint16_t)(1024 + i % 60000),
-		 sport = tcp ? 443 : 6881;
+	uint16_t cport = (uint16_t)(1024 + i % 60000), sport = tcp ? 443 : 6881;
 	uint32_t l4 = tcp ? 20 : 8, l3 = v6 ? 40 : 20;
 	uint32_t len = 14 + l3 + l4 + mix32(i * 7919u + k) % (maxpay + 1);
 	uint8_t *ip = b + 14, *t = ip + l3;
@@ -132,8 +131,10 @@ static uint32_t frame(uint8_t *b, uint32_t i, uint32_t k)
 int main(int argc, char **argv)
 {
 	static uint8_t buf[2048];
-	uint8_t gh[24] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
-			   0,	 0,    0,    0,	   0xff, 0xff, 0, 0, 1, 0, 0, 0 };
+	uint8_t gh[24] = {
+		0xd4, 0xc3, 0xb2, 0xa1, 2,    0,    4, 0, 0, 0, 0, 0,
+		0,    0,    0,	  0,	0xff, 0xff, 0, 0, 1, 0, 0, 0
+	};
 	unsigned long n, per;
 	uint64_t pkts = 0, bytes = 24, t0 = 1700000000ull * 1000000ull;
 	FILE *fp;

@@ -43,8 +43,8 @@ void engine_cfg_budget(struct engine_cfg *cfg, uint64_t bytes)
 		 nh = bytes / 16 * 2 / (sizeof(struct host) + 32);
 
 	cfg->ft.max_flows = (uint32_t)(nf > UINT32_MAX / 4 ? UINT32_MAX / 4
-					    : nf < 1024   ? 1024
-							  : nf);
+				       : nf < 1024	   ? 1024
+							   : nf);
 	cfg->max_hosts = (uint32_t)(nh > (1u << 30) ? 1u << 30
 				    : nh < 1024	    ? 1024
 						    : nh);
@@ -276,8 +276,8 @@ void engine_burst_put(struct burst *b, const struct pkt *p, uint64_t now)
 
 /* THE LOOP: take the earliest pending packet, decode it into the burst,
  * refill; a full burst (or, live, every packet) goes to the flow table. */
-static int loop(struct run *r, struct source **srcs, int nsrc,
-		struct burst *b, struct pkt *pend, int *live, struct pt_err *err)
+static int loop(struct run *r, struct source **srcs, int nsrc, struct burst *b,
+		struct pkt *pend, int *live, struct pt_err *err)
 {
 	int rc = 0, burst = BURST, i;
 	uint64_t now = 0;

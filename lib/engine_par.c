@@ -38,11 +38,11 @@
 #include <time.h>
 #include "engine_int.h"
 
-#define RING 64		   /* bursts in flight per worker */
-#define CHUNK_SHIFT 16	   /* bitmap chunk: 65536 packets */
-#define NCHUNK (1u << 16)  /* -> at most 2^32 packets */
-#define BLOCK_SHIFT 12	   /* prefix counts per 4096 packets */
-#define FLUSH_EVERY 1024u  /* send partial bursts every this many packets */
+#define RING 64		  /* bursts in flight per worker */
+#define CHUNK_SHIFT 16	  /* bitmap chunk: 65536 packets */
+#define NCHUNK (1u << 16) /* -> at most 2^32 packets */
+#define BLOCK_SHIFT 12	  /* prefix counts per 4096 packets */
+#define FLUSH_EVERY 1024u /* send partial bursts every this many packets */
 
 struct pending {
 	struct flow f;
@@ -60,7 +60,7 @@ struct worker {
 	struct run r;
 	struct engine_stats st;
 	pthread_t th;
-	struct burst *ring; /* RING slots */
+	struct burst *ring;	     /* RING slots */
 	_Atomic unsigned head, tail; /* written by reader / by the worker */
 	_Atomic uint64_t progress;   /* its packets numbered below: done */
 	struct pending *pend;
@@ -76,10 +76,10 @@ struct par {
 	int n;
 	struct worker *w;
 	_Atomic(_Atomic uint64_t *) chunks[NCHUNK];
-	uint64_t *prefix;	    /* marks before block b */
-	_Atomic uint64_t ready;	    /* prefix[0..ready] are valid */
-	uint64_t last_now;	    /* the input's last time (at the end) */
-	pthread_mutex_t evlock;	    /* one flow event at a time */
+	uint64_t *prefix;	/* marks before block b */
+	_Atomic uint64_t ready; /* prefix[0..ready] are valid */
+	uint64_t last_now;	/* the input's last time (at the end) */
+	pthread_mutex_t evlock; /* one flow event at a time */
 	pthread_barrier_t bar;
 };
 
@@ -290,8 +290,8 @@ static void *worker_main(void *arg)
 	unsigned spins = 0;
 
 	for (;;) {
-		unsigned t = atomic_load_explicit(&w->tail,
-						  memory_order_relaxed);
+		unsigned t =
+			atomic_load_explicit(&w->tail, memory_order_relaxed);
 		struct burst *b;
 		if (t == atomic_load_explicit(&w->head, memory_order_acquire)) {
 			pause_a_bit(&spins);
@@ -324,8 +324,7 @@ static struct burst *slot(struct worker *w)
 	unsigned h = atomic_load_explicit(&w->head, memory_order_relaxed),
 		 spins = 0;
 
-	while (h - atomic_load_explicit(&w->tail, memory_order_acquire) >=
-	       RING)
+	while (h - atomic_load_explicit(&w->tail, memory_order_acquire) >= RING)
 		pause_a_bit(&spins);
 	return &w->ring[h % RING];
 }
@@ -359,7 +358,6 @@ static int pick(const struct burst *b, int i, int n)
 	return (int)((addr_hash(b->v[i].src) + addr_hash(b->v[i].dst)) %
 		     (unsigned)n);
 }
-
 
 /* ---- the reader ------------------------------------------------------- */
 
@@ -397,8 +395,8 @@ static int earliest(const struct reader *rd)
 	int best = -1;
 
 	for (int i = 0; i < rd->nsrc; i++)
-		if (rd->live[i] && (best < 0 || rd->pend[i].ts_ns <
-							rd->pend[best].ts_ns))
+		if (rd->live[i] &&
+		    (best < 0 || rd->pend[i].ts_ns < rd->pend[best].ts_ns))
 			best = i;
 	return best;
 }
@@ -410,8 +408,7 @@ static uint64_t read_all(struct reader *rd, int per_packet)
 	uint64_t no = 0, now = 0;
 	int best;
 
-	while ((best = earliest(rd)) >= 0 &&
-	       !(p->cfg.stop && *p->cfg.stop)) {
+	while ((best = earliest(rd)) >= 0 && !(p->cfg.stop && *p->cfg.stop)) {
 		struct burst one, *b;
 		struct worker *w;
 		int k, i;
@@ -424,8 +421,8 @@ static uint64_t read_all(struct reader *rd, int per_packet)
 		}
 		if (!atomic_load_explicit(&p->chunks[no >> CHUNK_SHIFT],
 					  memory_order_relaxed)) {
-			_Atomic uint64_t *c = calloc(
-				(1u << CHUNK_SHIFT) / 64, sizeof(uint64_t));
+			_Atomic uint64_t *c = calloc((1u << CHUNK_SHIFT) / 64,
+						     sizeof(uint64_t));
 			if (!c) {
 				rd->rc = pt_fail(rd->err, PT_ENOMEM, "engine",
 						 "out of memory");

@@ -519,10 +519,23 @@ static int parse_size(const char *s, uint64_t *out)
 	if (end == s || *s == '-')
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': sh = 10; end++; break;
-	case 'm': case 'M': sh = 20; end++; break;
-	case 'g': case 'G': sh = 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		sh = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		sh = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		sh = 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end || v > (UINT64_MAX >> sh))
 		return -1;

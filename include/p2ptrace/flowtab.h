@@ -33,8 +33,8 @@ struct flowtab_cfg {
 	int tcp_end;	    /* end TCP flows on FIN both ways / RST */
 	int vlan_key;	    /* the VLAN id is part of the key */
 	int fine_bins;	    /* keep FINE_NBINS 32-byte bins per flow */
-	int extras; /* keep size/timing statistics, TCP flag counts,
-		       payload bytes and the first FIRSTN packets */
+	int extras;	    /* keep size/timing statistics, TCP flag counts,
+			       payload bytes and the first FIRSTN packets */
 };
 #define FLOWTAB_DEFAULT_MAX (1u << 24)
 

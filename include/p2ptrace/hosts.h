@@ -31,9 +31,9 @@ struct hosts {
 	uint32_t n, cap;
 	uint64_t *idx; /* hash << 32 | (host number + 1); 0 = empty */
 	uint32_t mask;
-	uint32_t max;	   /* at most this many hosts; 0 = no bound */
-	uint64_t dropped;  /* flow endpoints not counted */
-	int nomem;	   /* ... of which some for lack of memory */
+	uint32_t max;	  /* at most this many hosts; 0 = no bound */
+	uint64_t dropped; /* flow endpoints not counted */
+	int nomem;	  /* ... of which some for lack of memory */
 };
 
 /* An empty table of at most max hosts (0: unbounded). Allocates nothing. */
@@ -43,8 +43,7 @@ void hosts_free(struct hosts *hs);
  * when new; NULL when it cannot be created (bound or memory). */
 struct host *hosts_get(struct hosts *hs, const uint8_t *addr, int ipver);
 /* The host of addr if present, else NULL. */
-struct host *hosts_find(const struct hosts *hs, const uint8_t *addr,
-			int ipver);
+struct host *hosts_find(const struct hosts *hs, const uint8_t *addr, int ipver);
 /* Add an ended flow to its two endpoints (the originator "initiated"). */
 void hosts_add_flow(struct hosts *hs, const struct flow *f);
 /* Add every host of src into dst (merging tables of parallel runs). */

@@ -183,7 +183,8 @@ static void host_merge(struct host *a, const struct host *b)
 void hosts_merge(struct hosts *dst, const struct hosts *src)
 {
 	for (uint32_t i = 0; i < src->n; i++) {
-		struct host *h = hosts_get(dst, src->h[i].addr, src->h[i].ipver);
+		struct host *h =
+			hosts_get(dst, src->h[i].addr, src->h[i].ipver);
 		if (h)
 			host_merge(h, &src->h[i]);
 	}

@@ -241,7 +241,8 @@ static void idx_del(struct flowtab *ft, uint32_t i)
  * itself, and a TLB entry per 4 KiB misses as much as the data. */
 static void huge(void *p, size_t n)
 {
-	uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1),
+	uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) &
+		      ~(uintptr_t)((2u << 20) - 1),
 		  e = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
 
 	if (e > a)
@@ -264,8 +265,7 @@ static int grow(struct flowtab *ft)
 	ft->recs = nr;
 	huge(nr, (size_t)ncap * sizeof(*nr));
 	if (ft->cfg.extras) {
-		struct cold *nc =
-			realloc(ft->cold, (size_t)ncap * sizeof(*nc));
+		struct cold *nc = realloc(ft->cold, (size_t)ncap * sizeof(*nc));
 		if (!nc)
 			return -1;
 		ft->cold = nc;
@@ -495,9 +495,8 @@ static void firstn_add(struct cold *c, struct hot *r, int dir, uint32_t len,
 		return;
 	c->first_len[r->nfirst] = len > 65535 ? 65535 : (uint16_t)len;
 	c->first_dir[r->nfirst] = (uint8_t)dir;
-	c->first_us[r->nfirst] = off / 1000 > UINT32_MAX
-					 ? UINT32_MAX
-					 : (uint32_t)(off / 1000);
+	c->first_us[r->nfirst] =
+		off / 1000 > UINT32_MAX ? UINT32_MAX : (uint32_t)(off / 1000);
 	r->nfirst++;
 }
 
@@ -733,8 +732,9 @@ void flowtab_prepare(struct flowtab *ft, const struct pkt_view *v, int n,
 		for (s = p[j].hash & ft->idx_mask; ft->idx[s];
 		     s = (s + 1) & ft->idx_mask)
 			if ((uint32_t)(ft->idx[s] >> 32) == p[j].hash) {
-				const char *r = (const char *)&ft->recs
-					[slot_rec(ft->idx[s])];
+				const char *r =
+					(const char *)&ft
+						->recs[slot_rec(ft->idx[s])];
 				p[j].rec = slot_rec(ft->idx[s]);
 				__builtin_prefetch(r, 1);
 				__builtin_prefetch(r + 64, 1);

@@ -400,7 +400,8 @@ static int pcapng_next_rec(struct source *s, struct pkt *pkt,
 			return pt_fail(err, PT_EFORMAT, s->name,
 				       "at byte %zu: block length %u is above "
 				       "the limit of %u bytes (corrupt file?)",
-				       f->boff + at + 4, blen, PCAPNG_MAX_BLOCK);
+				       f->boff + at + 4, blen,
+				       PCAPNG_MAX_BLOCK);
 		if (blen > left)
 			return trunc_warn(s, f, at, "block", blen, left, err);
 		if (rd32(f, b + blen - 4) != blen)
@@ -408,8 +409,7 @@ static int pcapng_next_rec(struct source *s, struct pkt *pkt,
 				       "at byte %zu: block's trailing length "
 				       "%u differs from its leading length %u",
 				       f->boff + at + blen - 4,
-				       rd32(f, b + blen - 4),
-				       blen);
+				       rd32(f, b + blen - 4), blen);
 		f->pos += blen;
 		s->offset = f->boff + f->pos;
 		switch (type) {
