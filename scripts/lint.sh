@@ -56,11 +56,11 @@ layer_allowed() {
 	include/p2ptrace/decode.h | lib/decode/*) echo "err.h pkt.h decode.h" ;;
 	include/p2ptrace/flow.h | include/p2ptrace/flowtab.h | lib/flow/*)
 		echo "err.h pkt.h decode.h flow.h flowtab.h" ;;
-	include/p2ptrace/node.h | lib/features/*)
-		echo "err.h pkt.h decode.h flow.h flowtab.h node.h" ;;
+	include/p2ptrace/node.h | include/p2ptrace/hosts.h | lib/features/*)
+		echo "err.h pkt.h decode.h flow.h flowtab.h node.h hosts.h" ;;
 	include/p2ptrace/label.h | lib/label/catalog.c) echo "err.h pkt.h label.h" ;;
-	include/p2ptrace/engine.h | lib/engine.c)
-		echo "err.h pkt.h source.h decode.h flow.h flowtab.h node.h engine.h label.h" ;;
+	include/p2ptrace/engine.h | lib/engine.c | lib/engine_par.c | lib/engine_int.h)
+		echo "err.h pkt.h source.h decode.h flow.h flowtab.h node.h hosts.h engine.h label.h" ;;
 	*) echo "" ;;
 	esac
 }
