@@ -188,6 +188,8 @@ static void drain(struct worker *w)
 		q->f.fine = w->par->cfg.ft.fine_bins ? q->fine : NULL;
 		emit_flow(&w->r, &q->f, q->why);
 	}
+	if (!i)
+		return;
 	memmove(w->pend, w->pend + i, (w->npend - i) * sizeof(*w->pend));
 	w->npend -= i;
 }
