@@ -34,12 +34,12 @@ uint64_t engine_default_budget(void)
 void engine_cfg_budget(struct engine_cfg *cfg, uint64_t bytes)
 {
 	/* a flow's cost: hot record + index share (a power of two at 2x to
-	 * 4x the records: up to 32 bytes) + cold parts asked for; 12/16 of
+	 * 4x the records: up to 32 bytes) + cold parts asked for; 11/16 of
 	 * the budget. Hosts: 2/16 (their index likewise up to 32 bytes);
 	 * the rest is left for buffers, windows and the program. */
 	uint64_t per = 232 + 32 + (cfg->ft.extras ? 264 : 0) +
 		       (cfg->ft.fine_bins ? FINE_NBINS * 4 : 0);
-	uint64_t nf = bytes / 16 * 12 / per,
+	uint64_t nf = bytes / 16 * 11 / per,
 		 nh = bytes / 16 * 2 / (sizeof(struct host) + 32);
 
 	cfg->ft.max_flows = (uint32_t)(nf > UINT32_MAX / 4 ? UINT32_MAX / 4

@@ -44,7 +44,7 @@ void engine_cfg_init(struct engine_cfg *cfg);
 /* The memory a run may use by default: a quarter of this machine's
  * physical memory (at least 64 MiB). */
 uint64_t engine_default_budget(void);
-/* Bound flows and hosts so that the run fits in `bytes`: 12/16 for flows
+/* Bound flows and hosts so that the run fits in `bytes`: 11/16 for flows
  * (at their cost with cfg->ft's extras and fine bins), 2/16 for hosts,
  * the rest for buffers. */
 void engine_cfg_budget(struct engine_cfg *cfg, uint64_t bytes);
