@@ -54,7 +54,12 @@ $(BUILD)/mkfixtures: tests/fixtures/gen/mkpcap.c tests/fixtures/gen/mklinks.c te
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) -lm
 
-tests: $(UNIT_BINS) $(BUILD)/mkfixtures $(BUILD)/p2ptrace
+# the benchmark's many-flows generator (also used by tests/integration)
+$(BUILD)/genflows: bench/genflows.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $<
+
+tests: $(UNIT_BINS) $(BUILD)/mkfixtures $(BUILD)/genflows $(BUILD)/p2ptrace
 
 # The sanitizer tree: the same sources under ASan + UBSan.
 san:

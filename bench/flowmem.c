@@ -138,6 +138,22 @@ int main(int argc, char **argv)
 	printf("table_bytes_alloc %llu\n", (unsigned long long)st.bytes_alloc);
 	printf("table_bytes_per_flow %.1f\n", (double)st.bytes_alloc / n);
 	printf("flowtab_bytes_per_flow %zu\n", flowtab_bytes_per_flow(ft));
+	{ /* what the cold parts would add (--features, --fine-bins) */
+		struct flowtab *x;
+		cfg.extras = 1;
+		if (flowtab_new(&cfg, NULL, NULL, NULL, &x, &err) == 0) {
+			printf("extras_bytes_per_flow %zu\n",
+			       flowtab_cold_bytes_per_flow(x));
+			flowtab_free(x);
+		}
+		cfg.extras = 0;
+		cfg.fine_bins = 1;
+		if (flowtab_new(&cfg, NULL, NULL, NULL, &x, &err) == 0) {
+			printf("fine_bytes_per_flow %zu\n",
+			       flowtab_cold_bytes_per_flow(x));
+			flowtab_free(x);
+		}
+	}
 	flowtab_flush(ft);
 	printf("flows_ended %llu\n", (unsigned long long)ended);
 	flowtab_free(ft);

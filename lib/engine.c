@@ -7,18 +7,47 @@
  * packets' time, never the wall clock, so a file and a live interface give
  * the same flows. One run is one node: a trace, several traces merged in
  * time order, or one live interface.
+ *
+ * Packets go through in bursts (struct burst): read and decode up to
+ * BURST packets, let the flow table hash them and prefetch their records
+ * (flowtab_prepare), then account them one by one in order. With many
+ * live flows every record is a cache miss; a burst overlaps them. The
+ * result is the same as one packet at a time.
  */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "p2ptrace/engine.h"
+#include "engine_int.h"
 
-static volatile sig_atomic_t stop_flag;
-
-void engine_stop(void)
+uint64_t engine_default_budget(void)
 {
-	stop_flag = 1;
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	uint64_t b = pages > 0 && psize > 0
+			     ? (uint64_t)pages * (uint64_t)psize / 4
+			     : 0;
+
+	return b < (64ull << 20) ? 64ull << 20 : b;
+}
+
+void engine_cfg_budget(struct engine_cfg *cfg, uint64_t bytes)
+{
+	/* a flow's cost: hot record + index share (a power of two at 2x to
+	 * 4x the records: up to 32 bytes) + cold parts asked for; 11/16 of
+	 * the budget. Hosts: 2/16 (their index likewise up to 32 bytes);
+	 * the rest is left for buffers, windows and the program. */
+	uint64_t per = 232 + 32 + (cfg->ft.extras ? 264 : 0) +
+		       (cfg->ft.fine_bins ? FINE_NBINS * 4 : 0);
+	uint64_t nf = bytes / 16 * 11 / per,
+		 nh = bytes / 16 * 2 / (sizeof(struct host) + 32);
+
+	cfg->ft.max_flows = (uint32_t)(nf > UINT32_MAX / 4 ? UINT32_MAX / 4
+				       : nf < 1024	   ? 1024
+							   : nf);
+	cfg->max_hosts = (uint32_t)(nh > (1u << 30) ? 1u << 30
+				    : nh < 1024	    ? 1024
+						    : nh);
 }
 
 void engine_cfg_init(struct engine_cfg *cfg)
@@ -27,144 +56,12 @@ void engine_cfg_init(struct engine_cfg *cfg)
 	cfg->ft.idle_ns = 64ull * 1000000000ull;
 	cfg->ft.tcp_end = 1;
 	cfg->ft.vlan_key = 1;
+	cfg->ft.extras = 1; /* callers that need no statistics turn it off */
 	cfg->window_ns = 60ull * 1000000000ull;
+	engine_cfg_budget(cfg, engine_default_budget());
 }
 
-/* ---- hosts: figures per address, filled as flows end ----------------- */
-
-struct host {
-	uint8_t addr[16];
-	uint8_t ipver, used;
-	uint64_t first_ns, last_ns;
-	uint64_t pkts[2], bytes[2]; /* [0] sent, [1] received */
-	uint64_t flows, initiated;
-	uint64_t plen[2][PLEN_NBINS];
-};
-
-/* Hosts live in a dense array (grown by doubling); the hash index holds
- * 4-byte entries only, so a busy trace's many addresses cost little. */
-struct hosts {
-	struct host *h; /* n used, cap allocated */
-	uint32_t n, cap;
-	uint32_t *idx; /* host number + 1; 0 = empty */
-	uint32_t mask;
-};
-
-static uint32_t addr_hash(const uint8_t *a)
-{
-	uint64_t x, y;
-
-	memcpy(&x, a, 8);
-	memcpy(&y, a + 8, 8);
-	x ^= y * 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 31)) * 0xd6e8feb86659fd93ull;
-	return (uint32_t)(x ^ (x >> 32));
-}
-
-static int hosts_grow(struct hosts *hs)
-{
-	uint32_t ncap = hs->cap ? hs->cap * 2 : 256, nmask, i, s;
-	struct host *nh;
-	uint32_t *ni;
-
-	nh = realloc(hs->h, (size_t)ncap * sizeof(*nh));
-	if (!nh)
-		return -1;
-	hs->h = nh;
-	hs->cap = ncap;
-	nmask = ncap * 2 - 1; /* index at most half full */
-	ni = calloc((size_t)nmask + 1, sizeof(*ni));
-	if (!ni)
-		return -1;
-	for (i = 0; i < hs->n; i++) {
-		for (s = addr_hash(nh[i].addr) & nmask; ni[s];
-		     s = (s + 1) & nmask)
-			;
-		ni[s] = i + 1;
-	}
-	free(hs->idx);
-	hs->idx = ni;
-	hs->mask = nmask;
-	return 0;
-}
-
-static struct host *host_get(struct hosts *hs, const uint8_t *addr, int ipver)
-{
-	uint32_t s;
-	struct host *h;
-
-	if (hs->n == hs->cap && hosts_grow(hs))
-		return NULL;
-	for (s = addr_hash(addr) & hs->mask; hs->idx[s];
-	     s = (s + 1) & hs->mask) {
-		h = &hs->h[hs->idx[s] - 1];
-		if (h->ipver == ipver && !memcmp(h->addr, addr, 16))
-			return h;
-	}
-	h = &hs->h[hs->n];
-	memset(h, 0, sizeof(*h));
-	memcpy(h->addr, addr, 16);
-	h->ipver = (uint8_t)ipver;
-	h->used = 1;
-	hs->idx[s] = ++hs->n;
-	return h;
-}
-
-static void host_add(struct host *h, const struct flow_dir *sent,
-		     const struct flow_dir *recv, int initiated)
-{
-	const struct flow_dir *d[2] = { sent, recv };
-
-	for (int k = 0; k < 2; k++) {
-		if (!d[k]->pkts)
-			continue;
-		if (!h->first_ns || d[k]->first_ns < h->first_ns)
-			h->first_ns = d[k]->first_ns;
-		if (d[k]->last_ns > h->last_ns)
-			h->last_ns = d[k]->last_ns;
-		h->pkts[k] += d[k]->pkts;
-		h->bytes[k] += d[k]->bytes;
-		for (int b = 0; b < PLEN_NBINS; b++)
-			h->plen[k][b] += d[k]->plen[b];
-	}
-	h->flows++;
-	h->initiated += initiated != 0;
-}
-
-static void host_figs(const struct host *h, struct node_figs *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->first_ns = h->first_ns;
-	n->last_ns = h->last_ns;
-	n->pkts_up = h->pkts[0];
-	n->pkts_down = h->pkts[1];
-	n->pkts = n->ip_pkts = h->pkts[0] + h->pkts[1];
-	n->bytes_up = h->bytes[0];
-	n->bytes_down = h->bytes[1];
-	n->bytes = h->bytes[0] + h->bytes[1];
-	n->flows = h->flows;
-	n->flows_initiated = h->initiated;
-	for (int b = 0; b < PLEN_NBINS; b++) {
-		n->plen_up[b] = h->plen[0][b];
-		n->plen_down[b] = h->plen[1][b];
-		n->plen[b] = h->plen[0][b] + h->plen[1][b];
-	}
-}
-
-/* ---- the run --------------------------------------------------------- */
-
-struct run {
-	const struct engine_cfg *cfg;
-	struct node_info *node;
-	const struct engine_events *ev;
-	struct engine_stats *st;
-	struct node_figs total, win;
-	uint64_t t0, win_start;
-	int have_t0;
-	int addr_known;
-	struct hosts hosts;
-	int hosts_nomem;
-};
+/* ---- the run (struct run, struct burst: engine_int.h) ------------- */
 
 static int is_node_addr(const struct run *r, const uint8_t *a, int ipver)
 {
@@ -177,6 +74,8 @@ static void on_new(const struct flow *f, void *arg)
 	struct run *r = arg;
 	int init = is_node_addr(r, flow_src(f), f->key.ipver);
 
+	if (r->par)
+		par_flow_new(r);
 	r->win.flows++; /* the total gets it when the window closes */
 	r->win.flows_initiated += init;
 	r->st->flows++;
@@ -185,70 +84,83 @@ static void on_new(const struct flow *f, void *arg)
 static void on_end(const struct flow *f, enum flow_end why, void *arg)
 {
 	struct run *r = arg;
-	struct host *h;
 
-	h = host_get(&r->hosts, flow_src(f), f->key.ipver);
-	if (h)
-		host_add(h, &f->dir[0], &f->dir[1], 1);
-	h = host_get(&r->hosts, flow_dst(f), f->key.ipver);
-	if (h)
-		host_add(h, &f->dir[1], &f->dir[0], 0);
-	else
-		r->hosts_nomem = 1;
-	if (r->ev->flow)
+	hosts_add_flow(&r->hosts, f);
+	if (r->par)
+		par_flow_end(r, f, why);
+	else if (r->ev->flow)
 		r->ev->flow(r->ev->arg, r->node, f, why);
 }
 
+void engine_emit_window(struct run *r, uint64_t start,
+			const struct node_figs *w)
+{
+	if (r->par)
+		par_window(r, start, w);
+	else if (r->ev->window)
+		r->ev->window(r->ev->arg, r->node, start, r->cfg->window_ns, w);
+}
+
 /* Close windows up to the one holding ts. Empty windows are emitted too
- * (a time series has its zeros), unless the gap is absurd. */
+ * (a time series has its zeros), unless more than ENGINE_GAP_MAX lie in a
+ * row: then none of them. */
 static void windows_to(struct run *r, uint64_t ts)
 {
-	uint64_t w = r->cfg->window_ns;
+	static const struct node_figs empty;
+	uint64_t w = r->cfg->window_ns, gap;
 
 	if (!w)
 		w = UINT64_MAX / 4; /* no windows: one that never closes */
 	if (ts < r->win_start + w)
 		return;
-	if (r->ev->window)
-		r->ev->window(r->ev->arg, r->node, r->win_start, w, &r->win);
+	engine_emit_window(r, r->win_start, &r->win);
 	node_merge(&r->total, &r->win);
 	memset(&r->win, 0, sizeof(r->win));
 	r->win_start += w;
-	if ((ts - r->win_start) / w > 100000) /* skip a huge hole */
-		r->win_start += (ts - r->win_start) / w * w;
-	while (ts >= r->win_start + w) {
-		if (r->ev->window)
-			r->ev->window(r->ev->arg, r->node, r->win_start, w,
-				      &r->win);
-		r->win_start += w;
+	gap = (ts - r->win_start) / w; /* empty windows before ts's */
+	if (gap > ENGINE_GAP_MAX) {
+		r->win_start += gap * w;
+		return;
 	}
+	for (; gap; gap--, r->win_start += w)
+		engine_emit_window(r, r->win_start, &empty);
 }
 
-static void one_packet(struct run *r, struct flowtab *ft, const struct pkt *p)
+/* Account the burst's packets in order. */
+void engine_run_burst(struct run *r, struct burst *b)
 {
-	struct pkt_view v;
-	enum decode_status ds;
-	int dir = -1;
+	flowtab_prepare(r->ft, b->v, b->n, b->pr);
+	for (int i = 0; i < b->n; i++) {
+		const struct pkt_view *v = &b->v[i];
+		uint64_t ts = b->ts[i];
+		int ok = b->ds[i] == DECODE_OK, dir = -1;
 
-	if (!r->have_t0) {
-		r->t0 = r->win_start = p->ts_ns;
-		r->have_t0 = 1;
+		if (!r->have_t0) {
+			r->t0 = r->win_start = ts;
+			r->have_t0 = 1;
+		}
+		windows_to(r, b->now[i]);
+		if (r->par) { /* the input's time, not only this share's */
+			r->pktno = b->no[i];
+			flowtab_expire(r->ft, b->now[i]);
+			flowtab_set_next_id(r->ft, b->no[i]);
+		}
+		r->st->decode[b->ds[i]]++;
+		r->st->pkts++;
+		r->st->bytes += b->len[i];
+		if (ok && r->addr_known)
+			dir = is_node_addr(r, v->src, v->ipver)	  ? 0
+			      : is_node_addr(r, v->dst, v->ipver) ? 1
+								  : -1;
+		/* counted in the window; a closing window goes to the total */
+		node_add_pkt(&r->win, b->len[i], ts, dir, ok);
+		if (ok)
+			flowtab_add_prepared(r->ft, v, &b->pr[i], b->len[i],
+					     ts);
+		else
+			flowtab_expire(r->ft, ts);
 	}
-	windows_to(r, p->ts_ns);
-	ds = decode_frame(p->linktype, p->data, p->caplen, p->wirelen, &v);
-	r->st->decode[ds]++;
-	r->st->pkts++;
-	r->st->bytes += p->wirelen;
-	if (ds == DECODE_OK && r->addr_known)
-		dir = is_node_addr(r, v.src, v.ipver)	? 0
-		      : is_node_addr(r, v.dst, v.ipver) ? 1
-							: -1;
-	/* counted in the window; a closing window is added to the total */
-	node_add_pkt(&r->win, p->wirelen, p->ts_ns, dir, ds == DECODE_OK);
-	if (ds == DECODE_OK)
-		flowtab_add(ft, &v, p->wirelen, p->ts_ns);
-	else
-		flowtab_expire(ft, p->ts_ns);
+	b->n = 0;
 }
 
 /* Could this address be a node's own? Not unspecified, multicast or
@@ -262,18 +174,19 @@ static int unicast(const struct host *h)
 	return memcmp(h->addr, zero, 4) && h->addr[0] < 224;
 }
 
-/* The node's own address: given, or the address in most flows. */
-static void finish_node(struct run *r)
+/* The node's own address: given, or the address in most flows (then
+ * most packets; the first such host on a tie). */
+void engine_finish_node(struct run *r)
 {
 	struct host *best = NULL, *h;
 	struct node_figs hf;
 
 	if (r->addr_known) {
-		best = host_get(&r->hosts, r->node->addr, r->node->ipver);
+		best = hosts_get(&r->hosts, r->node->addr, r->node->ipver);
 	} else {
 		for (uint32_t i = 0; i < r->hosts.n; i++) {
 			h = &r->hosts.h[i];
-			if (h->used && unicast(h) &&
+			if (unicast(h) &&
 			    (!best || h->flows > best->flows ||
 			     (h->flows == best->flows &&
 			      h->pkts[0] + h->pkts[1] >
@@ -317,97 +230,191 @@ static int next_of(struct source *s, struct pkt *p, int *live, struct run *r,
 	return 0;
 }
 
-int engine_run(const struct engine_cfg *cfg, struct node_info *node,
-	       struct source **srcs, int nsrc, const struct engine_events *ev,
-	       struct engine_stats *st, struct pt_err *err)
+/* A pcap file whose one link type we cannot decode is unusable. */
+int engine_check_links(struct source **srcs, int nsrc, struct pt_err *err)
 {
-	struct run r;
-	struct flowtab *ft = NULL;
-	struct pkt *pend = calloc((size_t)nsrc + 1, sizeof(*pend));
-	int *live = calloc((size_t)nsrc + 1, sizeof(*live));
-	struct timespec t0, t1;
-	int rc = 0, i;
-
-	memset(st, 0, sizeof(*st));
-	memset(&r, 0, sizeof(r));
-	r.cfg = cfg;
-	r.node = node;
-	r.ev = ev;
-	r.st = st;
-	r.addr_known = node->ipver != 0;
-	stop_flag = 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!pend || !live) {
-		rc = pt_fail(err, PT_ENOMEM, node->name, "out of memory");
-		goto out;
-	}
-	/* A pcap file whose one link type we cannot decode is unusable. */
-	for (i = 0; i < nsrc; i++) {
+	for (int i = 0; i < nsrc; i++) {
 		int lt = source_linktype(srcs[i]);
-		if (lt >= 0 && !decode_link_supported(lt)) {
-			rc = pt_fail(err, PT_EFORMAT, source_name(srcs[i]),
-				     "at byte 20: link type %d is not "
-				     "supported (see docs/OUTPUTS.md)",
-				     lt);
-			goto out;
-		}
+		if (lt >= 0 && !decode_link_supported(lt))
+			return pt_fail(err, PT_EFORMAT, source_name(srcs[i]),
+				       "at byte 20: link type %d is not "
+				       "supported (see docs/OUTPUTS.md)",
+				       lt);
 	}
-	rc = flowtab_new(&cfg->ft, on_end, on_new, &r, &ft, err);
-	if (rc)
-		goto out;
+	return 0;
+}
+
+static void progress(struct run *r, struct source **srcs, int nsrc,
+		     struct timespec *t0)
+{
+	uint64_t off = 0, size = 0;
+	struct timespec t1;
+
+	for (int i = 0; i < nsrc; i++) {
+		off += source_offset(srcs[i]);
+		size += source_size(srcs[i]);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->st->wall_s = (double)(t1.tv_sec - t0->tv_sec) +
+			(double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+	flowtab_stats(r->ft, &r->st->ft);
+	r->ev->progress(r->ev->arg, r->st, off, size);
+}
+
+void engine_burst_put(struct burst *b, const struct pkt *p, uint64_t now)
+{
+	int i = b->n;
+
+	b->ds[i] = (uint8_t)decode_frame(p->linktype, p->data, p->caplen,
+					 p->wirelen, &b->v[i]);
+	if (b->ds[i] != DECODE_OK)
+		b->v[i].frag = 1; /* no key: flowtab_prepare skips it */
+	b->ts[i] = p->ts_ns;
+	b->now[i] = now;
+	b->len[i] = p->wirelen;
+}
+
+/* THE LOOP: take the earliest pending packet, decode it into the burst,
+ * refill; a full burst (or, live, every packet) goes to the flow table. */
+static int loop(struct run *r, struct source **srcs, int nsrc, struct burst *b,
+		struct pkt *pend, int *live, struct pt_err *err)
+{
+	int rc = 0, burst = BURST, i;
+	uint64_t now = 0;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < nsrc; i++) {
 		live[i] = 1;
-		next_of(srcs[i], &pend[i], &live[i], &r, &rc, err);
+		if (source_is_live(srcs[i]))
+			burst = 1; /* its next packet may be long in coming */
+		next_of(srcs[i], &pend[i], &live[i], r, &rc, err);
 	}
-	/* THE LOOP: take the earliest pending packet, account it, refill. */
-	for (uint64_t n = 0; !stop_flag; n++) {
+	for (uint64_t n = 0; !(r->cfg->stop && *r->cfg->stop); n++) {
 		int best = -1;
+		struct pkt *p;
 		for (i = 0; i < nsrc; i++)
 			if (live[i] &&
 			    (best < 0 || pend[i].ts_ns < pend[best].ts_ns))
 				best = i;
 		if (best < 0)
 			break;
-		one_packet(&r, ft, &pend[best]);
-		if ((n & 0xfffff) == 0xfffff && ev->progress) {
-			uint64_t off = 0, size = 0;
-			for (i = 0; i < nsrc; i++) {
-				off += source_offset(srcs[i]);
-				size += source_size(srcs[i]);
-			}
-			flowtab_stats(ft, &st->ft);
-			ev->progress(ev->arg, st, off, size);
+		p = &pend[best];
+		if (p->ts_ns > now)
+			now = p->ts_ns;
+		engine_burst_put(b, p, now);
+		if (++b->n == burst)
+			engine_run_burst(r, b);
+		if ((n & 0xfffff) == 0xfffff && r->ev->progress) {
+			engine_run_burst(r, b);
+			progress(r, srcs, nsrc, &t0);
 		}
-		next_of(srcs[best], &pend[best], &live[best], &r, &rc, err);
+		next_of(srcs[best], &pend[best], &live[best], r, &rc, err);
 	}
-	/* End of input: every flow ends (forced), the last window closes. */
-	flowtab_flush(ft);
-	flowtab_stats(ft, &st->ft);
-	if (cfg->window_ns && r.have_t0 && ev->window)
-		ev->window(ev->arg, node, r.win_start, cfg->window_ns, &r.win);
-	node_merge(&r.total, &r.win);
-	finish_node(&r);
-	for (i = 0; i < nsrc; i++)
+	engine_run_burst(r, b);
+	return rc;
+}
+
+int engine_run_init(struct run *r, const struct engine_cfg *cfg,
+		    struct node_info *node, const struct engine_events *ev,
+		    struct engine_stats *st, struct pt_err *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->node = node;
+	r->ev = ev;
+	r->st = st;
+	r->addr_known = node->ipver != 0;
+	hosts_init(&r->hosts, cfg->max_hosts);
+	return flowtab_new(&cfg->ft, on_end, on_new, r, &r->ft, err);
+}
+
+/* End of input: every flow ends (forced), the last window closes. */
+void engine_run_end(struct run *r)
+{
+	flowtab_flush(r->ft);
+	flowtab_stats(r->ft, &r->st->ft);
+	if (r->cfg->window_ns && r->have_t0)
+		engine_emit_window(r, r->win_start, &r->win);
+	node_merge(&r->total, &r->win);
+	memset(&r->win, 0, sizeof(r->win));
+}
+
+void engine_run_free(struct run *r)
+{
+	flowtab_free(r->ft);
+	r->ft = NULL;
+	hosts_free(&r->hosts);
+}
+
+/* The node's figures, its hosts and what was dropped, to the caller. */
+void engine_report(struct run *r, struct source **srcs, int nsrc)
+{
+	const struct engine_events *ev = r->ev;
+	struct engine_stats *st = r->st;
+
+	engine_finish_node(r);
+	for (int i = 0; i < nsrc; i++)
 		st->filtered += source_filtered(srcs[i]);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	st->wall_s = (double)(t1.tv_sec - t0.tv_sec) +
-		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	st->hosts = r->hosts.n;
+	st->hosts_dropped = r->hosts.dropped;
+	if (r->hosts.dropped && ev->warn) {
+		struct pt_err w;
+		pt_fail(&w, PT_ELIMIT, r->node->name,
+			"%llu flow endpoints not counted per address: %s "
+			"(%u addresses kept)",
+			(unsigned long long)r->hosts.dropped,
+			r->hosts.nomem ? "out of memory"
+				       : "address limit reached (--memory)",
+			r->hosts.n);
+		ev->warn(ev->arg, &w);
+	}
 	if (ev->node)
-		ev->node(ev->arg, node, &r.total, st);
-	if (cfg->by_host && ev->host)
-		for (uint32_t k = 0; k < r.hosts.n; k++) {
+		ev->node(ev->arg, r->node, &r->total, st);
+	if (r->cfg->by_host && ev->host)
+		for (uint32_t k = 0; k < r->hosts.n; k++) {
 			struct node_figs hf;
-			if (!r.hosts.h[k].used)
-				continue;
-			host_figs(&r.hosts.h[k], &hf);
-			ev->host(ev->arg, node, r.hosts.h[k].addr,
-				 r.hosts.h[k].ipver, &hf);
+			host_figs(&r->hosts.h[k], &hf);
+			ev->host(ev->arg, r->node, r->hosts.h[k].addr,
+				 r->hosts.h[k].ipver, &hf);
 		}
-out:
-	flowtab_free(ft);
-	free(r.hosts.h);
-	free(r.hosts.idx);
+}
+
+int engine_run(const struct engine_cfg *cfg, struct node_info *node,
+	       struct source **srcs, int nsrc, const struct engine_events *ev,
+	       struct engine_stats *st, struct pt_err *err)
+{
+	struct run r;
+	struct pkt *pend;
+	int *live, rc;
+	struct burst *b;
+	struct timespec t0, t1;
+
+	memset(st, 0, sizeof(*st));
+	rc = engine_check_links(srcs, nsrc, err);
+	if (rc)
+		return rc;
+	if (cfg->jobs > 1)
+		return engine_par_run(cfg, node, srcs, nsrc, ev, st, err);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pend = calloc((size_t)nsrc + 1, sizeof(*pend));
+	live = calloc((size_t)nsrc + 1, sizeof(*live));
+	b = malloc(sizeof(*b));
+	rc = engine_run_init(&r, cfg, node, ev, st, err);
+	if (!rc && (!pend || !live || !b))
+		rc = pt_fail(err, PT_ENOMEM, node->name, "out of memory");
+	if (!rc) {
+		b->n = 0;
+		rc = loop(&r, srcs, nsrc, b, pend, live, err);
+		engine_run_end(&r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		st->wall_s = (double)(t1.tv_sec - t0.tv_sec) +
+			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		engine_report(&r, srcs, nsrc);
+	}
+	engine_run_free(&r);
 	free(pend);
 	free(live);
+	free(b);
 	return rc;
 }

@@ -62,13 +62,13 @@ layer_allowed() {
 	include/p2ptrace/decode.h | lib/decode/*) echo "$UTIL pkt.h decode.h" ;;
 	include/p2ptrace/flow.h | include/p2ptrace/flowtab.h | lib/flow/*)
 		echo "$UTIL pkt.h decode.h flow.h flowtab.h" ;;
-	include/p2ptrace/node.h | lib/features/*)
-		echo "$UTIL pkt.h decode.h flow.h flowtab.h node.h" ;;
+	include/p2ptrace/node.h | include/p2ptrace/hosts.h | lib/features/*)
+		echo "$UTIL pkt.h decode.h flow.h flowtab.h node.h hosts.h" ;;
 	include/p2ptrace/flowfeat.h | include/p2ptrace/forest.h | include/p2ptrace/model.h | lib/model/*)
 		echo "$UTIL pkt.h decode.h flow.h flowtab.h u64map.h flowfeat.h forest.h model.h" ;;
 	include/p2ptrace/label.h | lib/label/catalog.c) echo "$UTIL pkt.h label.h" ;;
-	include/p2ptrace/engine.h | lib/engine.c)
-		echo "$UTIL pkt.h source.h decode.h flow.h flowtab.h node.h engine.h label.h" ;;
+	include/p2ptrace/engine.h | lib/engine.c | lib/engine_par.c | lib/engine_int.h)
+		echo "$UTIL pkt.h source.h decode.h flow.h flowtab.h node.h hosts.h engine.h label.h" ;;
 	*) echo "" ;;
 	esac
 }

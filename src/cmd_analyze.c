@@ -8,6 +8,7 @@
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,18 @@ struct an {
 	uint64_t flows_out;
 };
 
+/* The cores this process may run on (its affinity mask), at most 64. */
+static int usable_cores(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > 64 ? 64 : n;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -59,6 +72,11 @@ static void usage(FILE *f)
 		"  --no-vlan-key    the VLAN id is not part of the flow key\n"
 		"  --max-flows N    at most N active flows; the least recently "
 		"seen is ended\n"
+		"                   (default: what --memory holds)\n"
+		"  --memory B       memory for the flow and address tables, "
+		"K/M/G suffixes\n"
+		"                   (default %.0f MiB: a quarter of this "
+		"machine's memory)\n"
 		"  --window S       window length for --windows (default 60)\n"
 		"  --by-host        also one nodes row per address seen\n"
 		"  --merge          all files are one node, merged in time "
@@ -71,8 +89,13 @@ static void usage(FILE *f)
 		"first 10 packets\n"
 		"  -i IFACE         live interface ([NETNS:]IFACE), several "
 		"allowed\n"
+		"  -j N             N worker threads per node (default 1; this "
+		"process may use\n"
+		"                   %d cores): the same rows as -j 1, flow rows "
+		"in another order\n"
 		"  -q               no summary on stdout\n"
-		"Columns: docs/OUTPUTS.md\n");
+		"Columns: docs/OUTPUTS.md\n",
+		(double)engine_default_budget() / 1048576.0, usable_cores());
 }
 
 /* ---- events --------------------------------------------------------- */
@@ -335,6 +358,8 @@ struct live_job {
 	const char *iface;
 	pthread_t th;
 	int rc;
+	struct engine_cfg cfg;	     /* a->cfg with this job's stop flag */
+	volatile sig_atomic_t stop;  /* set by the signal handler */
 	struct source *volatile src; /* for the signal handler */
 };
 
@@ -361,7 +386,9 @@ static void *live_thread(void *arg)
 	n.name = name;
 	n.trace = j->iface;
 	n.labels = "";
-	if (engine_run(&j->a->cfg, &n, &src, 1, events(j->a), &st, &err)) {
+	j->cfg = j->a->cfg;
+	j->cfg.stop = &j->stop;
+	if (engine_run(&j->cfg, &n, &src, 1, events(j->a), &st, &err)) {
 		tool_perr(&err);
 		j->rc = 1;
 	}
@@ -379,9 +406,9 @@ static volatile sig_atomic_t nlive;
 static void on_signal(int sig)
 {
 	(void)sig;
-	engine_stop();
 	for (int i = 0; i < nlive; i++) {
 		struct source *s = live_jobs[i].src;
+		live_jobs[i].stop = 1;
 		if (s)
 			source_stop(s);
 	}
@@ -437,6 +464,7 @@ enum {
 	O_MODEL,
 	O_FINE,
 	O_FEATURES,
+	O_MEMORY,
 };
 
 static const struct option opts[] = {
@@ -457,6 +485,7 @@ static const struct option opts[] = {
 	{ "model", required_argument, NULL, O_MODEL },
 	{ "fine-bins", no_argument, NULL, O_FINE },
 	{ "features", no_argument, NULL, O_FEATURES },
+	{ "memory", required_argument, NULL, O_MEMORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -485,6 +514,40 @@ static int bad_opt(const char *opt, const char *v)
 	return 2;
 }
 
+/* "512M", "2G", "100000" -> bytes; -1 when not a size. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	int sh = 0;
+
+	if (end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		sh = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		sh = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		sh = 30;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end || v > (UINT64_MAX >> sh))
+		return -1;
+	*out = (uint64_t)v << sh;
+	return 0;
+}
+
 static int is_capture_file(const char *s)
 {
 	FILE *f = fopen(s, "r");
@@ -503,15 +566,20 @@ int cmd_analyze(int argc, char **argv)
 	uint64_t u;
 	struct pt_err err = { 0 };
 	char *filter = NULL;
+	uint64_t budget = engine_default_budget();
+	uint32_t max_flows = 0;
 
 	memset(&a, 0, sizeof(a));
 	engine_cfg_init(&a.cfg);
+	/* one thread unless asked: with N > 1 flow rows come in an order
+	 * that varies between runs (docs/OUTPUTS.md) */
+	a.cfg.jobs = 1;
 	pthread_mutex_init(&a.lock, NULL);
 	ifaces = calloc((size_t)argc + 1, sizeof(char *));
 	if (!ifaces)
 		return 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_FLOWS:
 			a.flows_path = optarg;
@@ -546,7 +614,11 @@ int cmd_analyze(int argc, char **argv)
 			if (tool_parse_u64(optarg, &u) || u == 0 ||
 			    u > UINT32_MAX / 4)
 				return bad_opt("--max-flows", optarg);
-			a.cfg.ft.max_flows = (uint32_t)u;
+			max_flows = (uint32_t)u;
+			break;
+		case O_MEMORY:
+			if (parse_size(optarg, &budget) || budget < (1u << 20))
+				return bad_opt("--memory", optarg);
 			break;
 		case O_WINDOW:
 			if (tool_parse_seconds_ns(optarg, &a.cfg.window_ns) ||
@@ -576,6 +648,11 @@ int cmd_analyze(int argc, char **argv)
 			break;
 		case 'q':
 			a.quiet = 1;
+			break;
+		case 'j':
+			if (tool_parse_u64(optarg, &u) || u == 0 || u > 64)
+				return bad_opt("-j", optarg);
+			a.cfg.jobs = (int)u;
 			break;
 		case 'h':
 			usage(stdout);
@@ -611,6 +688,11 @@ int cmd_analyze(int argc, char **argv)
 	a.cfg.filter = filter;
 	if (a.model_path)
 		a.cfg.ft.fine_bins = 1; /* the model's features include them */
+	/* per-flow statistics only for the outputs that show or use them */
+	a.cfg.ft.extras = a.groups != 0 || a.model_path;
+	engine_cfg_budget(&a.cfg, budget); /* at the cost of what is kept */
+	if (max_flows)
+		a.cfg.ft.max_flows = max_flows;
 	a.summary = !a.quiet && !(a.flows_path && !strcmp(a.flows_path, "-")) &&
 		    !(a.nodes_path && !strcmp(a.nodes_path, "-")) &&
 		    !(a.windows_path && !strcmp(a.windows_path, "-"));

@@ -45,6 +45,8 @@ int source_set_filter(struct source *s, const char *expr, struct pt_err *err);
 
 /* Ask a live source to return 0 at its next timeout (signal-safe). */
 void source_stop(struct source *s);
+/* 1 for a live interface (its next packet may be long in coming). */
+int source_is_live(const struct source *s);
 
 const char *source_name(const struct source *s);
 /* The link type of a pcap file (its header's), or -1 when packets carry

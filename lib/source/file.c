@@ -2,8 +2,9 @@
  * file.c -- pcap and pcapng capture files, read natively.
  *
  * Why not libpcap: it refuses a pcapng whose interfaces have different link
- * types, and its errors carry no byte offset. The file is mapped (or, for a
- * pipe, read whole) and packets are handed out as pointers into it.
+ * types, and its errors carry no byte offset. The input is read in large
+ * blocks into a buffer that slides (any file, pipe or device: memory does
+ * not grow with the input) and packets are handed out as pointers into it.
  *
  * pcap: 24-byte global header; magic a1b2c3d4 (us) or a1b23c4d (ns) in
  * either byte order; 16-byte record headers.
@@ -18,7 +19,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "source_int.h"
@@ -33,17 +33,15 @@ struct iface {
 	int64_t offset_s; /* if_tsoffset */
 };
 
-/* Pages behind the read position are given back every this many bytes,
- * so a large mapped file does not stay resident. */
-#define DROP_BEHIND (8u << 20)
-
 struct file {
-	const uint8_t *base;
-	size_t len, pos;
-	size_t dropped; /* bytes at the start already given back */
-	int mapped;	/* 1: munmap, 0: free (owned), -1: borrowed */
-	int swap;	/* file byte order differs from ours */
-	int ng;		/* pcapng */
+	const uint8_t *base; /* the bytes [boff, boff + len) of the input */
+	size_t len, pos;     /* pos: the next record, from base */
+	size_t boff;	     /* input offset of base[0] */
+	int fd;		     /* read from (streamed), or -1 */
+	int eof;	     /* fd has no more bytes */
+	int owned;	     /* base is ours to free */
+	int swap;	     /* file byte order differs from ours */
+	int ng;		     /* pcapng */
 	/* pcap */
 	int linktype;
 	int nano;
@@ -53,20 +51,40 @@ struct file {
 	uint64_t npkts;
 };
 
-/* Called after each record: packets before pos are no longer borrowed
- * (a source's packet is valid until its next call only). */
-static inline void drop_behind(struct file *f, size_t keep_from)
-{
-	size_t upto;
+/* Streamed input: a buffer that holds at least one whole record of the
+ * largest size allowed, refilled with large reads and slid forward. A
+ * pipe, a character device or a large file costs STREAM_BUF bytes, not its
+ * size (`analyze /dev/zero` must not read until out of memory). */
+#define STREAM_BUF (4u << 20)
+_Static_assert(STREAM_BUF >= 2 * PCAPNG_MAX_BLOCK, "buffer holds records");
 
-	if (f->mapped != 1 || keep_from - f->dropped < 2 * (size_t)DROP_BEHIND)
-		return;
-	upto = (keep_from - DROP_BEHIND) & ~(size_t)4095;
-	if (upto > f->dropped) {
-		madvise((void *)(uintptr_t)(f->base + f->dropped),
-			upto - f->dropped, MADV_DONTNEED);
-		f->dropped = upto;
+/* Make [pos, pos + PCAPNG_MAX_BLOCK) available unless the input ends
+ * first. Packets handed out before are invalid after this (a source's
+ * packet is valid until its next call only). */
+static int refill(struct file *f, const char *name, struct pt_err *err)
+{
+	uint8_t *buf = (uint8_t *)(uintptr_t)f->base;
+
+	if (f->eof || f->len - f->pos >= PCAPNG_MAX_BLOCK)
+		return 0;
+	memmove(buf, buf + f->pos, f->len - f->pos);
+	f->boff += f->pos;
+	f->len -= f->pos;
+	f->pos = 0;
+	while (f->len < STREAM_BUF) {
+		ssize_t r = read(f->fd, buf + f->len, STREAM_BUF - f->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return pt_fail(err, PT_EIO, name, "read: %s",
+				       strerror(errno));
+		if (r == 0) {
+			f->eof = 1;
+			break;
+		}
+		f->len += (size_t)r;
 	}
+	return 0;
 }
 
 static uint16_t rd16(const struct file *f, const uint8_t *p)
@@ -89,12 +107,12 @@ static int trunc_warn(struct source *s, struct file *f, size_t at,
 		      const char *what, uint64_t want, uint64_t have,
 		      struct pt_err *err)
 {
-	s->offset = f->len;
+	s->offset = f->boff + f->len;
 	return pt_fail(err, PT_ETRUNC, s->name,
 		       "at byte %zu: truncated %s: needs %llu bytes, only %llu "
 		       "left (file cut short?); the %llu packets before it "
 		       "were read",
-		       at, what, (unsigned long long)want,
+		       f->boff + at, what, (unsigned long long)want,
 		       (unsigned long long)have, (unsigned long long)f->npkts);
 }
 
@@ -105,8 +123,12 @@ static int pcap_next_rec(struct source *s, struct pkt *pkt, struct pt_err *err)
 	struct file *f = s->impl;
 	const uint8_t *h;
 	uint32_t caplen, wirelen, sec, frac;
-	size_t left = f->len - f->pos;
+	size_t left;
+	int rc = refill(f, s->name, err);
 
+	if (rc)
+		return rc;
+	left = f->len - f->pos;
 	if (left == 0)
 		return 0;
 	if (left < 16)
@@ -120,11 +142,10 @@ static int pcap_next_rec(struct source *s, struct pkt *pkt, struct pt_err *err)
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte %zu: record length %u is above the "
 			       "limit of %u bytes (corrupt file?)",
-			       f->pos, caplen, SOURCE_MAX_RECORD);
+			       f->boff + f->pos, caplen, SOURCE_MAX_RECORD);
 	if (caplen > left - 16)
 		return trunc_warn(s, f, f->pos, "record", 16ull + caplen, left,
 				  err);
-	drop_behind(f, f->pos);
 	pkt->data = h + 16;
 	pkt->caplen = caplen;
 	pkt->wirelen = wirelen; /* even below caplen: tshark's frame.len */
@@ -133,7 +154,7 @@ static int pcap_next_rec(struct source *s, struct pkt *pkt, struct pt_err *err)
 	pkt->linktype = f->linktype;
 	pkt->iface = 0;
 	f->pos += 16 + (size_t)caplen;
-	s->offset = f->pos;
+	s->offset = f->boff + f->pos;
 	f->npkts++;
 	return 1;
 }
@@ -174,7 +195,7 @@ static int walk_options(struct source *s, struct file *f, const uint8_t *p,
 				err, PT_EFORMAT, s->name,
 				"at byte %zu: option %u of %u bytes runs "
 				"past the end of its block",
-				(size_t)(p - f->base), code, len);
+				f->boff + (size_t)(p - f->base), code, len);
 		if (code == 1)
 			add_label(s, v, len);
 		if (ifc && code == 9 && len >= 1) {
@@ -242,7 +263,7 @@ static int shb_start(struct source *s, struct file *f, size_t at,
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte %zu: section header has a bad "
 			       "byte-order magic 0x%08x",
-			       at + 8, bom);
+			       f->boff + at + 8, bom);
 	f->nifs = 0; /* a new section starts a new interface list */
 	return 0;
 }
@@ -285,17 +306,17 @@ static int ng_packet(struct source *s, struct file *f, uint32_t type,
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte %zu: packet length %u is above the "
 			       "limit of %u bytes (corrupt file?)",
-			       at, caplen, SOURCE_MAX_RECORD);
+			       f->boff + at, caplen, SOURCE_MAX_RECORD);
 	if ((uint64_t)hdr + caplen + 4 > blen)
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte %zu: packet of %u bytes does not fit "
 			       "in its block of %u bytes",
-			       at, caplen, blen);
+			       f->boff + at, caplen, blen);
 	if (ifid >= f->nifs)
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte %zu: packet names interface %u, but "
 			       "only %u interfaces were described",
-			       at, ifid, f->nifs);
+			       f->boff + at, ifid, f->nifs);
 	ifc = &f->ifs[ifid];
 	pkt->data = b + hdr;
 	pkt->caplen = caplen;
@@ -308,7 +329,7 @@ static int ng_packet(struct source *s, struct file *f, uint32_t type,
 short_block:
 	return pt_fail(err, PT_EFORMAT, s->name,
 		       "at byte %zu: block type %u of %u bytes is too short",
-		       at, type, blen);
+		       f->boff + at, type, blen);
 }
 
 static int ng_idb(struct source *s, struct file *f, const uint8_t *b,
@@ -320,7 +341,7 @@ static int ng_idb(struct source *s, struct file *f, const uint8_t *b,
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte %zu: interface description block of "
 			       "%u bytes is too short",
-			       at, blen);
+			       f->boff + at, blen);
 	if (f->nifs == f->cap_ifs) {
 		unsigned n = f->cap_ifs ? f->cap_ifs * 2 : 4;
 		struct iface *p;
@@ -328,7 +349,7 @@ static int ng_idb(struct source *s, struct file *f, const uint8_t *b,
 			return pt_fail(err, PT_ELIMIT, s->name,
 				       "at byte %zu: more than 65536 "
 				       "interfaces",
-				       at);
+				       f->boff + at);
 		p = realloc(f->ifs, n * sizeof(*p));
 		if (!p)
 			return pt_fail(err, PT_ENOMEM, s->name,
@@ -349,11 +370,13 @@ static int pcapng_next_rec(struct source *s, struct pkt *pkt,
 	struct file *f = s->impl;
 
 	for (;;) {
+		int rc = refill(f, s->name, err);
 		size_t at = f->pos, left = f->len - f->pos;
 		const uint8_t *b = f->base + at;
 		uint32_t type, blen;
-		int rc;
 
+		if (rc)
+			return rc;
 		if (left == 0)
 			return 0;
 		if (left < 12)
@@ -372,23 +395,23 @@ static int pcapng_next_rec(struct source *s, struct pkt *pkt,
 			return pt_fail(err, PT_EFORMAT, s->name,
 				       "at byte %zu: block length %u is not a "
 				       "multiple of 4 of at least 12",
-				       at + 4, blen);
+				       f->boff + at + 4, blen);
 		if (blen > PCAPNG_MAX_BLOCK)
 			return pt_fail(err, PT_EFORMAT, s->name,
 				       "at byte %zu: block length %u is above "
 				       "the limit of %u bytes (corrupt file?)",
-				       at + 4, blen, PCAPNG_MAX_BLOCK);
+				       f->boff + at + 4, blen,
+				       PCAPNG_MAX_BLOCK);
 		if (blen > left)
 			return trunc_warn(s, f, at, "block", blen, left, err);
 		if (rd32(f, b + blen - 4) != blen)
 			return pt_fail(err, PT_EFORMAT, s->name,
 				       "at byte %zu: block's trailing length "
 				       "%u differs from its leading length %u",
-				       at + blen - 4, rd32(f, b + blen - 4),
-				       blen);
-		drop_behind(f, at);
+				       f->boff + at + blen - 4,
+				       rd32(f, b + blen - 4), blen);
 		f->pos += blen;
-		s->offset = f->pos;
+		s->offset = f->boff + f->pos;
 		switch (type) {
 		case 0x0A0D0D0A:
 			rc = walk_options(s, f, b + 24, b + blen - 4, NULL,
@@ -419,10 +442,10 @@ static void file_close(struct source *s)
 
 	if (!f)
 		return;
-	if (f->mapped == 1)
-		munmap((void *)(uintptr_t)f->base, f->len);
-	else if (f->mapped == 0)
+	if (f->owned)
 		free((void *)(uintptr_t)f->base);
+	if (f->fd > 0)
+		close(f->fd);
 	free(f->ifs);
 	free(f);
 }
@@ -435,7 +458,8 @@ static int open_bytes(struct source *s, struct file *f, struct pt_err *err)
 {
 	uint32_t magic;
 
-	s->size = f->len;
+	if (f->fd < 0)
+		s->size = f->len;
 	if (f->len == 0)
 		return pt_fail(err, PT_EFORMAT, s->name,
 			       "at byte 0: file is empty");
@@ -524,45 +548,9 @@ int source_open_mem(const uint8_t *data, size_t len, const char *name,
 	}
 	f->base = data;
 	f->len = len;
-	f->mapped = -1;
+	f->fd = -1;
+	f->eof = 1;
 	return finish_open(s, f, out, err);
-}
-
-static int slurp(int fd, struct file *f, const char *name, struct pt_err *err)
-{
-	size_t cap = 1 << 20, n = 0;
-	uint8_t *buf = malloc(cap);
-
-	if (!buf)
-		return pt_fail(err, PT_ENOMEM, name, "out of memory");
-	for (;;) {
-		ssize_t r;
-		if (n == cap) {
-			uint8_t *p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				return pt_fail(err, PT_ENOMEM, name,
-					       "out of memory");
-			}
-			buf = p;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(buf);
-			return pt_fail(err, PT_EIO, name, "read: %s",
-				       strerror(errno));
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	f->base = buf;
-	f->len = n;
-	f->mapped = 0;
-	return 0;
 }
 
 int source_open_file(const char *path, struct source **out, struct pt_err *err)
@@ -578,36 +566,28 @@ int source_open_file(const char *path, struct source **out, struct pt_err *err)
 			       strerror(errno));
 	s = source_alloc(&pcap_ops, path);
 	f = calloc(1, sizeof(*f));
-	if (!s || !f) {
+	if (f)
+		f->base = malloc(STREAM_BUF);
+	if (!s || !f || !f->base) {
 		free(s);
+		if (f)
+			free((void *)(uintptr_t)f->base);
 		free(f);
 		if (fd)
 			close(fd);
 		return pt_fail(err, PT_ENOMEM, path, "out of memory");
 	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	f->owned = 1;
+	f->fd = fd;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
 		rc = pt_fail(err, PT_EFORMAT, path, "is a directory");
-	} else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		   st.st_size > 0) {
-		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			       fd, 0);
-		if (m == MAP_FAILED) {
-			rc = pt_fail(err, PT_EIO, path, "mmap: %s",
-				     strerror(errno));
-		} else {
-			madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-			f->base = m;
-			f->len = (size_t)st.st_size;
-			f->mapped = 1;
-		}
-	} else {
-		rc = slurp(fd, f, path, err);
-	}
-	if (fd)
-		close(fd);
+	else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		s->size = (uint64_t)st.st_size; /* else unknown: 0 */
+	if (!rc)
+		rc = refill(f, path, err);
 	if (rc) {
-		free(f);
-		free(s);
+		s->impl = f;
+		source_close(s);
 		return rc;
 	}
 	return finish_open(s, f, out, err);

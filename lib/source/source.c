@@ -112,6 +112,11 @@ void source_stop(struct source *s)
 		s->ops->stop(s);
 }
 
+int source_is_live(const struct source *s)
+{
+	return s->ops->stop != NULL;
+}
+
 int source_linktype(const struct source *s)
 {
 	return s->linktype;

@@ -53,7 +53,7 @@ static struct pkt_view tcp(int from_a, uint8_t flags)
 static struct flowtab *mk(struct ended *e, uint64_t idle, uint64_t active,
 			  uint32_t maxf)
 {
-	struct flowtab_cfg c = { idle, active, maxf, 1, 1, 0 };
+	struct flowtab_cfg c = { idle, active, maxf, 1, 1, 0, 1 };
 	struct flowtab *ft = NULL;
 
 	memset(e, 0, sizeof(*e));
