@@ -4,7 +4,7 @@
  * kernel) BEFORE it is created, so `lab down` can undo a lab whose `lab up`
  * or `lab run` died at any point, even by SIGKILL. Lines:
  *   lab NAME | out DIR | work DIR | netns NAME | proc PID START NODE |
- *   capture PID START | qemu NODE GRACE DIR | profile NAME
+ *   capture PID START | qemu NODE GRACE DIR | profile NAME | cgroup DIR
  * Root acts on what it reads here (kills PIDs, deletes namespaces and
  * folders), so the reader trusts nothing: a line it did not write exactly
  * (too long, unknown, a PID <= 1, a start time of 0, a path outside the
@@ -212,6 +212,19 @@ static const char *state_line(struct lab_state *st, char *line)
 		pr->capture = n == 3;
 		if (n == 4)
 			snprintf(pr->node, sizeof(pr->node), "%s", w[3]);
+		return NULL;
+	}
+	if (!strcmp(w[0], "cgroup") && n == 2) {
+		/* lab_cgroup_path's two places, nothing else */
+		snprintf(want, sizeof(want), "/sys/fs/cgroup/p2ptrace-%s",
+			 st->name);
+		if (strcmp(w[1], want)) {
+			snprintf(want, sizeof(want),
+				 "/sys/fs/cgroup/unified/p2ptrace-%s", st->name);
+			if (strcmp(w[1], want))
+				return "cgroup: not the lab's cgroup";
+		}
+		snprintf(st->cgroup, sizeof(st->cgroup), "%s", want);
 		return NULL;
 	}
 	if (!strcmp(w[0], "profile") && n == 2) {
