@@ -158,6 +158,19 @@ static void print_plan(const struct lab_exp *e, FILE *f)
 			e->groups[i].profile->plan(e, &e->groups[i], f);
 }
 
+/* As whom each group runs (issue 13 item 5); what it runs is in the
+ * profiles' plan lines (command: its cmd=, qemu: image and arguments). */
+static void print_runs(const struct lab_exp *e, FILE *f)
+{
+	for (unsigned i = 0; i < e->ngroups; i++) {
+		const struct lab_group *g = &e->groups[i];
+
+		fprintf(f, "group %s (line %d): profile %s, runs as user %s\n",
+			g->name, g->line, g->profile ? g->profile->name : "?",
+			lab_group_user(e, g));
+	}
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct opts o;
@@ -172,6 +185,7 @@ static int cmd_check(int argc, char **argv)
 	if (load(argv[optind], &o, &e))
 		return 2;
 	print_plan(&e, stdout);
+	print_runs(&e, stdout);
 	for (unsigned i = 0; i < e.ngroups; i++)
 		if (e.groups[i].delay_ms > 0 || e.groups[i].loss_pct > 0)
 			printf("note: group %s uses delay/loss, which needs the netem qdisc (absent from some kernels)\n",

@@ -360,6 +360,11 @@ static int start_node(struct lab_ctx *ctx, unsigned i, FILE *st, pid_t *pid,
 		return pt_fail(err, PT_EUSAGE, e->path,
 			       "group %s: no user '%s' on this machine",
 			       g->name, lab_group_user(e, g));
+	if (ctx->uid == 0 || ctx->gid == 0)
+		return pt_fail(err, PT_EUSAGE, e->path,
+			       "group %s (line %d): user '%s' has uid or gid 0: "
+			       "refused",
+			       g->name, g->line, lab_group_user(e, g));
 	snprintf(dir, sizeof(dir), "%s/%s", ctx->work, nd->name);
 	if ((rc = node_dir(ctx, nd->name, dir, &a, p, i, err)))
 		return rc;
@@ -529,8 +534,22 @@ int lab_up(const struct lab_exp *e, const struct lab_up_opts *o,
 
 	if (preflight(e))
 		return 2;
+	if (lab_out_forbidden(e->out)) {
+		tool_msg("lab: out %s: in the system folder %s: refused", e->out,
+			 lab_out_forbidden(e->out));
+		return 2;
+	}
 	if (mkdirs(e->out, 0755) || !realpath(e->out, outabs)) {
 		tool_msg("lab: %s: cannot create: %s", e->out, strerror(errno));
+		return 2;
+	}
+	/* again on the real path (a symlink on the way), and short enough
+	 * for the undo log's out line */
+	if (lab_out_forbidden(outabs) || strlen(outabs) >= 500) {
+		tool_msg("lab: out %s (really %.200s): %s: refused", e->out,
+			 outabs,
+			 lab_out_forbidden(outabs) ? "a system folder"
+						   : "path too long");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/traces", outabs);

@@ -73,7 +73,7 @@ EOT
 bad no_memory 'bad.lab:5: profile qemu needs memory=SIZE' \
 	"group vm qemu image=$G/disk.qcow2 kernel=$G/vmlinuz"
 bad missing_image "bad.lab:5: image $TMPD/nope.qcow2: No such file" \
-	"group vm qemu image=$TMPD/nope.qcow2 memory=128M"
+	"group vm qemu image=$TMPD/nope.qcow2 format=qcow2 memory=128M"
 bad second_nic "qemu-args: '-netdev' is set by the lab" \
 	"group vm qemu image=$G/disk.qcow2 memory=128M qemu-args=\"-netdev user,id=x\""
 bad bad_memory "memory: expected a size" \
@@ -84,7 +84,7 @@ qemu-system-x86_64 -S -nodefaults -display none -accel tcg -m 32 \
 HOLD=$!
 i=0; while [ $i -lt 50 ] && qemu-img info "$G/disk.qcow2" >/dev/null 2>&1; do sleep 0.1; i=$((i+1)); done
 bad image_in_use "image $G/disk.qcow2 is in use by another process" \
-	"group vm qemu image=$G/disk.qcow2 memory=128M"
+	"group vm qemu image=$G/disk.qcow2 format=qcow2 memory=128M"
 kill "$HOLD"; wait "$HOLD" 2>/dev/null; HOLD=""
 
 # ---- two VMs + an HTTP server node, under `lab run` ---------------------
@@ -95,8 +95,8 @@ subnet 198.18.0.0/24
 out $OUT
 snaplen 128
 group web http-server size=2MiB labels app=http mode=server
-group vm qemu count=2 image=$G/disk.qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin p2pt.post=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
-group vmd qemu image=$G/disk.qcow2 memory=128M kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" dhcp=on labels app=http mode=vm os=linux
+group vm qemu count=2 image=$G/disk.qcow2 format=qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin p2pt.post=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
+group vmd qemu image=$G/disk.qcow2 format=qcow2 memory=128M kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" dhcp=on labels app=http mode=vm os=linux
 EOT
 check lab_check "$P2PTRACE" lab check "$TMPD/vm.lab"
 accel=$("$P2PTRACE" lab check "$TMPD/vm.lab" | sed -n 's/.*accel \([a-z]*\) .*/\1/p' | head -1)
