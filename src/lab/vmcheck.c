@@ -238,7 +238,8 @@ int lab_vm_image_check(const char *image, const char *format,
 			return pt_fail(err, PT_EFORMAT, where,
 				       "image %s: backing file '%.200s' is not "
 				       "a file in the image's folder %s",
-				       cur, r < 0 ? "?" : back, dir);
+				       cur, r < 0 ? "json: or an escaped name" : back,
+				       dir);
 		if (json_str(out, "backing-filename-format", bfmt,
 			     sizeof(bfmt)) != 1)
 			return pt_fail(err, PT_EFORMAT, where,
