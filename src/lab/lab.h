@@ -261,5 +261,10 @@ struct lab_down_ctx;
 int lab_catalog_write(const struct lab_ctx *ctx, uint64_t start);
 /* Fill stop_ns and capture's counts; with print, the per-node table. */
 void lab_catalog_finish(const struct lab_down_ctx *d, uint64_t stop, int print);
+/* The rewrite of lab_catalog_finish on open files: rows of in, counts of
+ * stats (capture's TSV, may be NULL), into o (also the fuzz target's
+ * entry). Lines longer than the longest written are dropped whole. */
+int lab_catalog_rewrite(const struct lab_down_ctx *d, FILE *in, FILE *stats,
+			FILE *o, uint64_t stop, int print);
 
 #endif

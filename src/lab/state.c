@@ -142,10 +142,16 @@ static int words(char *line, char **w, int max)
 	}
 }
 
+/* Room for entry n of the array at *pp: the capacity doubles when n
+ * reaches a power of two (a log of many lines stays linear: the fuzz
+ * campaign found the quadratic one-by-one growth, docs/fuzzing.md). */
 static int grow(void *pp, unsigned n, size_t size)
 {
-	void *q = realloc(*(void **)pp, (n + 1) * size);
+	void *q;
 
+	if (n & (n - 1))
+		return 0; /* n is not a power of two: there is room */
+	q = realloc(*(void **)pp, (n ? 2 * (size_t)n : 1) * size);
 	if (!q)
 		return -1;
 	*(void **)pp = q;
