@@ -52,7 +52,7 @@ fi
 layer_allowed() {
 	case $1 in
 	include/p2ptrace/err.h | include/p2ptrace/pkt.h) echo "err.h" ;;
-	include/p2ptrace/u64map.h | lib/util/*) echo "err.h u64map.h" ;;
+	include/p2ptrace/u64map.h | include/p2ptrace/clock.h | lib/util/*) echo "err.h u64map.h clock.h" ;;
 	include/p2ptrace/source.h | lib/source/*) echo "err.h pkt.h source.h" ;;
 	include/p2ptrace/decode.h | lib/decode/*) echo "err.h pkt.h decode.h" ;;
 	include/p2ptrace/flow.h | include/p2ptrace/flowtab.h | lib/flow/*)

@@ -22,8 +22,8 @@ struct copts {
 	struct eval_opts ev;
 	const char *model, *classes;
 	int json, kfold;
-	double unknown_q;	 /* open-set quantile (0: no threshold) */
-	int unknown_given;	 /* --unknown-quantile on the command line */
+	double unknown_q;     /* open-set quantile (0: no threshold) */
+	int unknown_given;    /* --unknown-quantile on the command line */
 	struct score_opts sc; /* eval --model */
 	char **traces, **train, **test;
 	int ntraces, ntrain, ntest;
@@ -42,9 +42,9 @@ struct copts {
  * the flow's length depend on the path's RTT and rate; packet and byte
  * totals on how long the capture ran; the connection rate on the host. */
 #define PORTABLE_DROP                                                          \
-	"duration_s,fwd_iat,rev_iat,first2_gap,first3_gap,first4_gap,"          \
-	"first5_gap,first6_gap,first7_gap,first8_gap,first9_gap,first10_gap,"   \
-	"fwd_pkts,rev_pkts,fwd_bytes,rev_bytes,fwd_payload,rev_payload,"        \
+	"duration_s,fwd_iat,rev_iat,first2_gap,first3_gap,first4_gap,"         \
+	"first5_gap,first6_gap,first7_gap,first8_gap,first9_gap,first10_gap,"  \
+	"fwd_pkts,rev_pkts,fwd_bytes,rev_bytes,fwd_payload,rev_payload,"       \
 	"host_orig_rate"
 
 static void usage(FILE *f)
@@ -248,8 +248,8 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 				l = (size_t)snprintf(o->dropbuf,
 						     sizeof(o->dropbuf), "%s",
 						     o->ds.drop);
-			snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l,
-				 "%s%s", l ? "," : "", PORTABLE_DROP);
+			snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l, "%s%s",
+				 l ? "," : "", PORTABLE_DROP);
 			o->ds.drop = o->dropbuf;
 		} else if (!strcmp(a, "--min-pkts")) {
 			if (parse_u(a, v, 1, UINT32_MAX, &o->ds.min_pkts))
