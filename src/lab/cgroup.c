@@ -114,6 +114,10 @@ unsigned lab_cgroup_kill(const char *dir)
 			nanosleep(&ts, NULL);
 		}
 	}
-	rmdir(dir);
+	/* a process just killed may still be leaving it (EBUSY) */
+	for (int i = 0; i < 200 && rmdir(dir) && errno == EBUSY; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 	return n;
 }
