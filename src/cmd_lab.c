@@ -158,6 +158,19 @@ static void print_plan(const struct lab_exp *e, FILE *f)
 			e->groups[i].profile->plan(e, &e->groups[i], f);
 }
 
+/* As whom each group runs (issue 13 item 5); what it runs is in the
+ * profiles' plan lines (command: its cmd=, qemu: image and arguments). */
+static void print_runs(const struct lab_exp *e, FILE *f)
+{
+	for (unsigned i = 0; i < e->ngroups; i++) {
+		const struct lab_group *g = &e->groups[i];
+
+		fprintf(f, "group %s (line %d): profile %s, runs as user %s\n",
+			g->name, g->line, g->profile ? g->profile->name : "?",
+			lab_group_user(e, g));
+	}
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct opts o;
@@ -172,6 +185,7 @@ static int cmd_check(int argc, char **argv)
 	if (load(argv[optind], &o, &e))
 		return 2;
 	print_plan(&e, stdout);
+	print_runs(&e, stdout);
 	for (unsigned i = 0; i < e.ngroups; i++)
 		if (e.groups[i].delay_ms > 0 || e.groups[i].loss_pct > 0)
 			printf("note: group %s uses delay/loss, which needs the netem qdisc (absent from some kernels)\n",
@@ -217,6 +231,17 @@ static int cmd_up(int argc, char **argv)
 	return rc;
 }
 
+/* NAME from the command line names files, namespaces and a cgroup: only
+ * a lab name (1-16 [a-z0-9-]); a one-line error otherwise. */
+static int name_ok(const char *name)
+{
+	if (lab_name_valid(name))
+		return 1;
+	tool_msg("lab: bad lab name '%.64s' (1-%d characters a-z 0-9 -)",
+		 name, LAB_NAME_MAX);
+	return 0;
+}
+
 static int cmd_down(int argc, char **argv)
 {
 	struct opts o;
@@ -231,8 +256,11 @@ static int cmd_down(int argc, char **argv)
 		tool_msg("lab: needs root");
 		return 2;
 	}
+	for (int i = optind; i < argc; i++)
+		if (!name_ok(argv[i]))
+			return 2;
 	if (o.name)
-		return lab_down(o.name, &d);
+		return name_ok(o.name) ? lab_down(o.name, &d) : 2;
 	if (optind == argc) {
 		char names[64][LAB_NAME_MAX + 1];
 		unsigned k = lab_state_list(names, 64);
@@ -266,6 +294,8 @@ static int one_lab(const char *want, char *name)
 	unsigned k;
 
 	if (want) {
+		if (!name_ok(want))
+			return -1;
 		snprintf(name, LAB_NAME_MAX + 1, "%s", want);
 		return 0;
 	}
@@ -347,6 +377,9 @@ static int cmd_status(int argc, char **argv)
 
 	if (argc > 1) {
 		for (int i = 1; i < argc; i++)
+			if (!name_ok(argv[i]))
+				return 2;
+		for (int i = 1; i < argc; i++)
 			rc |= status_one(argv[i]);
 		return rc;
 	}
@@ -372,6 +405,10 @@ static int cmd_exec(int argc, char **argv)
 	}
 	if (one_lab(o.name, name))
 		return 2;
+	if (!lab_node_valid(argv[optind])) {
+		tool_msg("lab: bad node name '%.64s'", argv[optind]);
+		return 2;
+	}
 	snprintf(ns, sizeof(ns), "p2pn-%s-%s", name, argv[optind]);
 	if (!lab_ns_exists(ns)) {
 		tool_msg("lab: no node '%s' in lab %s (no namespace %s)",

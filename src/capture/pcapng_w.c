@@ -102,7 +102,18 @@ int pcapng_w_open(struct pcapng_w *w, const char *path, size_t bufsize,
 		free_all(w);
 		return pt_fail(err, PT_ENOMEM, path, "out of memory");
 	}
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* root writes here, maybe in a folder others can write: a stale
+	 * file goes first, then only a new file, never through a link */
+	if (unlink(path) && errno != ENOENT) {
+		int e = errno;
+
+		free_all(w);
+		return pt_fail(err, PT_EIO, path, "cannot replace: %s",
+			       strerror(e));
+	}
+	w->fd = open(path,
+		     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     0644);
 	if (w->fd < 0) {
 		int e = errno;
 

@@ -6,10 +6,13 @@
  * time and capture's counters (OUT/capture-stats.tsv) and rewritten in
  * place through a temporary file, so a reader never sees half a catalog.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lab/lab.h"
 #include "lab/profile.h"
 
@@ -52,6 +55,39 @@ static int own_column(const struct lab_profile *p, const char *name)
 	return -1;
 }
 
+/* A new temporary file at path (root writes into OUT, which its owner
+ * can change): a stale one goes, a planted link is never followed. */
+static FILE *new_file(const char *path)
+{
+	int fd;
+	FILE *f;
+
+	if (unlink(path) && errno != ENOENT)
+		return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* Read OUT's files without following a planted link either. */
+static FILE *old_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 int lab_catalog_write(const struct lab_ctx *ctx, uint64_t start)
 {
 	const struct lab_exp *e = ctx->exp;
@@ -62,7 +98,7 @@ int lab_catalog_write(const struct lab_ctx *ctx, uint64_t start)
 
 	snprintf(path, sizeof(path), "%s/catalog.tsv", ctx->out);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	f = new_file(tmp);
 	if (!f)
 		return -1;
 	fputs(catalog_header, f);
@@ -102,18 +138,37 @@ struct cstat {
 	unsigned long long pkts, bytes, drops;
 };
 
+/* One line of f into line (without its newline): 1, 0 at the end. A line
+ * longer than len is skipped whole (never read as two lines). */
+static int get_line(FILE *f, char *line, size_t len)
+{
+	while (fgets(line, (int)len, f)) {
+		size_t n = strlen(line);
+
+		if (n && line[n - 1] == '\n') {
+			line[n - 1] = 0;
+			return 1;
+		}
+		if (n + 1 < len)
+			return 1; /* the last line, without a newline */
+		while (fgets(line, (int)len, f)) {
+			size_t m = strlen(line);
+
+			if (m && line[m - 1] == '\n')
+				break;
+		}
+	}
+	return 0;
+}
+
 /* Capture's --stats TSV: node iface received dropped_kernel dropped_iface
  * written bytes files. */
-static unsigned read_capture_stats(const char *path, struct cstat *cs,
-				   unsigned max)
+static unsigned read_capture_stats(FILE *f, struct cstat *cs, unsigned max)
 {
-	FILE *f = fopen(path, "r");
 	char line[4096];
 	unsigned n = 0;
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f) && n < max) {
+	while (f && n < max && get_line(f, line, sizeof(line))) {
 		unsigned long long rcv, dk, di, wr, by;
 		char node[64], iface[128];
 
@@ -127,7 +182,6 @@ static unsigned read_capture_stats(const char *path, struct cstat *cs,
 		cs[n].drops = dk + di;
 		n++;
 	}
-	fclose(f);
 	return n;
 }
 
@@ -199,38 +253,26 @@ static const struct cstat *stat_of(const struct cstat *cs, unsigned n,
 	return c;
 }
 
-void lab_catalog_finish(const struct lab_down_ctx *d, uint64_t stop, int print)
+int lab_catalog_rewrite(const struct lab_down_ctx *d, FILE *in, FILE *stats,
+			FILE *o, uint64_t stop, int print)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], line[8192], hline[8192];
+	char line[8192], hline[8192];
 	char *head[MAXCOLS];
 	int nhead = 0;
 	struct cstat *cs = calloc(LAB_MAX_NODES, sizeof(*cs));
 	struct totals t = { 0, 0, 0, print };
 	unsigned ncs;
-	FILE *in, *o;
 
 	if (!cs)
-		return;
-	snprintf(path, sizeof(path), "%s/capture-stats.tsv", d->out);
-	ncs = read_capture_stats(path, cs, LAB_MAX_NODES);
-	snprintf(path, sizeof(path), "%s/catalog.tsv", d->out);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	in = fopen(path, "r");
-	o = in ? fopen(tmp, "w") : NULL;
-	if (!in || !o) {
-		if (in)
-			fclose(in);
-		free(cs);
-		return;
-	}
+		return -1;
+	ncs = read_capture_stats(stats, cs, LAB_MAX_NODES);
 	if (print)
 		printf("%-20s %12s %14s %8s  %s\n", "node", "packets", "bytes",
 		       "drops", "trace");
-	while (fgets(line, sizeof(line), in)) {
+	while (get_line(in, line, sizeof(line))) {
 		char *col[MAXCOLS];
 		int nc;
 
-		line[strcspn(line, "\n")] = 0;
 		if (!strncmp(line, "node\t", 5)) {
 			fprintf(o, "%s\n", line);
 			snprintf(hline, sizeof(hline), "%s", line);
@@ -243,11 +285,30 @@ void lab_catalog_finish(const struct lab_down_ctx *d, uint64_t stop, int print)
 		finish_row(d, o, col, nc, head, nhead, stat_of(cs, ncs, col[0]),
 			   stop, &t);
 	}
-	fclose(in);
-	if (fclose(o) == 0)
-		rename(tmp, path);
 	if (print)
 		printf("%-20s %12llu %14llu %8llu  %s/catalog.tsv\n", "total",
 		       t.p, t.b, t.d, d->out);
 	free(cs);
+	return 0;
+}
+
+void lab_catalog_finish(const struct lab_down_ctx *d, uint64_t stop, int print)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *in, *stats, *o;
+
+	snprintf(path, sizeof(path), "%s/capture-stats.tsv", d->out);
+	stats = old_file(path);
+	snprintf(path, sizeof(path), "%s/catalog.tsv", d->out);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	in = old_file(path);
+	o = in ? new_file(tmp) : NULL;
+	if (in && o)
+		lab_catalog_rewrite(d, in, stats, o, stop, print);
+	if (stats)
+		fclose(stats);
+	if (in)
+		fclose(in);
+	if (o && fclose(o) == 0)
+		rename(tmp, path);
 }

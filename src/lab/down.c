@@ -8,7 +8,6 @@
  * completed from capture's stats.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,26 +16,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "p2ptrace/clock.h"
+#include "lab/fsutil.h"
 #include "lab/lab.h"
 #include "lab/profile.h"
 #include "lab/qemu.h"
 #include "tool.h"
 
-static int rm_one(const char *p, const struct stat *sb, int flag,
-		  struct FTW *ftw)
+/* The work folder LAB_WORK_DIR/NAME (the log's, checked by state.c):
+ * removed through a descriptor of the root-only work root, never
+ * following a link (fsutil.c). */
+static void rm_tree(const char *name)
 {
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	remove(p);
-	return 0;
-}
+	int rfd = lab_open_dir(LAB_WORK_DIR, 1);
 
-static void rm_tree(const char *path)
-{
-	if (path[0] == '/' &&
-	    strncmp(path, LAB_WORK_DIR "/", strlen(LAB_WORK_DIR) + 1) == 0)
-		nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
+	if (rfd < 0) {
+		tool_msg("lab: %s: not a root-only folder, left alone: %s",
+			 LAB_WORK_DIR, strerror(errno));
+		return;
+	}
+	if (lab_rm_tree_at(rfd, name))
+		tool_msg("lab: cannot remove %s/%s entirely: %s", LAB_WORK_DIR,
+			 name, strerror(errno));
+	close(rfd);
 }
 
 /* The lab's capture processes (capture 1) or node processes (capture 0),
@@ -159,10 +160,14 @@ static int take_down(const char *name, const struct lab_down_opts *o,
 	lab_phase("down: namespaces deleted", &t0);
 	/* 5. the work folder */
 	if (st->work[0] && !o->keep_work)
-		rm_tree(st->work);
+		rm_tree(st->name);
 	lab_phase("down: work folder removed", &t0);
 	lab_proc_stop(pids, starts, n, 20000);
 	lab_phase("down: capture stopped", &t0);
+	/* 5b. whatever is left of the lab's cgroup: processes that left
+	 * both their process group and the namespaces */
+	if (st->cgroup[0])
+		stray += lab_cgroup_kill(st->cgroup);
 	/* 6. the catalog gets its stop time and capture's counts; the log
 	 * goes */
 	if (st->out[0])

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "p2ptrace/label.h"
+#include "lab/fsutil.h"
 #include "lab/lab.h"
 #include "lab/profile.h"
 #include "tool.h"
@@ -368,6 +369,9 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		if (!lab_valid_name(v, sizeof(g->user) - 1, 0))
 			return perr(c, "user: expected a user name, got '%s'",
 				    v);
+		if (!strcmp(v, "root"))
+			return perr(c, "user: root is refused (clients run "
+				       "as an unprivileged user)");
 		snprintf(g->user, sizeof(g->user), "%s", v);
 	} else {
 		return profile_opt(c, g, k, v);
@@ -518,6 +522,10 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 			return rc;
 		if (strlen(tok[1]) >= sizeof(e->out) - 64)
 			return perr(c, "out: path too long");
+		if (lab_out_forbidden(tok[1]))
+			return perr(c,
+				    "out: %s is a system folder (%s): refused",
+				    tok[1], lab_out_forbidden(tok[1]));
 		snprintf(e->out, sizeof(e->out), "%s", tok[1]);
 	} else if (!strcmp(tok[0], "snaplen")) {
 		uint64_t u;
@@ -532,6 +540,9 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 	} else if (!strcmp(tok[0], "user")) {
 		if ((rc = need_args(c, n, 2, "user NAME")))
 			return rc;
+		if (!strcmp(tok[1], "root"))
+			return perr(c, "user: root is refused (clients run "
+				       "as an unprivileged user)");
 		if (!lab_valid_name(tok[1], sizeof(e->user) - 1, 0))
 			return perr(c, "user: expected a user name, got '%s'",
 				    tok[1]);

@@ -327,3 +327,65 @@ int lab_rm_tree_at(int dirfd, const char *name)
 		return -1;
 	return unlinkat(dirfd, name, AT_REMOVEDIR);
 }
+
+/* System folders no lab output goes into (root writes there): the folder
+ * itself and everything below; /var only through /var/tmp. */
+static const char *const sysdirs[] = { "/bin",	 "/boot",  "/dev",  "/etc",
+				       "/lib",	 "/lib32", "/lib64", "/libx32",
+				       "/proc",	 "/run",   "/sbin", "/sys",
+				       "/usr",	 "/var",   NULL };
+
+const char *lab_out_forbidden(const char *path)
+{
+	char abs[4096], norm[4096];
+	size_t n = 0;
+	const char *p;
+
+	if (path[0] == '/')
+		snprintf(abs, sizeof(abs), "%s", path);
+	else if (!getcwd(abs, sizeof(abs) - 2) ||
+		 strlen(abs) + strlen(path) + 2 >= sizeof(abs))
+		return "unknown current folder";
+	else
+		snprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s",
+			 path);
+	/* lexical: "." and ".." and "//" go (symlinks: checked again on the
+	 * real path by lab up) */
+	norm[0] = 0;
+	for (p = abs; *p;) {
+		size_t l;
+
+		while (*p == '/')
+			p++;
+		l = strcspn(p, "/");
+		if (!l)
+			break;
+		if (l == 1 && p[0] == '.') {
+		} else if (l == 2 && p[0] == '.' && p[1] == '.') {
+			while (n && norm[n - 1] != '/')
+				n--;
+			if (n)
+				n--;
+		} else if (n + l + 2 < sizeof(norm)) {
+			norm[n++] = '/';
+			memcpy(norm + n, p, l);
+			n += l;
+		}
+		norm[n] = 0;
+		p += l;
+	}
+	if (!n)
+		return "/";
+	for (unsigned i = 0; sysdirs[i]; i++) {
+		size_t l = strlen(sysdirs[i]);
+
+		if (strncmp(norm, sysdirs[i], l) ||
+		    (norm[l] && norm[l] != '/'))
+			continue;
+		if (!strcmp(sysdirs[i], "/var") &&
+		    !strncmp(norm, "/var/tmp/", 9) && norm[9])
+			continue;
+		return sysdirs[i];
+	}
+	return NULL;
+}

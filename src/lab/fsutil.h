@@ -50,5 +50,9 @@ int lab_mkdirs(const char *path, mode_t mode, int trusted);
 /* Remove name in dirfd and everything below it, never following a
  * symlink (each folder is opened O_NOFOLLOW and emptied by unlinkat). */
 int lab_rm_tree_at(int dirfd, const char *name);
+/* The system folder (/etc, /usr, /var but /var/tmp, ...) that path
+ * (absolute, or relative to the current folder) is in, or NULL: a lab's
+ * `out` is refused there (issue 13 item 5). */
+const char *lab_out_forbidden(const char *path);
 
 #endif

@@ -21,7 +21,9 @@
 #define LAB_NAME_MAX 16 /* lab name: [a-z0-9-], used in netns names */
 #define LAB_NODE_MAX 32 /* node name: [A-Za-z0-9._-] */
 #define LAB_STATE_DIR "/run/p2ptrace"
-#define LAB_WORK_DIR "/var/tmp/p2ptrace"
+/* Root-only (root-owned, 0755, checked with O_NOFOLLOW at each level):
+ * not /var/tmp, where anyone could plant the name first (issue 13 item 2) */
+#define LAB_WORK_DIR "/var/lib/p2ptrace/work"
 
 struct lab_profile; /* profile.h */
 
@@ -103,6 +105,7 @@ struct lab_state {
 	char name[LAB_NAME_MAX + 1];
 	char out[512];
 	char work[512];
+	char cgroup[160]; /* "cgroup DIR": the lab's cgroup v2, "" none */
 	unsigned nnetns, nprocs, nprofiles;
 	char (*netns)[64];
 	char (*profiles)[32]; /* "profile NAME": the profiles the lab uses */
@@ -132,6 +135,17 @@ int lab_state_create(const char *name, FILE **f, struct pt_err *err);
 /* Append one line and flush it to the kernel before returning. */
 int lab_state_add(FILE *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* cgroup.c: the lab's cgroup v2 p2ptrace-NAME (issue 13 item 3). */
+/* Its path in the cgroup v2 hierarchy; -1 when there is none. */
+int lab_cgroup_path(const char *name, char *buf, size_t len);
+/* Make it (with cgroup.kill, else -1) and have lab_spawn's children join
+ * it. */
+int lab_cgroup_create(const char *dir);
+/* In a child before exec: join the cgroup of lab_cgroup_create. */
+void lab_cgroup_join_self(void);
+/* Kill every member (cgroup.kill), wait for them, remove the cgroup;
+ * returns how many there were. */
+unsigned lab_cgroup_kill(const char *dir);
 /* Read and check the log of lab name (refused whole on any bad line). */
 int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err);
 /* The checks of lab_state_read on text[0..len) (where names it). */
@@ -239,7 +253,7 @@ void lab_phase(const char *what, uint64_t *t);
 
 /* down.c: take a lab down from its undo log (lab down). */
 struct lab_down_opts {
-	int keep_work;	   /* leave /var/tmp/p2ptrace/LAB */
+	int keep_work;	   /* leave LAB_WORK_DIR/LAB */
 	int quiet;	   /* no "not up", no summary line */
 	int summary;	   /* print the per-node table of the catalog */
 	int capture_first; /* stop capture before the nodes (lab run) */
@@ -253,5 +267,10 @@ struct lab_down_ctx;
 int lab_catalog_write(const struct lab_ctx *ctx, uint64_t start);
 /* Fill stop_ns and capture's counts; with print, the per-node table. */
 void lab_catalog_finish(const struct lab_down_ctx *d, uint64_t stop, int print);
+/* The rewrite of lab_catalog_finish on open files: rows of in, counts of
+ * stats (capture's TSV, may be NULL), into o (also the fuzz target's
+ * entry). Lines longer than the longest written are dropped whole. */
+int lab_catalog_rewrite(const struct lab_down_ctx *d, FILE *in, FILE *stats,
+			FILE *o, uint64_t stop, int print);
 
 #endif

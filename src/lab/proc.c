@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,7 @@ int lab_spawn(const struct lab_spawn *sp, pid_t *pidp, struct pt_err *err)
 		int fd;
 
 		close(go[1]);
+		lab_cgroup_join_self();
 		setsid();
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -111,13 +113,13 @@ int lab_spawn(const struct lab_spawn *sp, pid_t *pidp, struct pt_err *err)
 			close(fd);
 		}
 		fd = open(sp->out_path ? sp->out_path : "/dev/null",
-			  O_WRONLY | O_CREAT | O_APPEND, 0644);
+			  O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			close(fd);
 		}
 		fd = open(sp->err_path ? sp->err_path : "/dev/null",
-			  O_WRONLY | O_CREAT | O_APPEND, 0644);
+			  O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
 		if (fd >= 0) {
 			dup2(fd, 2);
 			close(fd);
@@ -127,6 +129,9 @@ int lab_spawn(const struct lab_spawn *sp, pid_t *pidp, struct pt_err *err)
 			    setuid(sp->uid))
 				_exit(123);
 		}
+		/* no setuid binary or file capability raises it again */
+		if (sp->drop && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			_exit(123);
 		execvpe(sp->argv[0], sp->argv,
 			sp->envp ? sp->envp : (char *const *)default_env);
 		dprintf(2, "p2ptrace lab: exec %s: %s\n", sp->argv[0],

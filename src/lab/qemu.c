@@ -101,7 +101,8 @@ static int make_overlay(const struct lab_vm_start *vm, struct vm_files *f,
 	if (!realpath(c->image, base))
 		return pt_fail(err, PT_EUSAGE, c->image, "image: %s",
 			       strerror(errno));
-	if ((rc = lab_vm_probe_image(base, c->format, fmt, vm->node, err)))
+	if ((rc = lab_vm_probe_image(base, c->format, fmt, vm->node, err)) ||
+	    (rc = lab_vm_image_check(base, c->format, vm->node, err)))
 		return rc;
 	if (lab_state_add(vm->state, "qemu %s %u %s", vm->node, lab_vm_grace(c),
 			  f->dir))

@@ -40,7 +40,7 @@ enum lab_vm_accel { LAB_VM_AUTO = 0, LAB_VM_KVM, LAB_VM_TCG };
 /* The settings of one group of VM nodes, from the experiment file. */
 struct lab_vm_conf {
 	char image[512];  /* base disk image (required) */
-	char format[16];  /* its format; "" = ask qemu-img */
+	char format[16];  /* its format (required: never probed) */
 	uint64_t memory;  /* bytes (required) */
 	unsigned cpus;	  /* default 1 */
 	char kernel[512]; /* optional direct kernel boot */
@@ -116,4 +116,16 @@ int lab_vm_cmd_console(int argc, char **argv);
 /* Is the state line a VM line (so other readers may skip it)? */
 int lab_vm_state_line(const char *line);
 
+/* vmcheck.c: what a VM node may ask of QEMU (issue 13 items 5, 6). */
+/* qemu-args from an allow-list; -1 with msg otherwise. */
+int lab_vm_args_check(const char *args, char *msg, size_t len);
+/* An absolute path without '..' (kernel=, initrd=); -1 with msg. */
+int lab_vm_path_ok(const char *key, const char *p, char *msg, size_t len);
+/* kernel/initrd: a regular file in the image's folder or /boot. */
+int lab_vm_boot_file_ok(const char *key, const char *path, const char *image,
+			const char *where, struct pt_err *err);
+/* The image read as FORMAT (never probed); backing files in its folder,
+ * each with a recorded format; no json: name, no external data-file. */
+int lab_vm_image_check(const char *image, const char *format,
+		       const char *where, struct pt_err *err);
 #endif

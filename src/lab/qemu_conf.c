@@ -148,10 +148,12 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 			return -1;
 		}
 		c->cpus = (unsigned)n;
-	} else if (!strcmp(k, "kernel")) {
-		return set_str(c->kernel, sizeof(c->kernel), k, v, msg, len);
-	} else if (!strcmp(k, "initrd")) {
-		return set_str(c->initrd, sizeof(c->initrd), k, v, msg, len);
+	} else if (!strcmp(k, "kernel") || !strcmp(k, "initrd")) {
+		char *dst = k[0] == 'k' ? c->kernel : c->initrd;
+
+		if (lab_vm_path_ok(k, v, msg, len))
+			return -1;
+		return set_str(dst, sizeof(c->kernel), k, v, msg, len);
 	} else if (!strcmp(k, "append")) {
 		return set_str(c->append, sizeof(c->append), k, v, msg, len);
 	} else if (!strcmp(k, "nic")) {
@@ -191,6 +193,8 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 			return -1;
 		}
 	} else if (!strcmp(k, "qemu-args")) {
+		if (lab_vm_args_check(v, msg, len))
+			return -1;
 		return opt_args(c, v, msg, len);
 	} else {
 		return 1;
@@ -222,6 +226,12 @@ int lab_vm_conf_check(const struct lab_vm_conf *c, char *msg, size_t len)
 	}
 	if (c->append[0] && !c->kernel[0]) {
 		snprintf(msg, len, "append= needs kernel=");
+		return -1;
+	}
+	if (!c->format[0]) {
+		snprintf(msg, len,
+			 "profile qemu needs format=FORMAT (such as qcow2 or "
+			 "raw): the image is never probed");
 		return -1;
 	}
 	return 0;
@@ -265,8 +275,9 @@ int lab_vm_probe_image(const char *path, const char *want, char *fmt,
 		       const char *where, struct pt_err *err)
 {
 	char out[4096], *p;
-	char *argv[] = { QEMU_IMG, "info", "--output=json", (char *)path,
-			 NULL };
+	/* -f: the stated format, never a probe (vm_conf_check needs it) */
+	char *argv[] = { QEMU_IMG,	"info", "-f", (char *)(want ? want : "raw"),
+			 "--output=json", (char *)path, NULL };
 	int rc = lab_run(argv, out, sizeof(out));
 
 	if (rc != 0) {
@@ -404,15 +415,20 @@ int lab_vm_preflight(const struct lab_vm_conf *c, const char *where,
 			err, PT_EUSAGE, where,
 			"%s and %s are needed (Debian: qemu-system-x86 qemu-utils; make deps)",
 			QEMU_BIN, QEMU_IMG);
-	if ((rc = readable_file(c->image, "image", where, 1, err)))
+	if ((rc = readable_file(c->image, "image", where, 0, err)))
 		return rc;
 	if (c->kernel[0] &&
-	    (rc = readable_file(c->kernel, "kernel", where, 0, err)))
+	    ((rc = readable_file(c->kernel, "kernel", where, 0, err)) ||
+	     (rc = lab_vm_boot_file_ok("kernel", c->kernel, c->image, where,
+				       err))))
 		return rc;
 	if (c->initrd[0] &&
-	    (rc = readable_file(c->initrd, "initrd", where, 0, err)))
+	    ((rc = readable_file(c->initrd, "initrd", where, 0, err)) ||
+	     (rc = lab_vm_boot_file_ok("initrd", c->initrd, c->image, where,
+				       err))))
 		return rc;
-	if ((rc = lab_vm_probe_image(c->image, c->format, fmt, where, err)))
+	if ((rc = lab_vm_probe_image(c->image, c->format, fmt, where, err)) ||
+	    (rc = lab_vm_image_check(c->image, c->format, where, err)))
 		return rc;
 	if (c->accel == LAB_VM_KVM && !kvm_usable(msg, sizeof(msg)))
 		return pt_fail(err, PT_EUSAGE, where,
@@ -436,4 +452,11 @@ void lab_vm_plan(const struct lab_group *g, FILE *f)
 		: c->kernel[0] ? "ip= on the kernel command line"
 			       : "static, set in the image",
 		lab_vm_accel_name(a), why);
+	/* everything QEMU (root) is handed, as the file wrote it */
+	fprintf(f,
+		"qemu group %s: runs as root: image %s format %s%s%s%s%s%s%s, "
+		"qemu-args \"%s\"\n",
+		g->name, c->image, c->format, c->kernel[0] ? " kernel " : "",
+		c->kernel, c->initrd[0] ? " initrd " : "", c->initrd,
+		c->append[0] ? " append " : "", c->append, c->args);
 }

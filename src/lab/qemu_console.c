@@ -140,6 +140,11 @@ int lab_vm_cmd_console(int argc, char **argv)
 			"usage: p2ptrace lab console [--lab NAME] NODE\n");
 		return 2;
 	}
+	if ((lab && !lab_name_valid(lab)) || !lab_node_valid(node)) {
+		tool_msg("lab: bad lab name '%s' or node name '%s'",
+			 lab ? lab : "", node);
+		return 2;
+	}
 	if (lab_vm_console(lab, node, &err)) {
 		tool_perr(&err);
 		return err.code == PT_EUSAGE ? 2 : 1;

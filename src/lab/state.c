@@ -4,7 +4,7 @@
  * kernel) BEFORE it is created, so `lab down` can undo a lab whose `lab up`
  * or `lab run` died at any point, even by SIGKILL. Lines:
  *   lab NAME | out DIR | work DIR | netns NAME | proc PID START NODE |
- *   capture PID START | qemu NODE GRACE DIR | profile NAME
+ *   capture PID START | qemu NODE GRACE DIR | profile NAME | cgroup DIR
  * Root acts on what it reads here (kills PIDs, deletes namespaces and
  * folders), so the reader trusts nothing: a line it did not write exactly
  * (too long, unknown, a PID <= 1, a start time of 0, a path outside the
@@ -142,10 +142,16 @@ static int words(char *line, char **w, int max)
 	}
 }
 
+/* Room for entry n of the array at *pp: the capacity doubles when n
+ * reaches a power of two (a log of many lines stays linear: the fuzz
+ * campaign found the quadratic one-by-one growth, docs/fuzzing.md). */
 static int grow(void *pp, unsigned n, size_t size)
 {
-	void *q = realloc(*(void **)pp, (n + 1) * size);
+	void *q;
 
+	if (n & (n - 1))
+		return 0; /* n is not a power of two: there is room */
+	q = realloc(*(void **)pp, (n ? 2 * (size_t)n : 1) * size);
 	if (!q)
 		return -1;
 	*(void **)pp = q;
@@ -162,7 +168,8 @@ static const char *state_line(struct lab_state *st, char *line)
 	if (!strncmp(line, "out ", 4)) {
 		if (!abs_path_ok(line + 4, sizeof(st->out)))
 			return "out: not an absolute path without '..'";
-		snprintf(st->out, sizeof(st->out), "%s", line + 4);
+		/* abs_path_ok bounded the length: it fits with its NUL */
+		memcpy(st->out, line + 4, strlen(line + 4) + 1);
 		return NULL;
 	}
 	if (!strncmp(line, "work ", 5)) {
@@ -212,6 +219,19 @@ static const char *state_line(struct lab_state *st, char *line)
 		pr->capture = n == 3;
 		if (n == 4)
 			snprintf(pr->node, sizeof(pr->node), "%s", w[3]);
+		return NULL;
+	}
+	if (!strcmp(w[0], "cgroup") && n == 2) {
+		/* lab_cgroup_path's two places, nothing else */
+		snprintf(want, sizeof(want), "/sys/fs/cgroup/p2ptrace-%s",
+			 st->name);
+		if (strcmp(w[1], want)) {
+			snprintf(want, sizeof(want),
+				 "/sys/fs/cgroup/unified/p2ptrace-%s", st->name);
+			if (strcmp(w[1], want))
+				return "cgroup: not the lab's cgroup";
+		}
+		snprintf(st->cgroup, sizeof(st->cgroup), "%s", want);
 		return NULL;
 	}
 	if (!strcmp(w[0], "profile") && n == 2) {

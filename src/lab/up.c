@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "p2ptrace/clock.h"
+#include "lab/fsutil.h"
 #include "lab/lab.h"
 #include "lab/profile.h"
 #include "tool.h"
@@ -306,6 +307,37 @@ static int delay_start(char **argv, double start_s, const char *node,
 	return 0;
 }
 
+/* Node I's folder: new (an existing one is refused), root-owned 0700 while
+ * the profile's .prepare writes into it, so no other user can plant a
+ * link there; then it goes to the node's user (0755), or stays root's
+ * when the process starts as root and drops by itself. */
+static int node_dir(struct lab_ctx *ctx, const char *node, const char *dir,
+		    struct lab_cmd *a, const struct lab_profile *p, unsigned i,
+		    struct pt_err *err)
+{
+	int wfd, dfd, rc = 0;
+
+	wfd = lab_open_dir(ctx->work, 1);
+	if (wfd < 0)
+		return pt_fail(err, PT_EIO, ctx->work,
+			       "not a root-only folder: %s", strerror(errno));
+	dfd = lab_mkdir_at(wfd, node);
+	close(wfd);
+	if (dfd < 0)
+		return pt_fail(err, PT_EIO, dir, "cannot create%s: %s",
+			       errno == EEXIST ? " (exists: refused)" : "",
+			       strerror(errno));
+	a->argv[0] = NULL;
+	if (p->prepare)
+		rc = p->prepare(ctx, i, dir, a, err);
+	if (!rc && (a->as_root ? fchmod(dfd, 0755)
+			       : lab_dir_handover(dfd, ctx->uid, ctx->gid,
+						  0755)))
+		rc = pt_fail(err, PT_EIO, dir, "chown: %s", strerror(errno));
+	close(dfd);
+	return rc;
+}
+
 /* Node I: its folder, its files and command line (.prepare), spawned in
  * its namespace as its user; or the profile's own .start (a VM). */
 static int start_node(struct lab_ctx *ctx, unsigned i, FILE *st, pid_t *pid,
@@ -329,13 +361,13 @@ static int start_node(struct lab_ctx *ctx, unsigned i, FILE *st, pid_t *pid,
 		return pt_fail(err, PT_EUSAGE, e->path,
 			       "group %s: no user '%s' on this machine",
 			       g->name, lab_group_user(e, g));
+	if (ctx->uid == 0 || ctx->gid == 0)
+		return pt_fail(err, PT_EUSAGE, e->path,
+			       "group %s (line %d): user '%s' has uid or gid 0: "
+			       "refused",
+			       g->name, g->line, lab_group_user(e, g));
 	snprintf(dir, sizeof(dir), "%s/%s", ctx->work, nd->name);
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return pt_fail(err, PT_EIO, dir, "mkdir: %s", strerror(errno));
-	if (chown(dir, ctx->uid, ctx->gid))
-		return pt_fail(err, PT_EIO, dir, "chown: %s", strerror(errno));
-	argv[0] = NULL;
-	if (p->prepare && (rc = p->prepare(ctx, i, dir, &a, err)))
+	if ((rc = node_dir(ctx, nd->name, dir, &a, p, i, err)))
 		return rc;
 	if (a.overflow)
 		return pt_fail(err, PT_ELIMIT, nd->name,
@@ -414,6 +446,47 @@ static int open_log(const struct lab_exp *e, const char *outabs,
 	for (unsigned p = 0; lab_profiles[p]; p++)
 		if (lab_uses(e, lab_profiles[p]))
 			lab_state_add(*st, "profile %s", lab_profiles[p]->name);
+	{ /* logged first, like everything the lab makes */
+		char cg[160];
+
+		if (lab_cgroup_path(e->name, cg, sizeof(cg)) ||
+		    lab_state_add(*st, "cgroup %s", cg) ||
+		    lab_cgroup_create(cg))
+			tool_msg("lab: warning: no writable cgroup v2 with "
+				 "cgroup.kill: a process that leaves both its "
+				 "process group and the lab's namespaces can "
+				 "outlive 'lab down'");
+	}
+	return 0;
+}
+
+/* The lab's work folder LAB_WORK_DIR/NAME: the root (each level checked:
+ * root-owned, no symlink, not writable by others; made 0755 if missing)
+ * and a new folder in it; an existing one is refused. */
+static int work_dir(const char *work, const char *name, struct pt_err *err)
+{
+	int rfd = lab_mkdirs(LAB_WORK_DIR, 0755, 1), wfd;
+
+	if (rfd < 0)
+		return pt_fail(err, PT_EIO, LAB_WORK_DIR,
+			       "not a root-only folder (owner root, no "
+			       "symlink, not writable by others): %s",
+			       strerror(errno));
+	wfd = lab_mkdir_at(rfd, name);
+	close(rfd);
+	if (wfd < 0)
+		return pt_fail(err, PT_EIO, work, "cannot create%s: %s",
+			       errno == EEXIST
+				       ? " (exists: run 'p2ptrace lab down' "
+					 "first, or remove it)"
+				       : "",
+			       strerror(errno));
+	if (fchmod(wfd, 0755)) {
+		close(wfd);
+		return pt_fail(err, PT_EIO, work, "chmod: %s",
+			       strerror(errno));
+	}
+	close(wfd);
 	return 0;
 }
 
@@ -425,10 +498,8 @@ static int build(const struct lab_exp *e, const struct lab_up_opts *o,
 	uint64_t t0 = pt_now_ns();
 	pid_t cap = 0;
 
-	if (mkdirs(ctx->work, 0755))
-		return pt_fail(err, PT_EIO, ctx->work, "cannot create: %s",
-			       strerror(errno));
-	chmod(LAB_WORK_DIR, 0755);
+	if (work_dir(ctx->work, e->name, err))
+		return -1;
 	if (make_shared(ctx, err))
 		return -1;
 	lab_phase("shared files", &t0);
@@ -464,8 +535,22 @@ int lab_up(const struct lab_exp *e, const struct lab_up_opts *o,
 
 	if (preflight(e))
 		return 2;
+	if (lab_out_forbidden(e->out)) {
+		tool_msg("lab: out %s: in the system folder %s: refused", e->out,
+			 lab_out_forbidden(e->out));
+		return 2;
+	}
 	if (mkdirs(e->out, 0755) || !realpath(e->out, outabs)) {
 		tool_msg("lab: %s: cannot create: %s", e->out, strerror(errno));
+		return 2;
+	}
+	/* again on the real path (a symlink on the way), and short enough
+	 * for the undo log's out line */
+	if (lab_out_forbidden(outabs) || strlen(outabs) >= 500) {
+		tool_msg("lab: out %s (really %.200s): %s: refused", e->out,
+			 outabs,
+			 lab_out_forbidden(outabs) ? "a system folder"
+						   : "path too long");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/traces", outabs);

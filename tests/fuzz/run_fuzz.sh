@@ -52,7 +52,7 @@ for t in $TARGETS; do
 	mkdir -p "$B/corpus_$t" "$B/art_$t" "tests/fuzz/corpus/$t"
 	seeds="tests/fuzz/corpus/$t"
 	[ "$t" = file ] && seeds="$seeds tests/fixtures"
-	echo "run_fuzz: fuzz_$t for ${FUZZ_RUNS:+$FUZZ_RUNS runs}${FUZZ_RUNS:-${SECS}s}"
+	echo "run_fuzz: fuzz_$t for ${FUZZ_RUNS:-${SECS}s}${FUZZ_RUNS:+ runs}"
 	lim="-max_total_time=$SECS"
 	[ -n "${FUZZ_RUNS:-}" ] && lim="-runs=$FUZZ_RUNS"
 	# shellcheck disable=SC2086

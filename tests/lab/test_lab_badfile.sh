@@ -42,6 +42,19 @@ bad 2 "size: expected a size" "file f size=huge"
 bad 2 "piece: expected a power of two" "file f size=1MiB piece=100000"
 bad 2 "expected KEY=VALUE or 'labels'" "group a idle fast"
 bad 2 "needs cmd=" "group a command"
+# issue 13 item 5: the file cannot make root do root's things
+bad 2 "user: root is refused" "user root"
+bad 3 "user: root is refused" "group b idle" "group a idle user=root"
+bad 2 "out: /etc/cron.d is a system folder (/etc)" "out /etc/cron.d"
+bad 2 "out: /var/lib/x/../../spool is a system folder (/var)" "out /var/lib/x/../../spool"
+bad 2 "qemu-args: '-readconfig' is not allowed" 'group v qemu image=/x format=raw memory=128M qemu-args="-readconfig /etc/qemu.cfg"'
+bad 2 "qemu-args: '-drive' is not allowed" 'group v qemu image=/x format=raw memory=128M qemu-args="-drive file=/dev/sda"'
+bad 2 "qemu-args: '-virtfs' is not allowed" 'group v qemu image=/x format=raw memory=128M qemu-args="-virtfs local,path=/"'
+bad 2 "qemu-args: '-plugin' is not allowed" 'group v qemu image=/x format=raw memory=128M qemu-args="-plugin /tmp/x.so"'
+bad 2 "qemu-args: -machine 'dumpdtb=/tmp/x'" 'group v qemu image=/x format=raw memory=128M qemu-args="-machine dumpdtb=/tmp/x"'
+bad 2 "qemu-args: -device 'vfio-pci' is not allowed" 'group v qemu image=/x format=raw memory=128M qemu-args="-device vfio-pci,host=01:00.0"'
+bad 2 "kernel: expected an absolute path without '..'" 'group v qemu image=/x format=raw memory=128M kernel=../../etc/shadow'
+bad 2 "profile qemu needs format=" 'group v qemu image=/x memory=128M'
 # line 1 itself
 printf 'lab Bad_Name\n' >"$TMPD/l1.lab"
 "$P2PTRACE" lab check "$TMPD/l1.lab" 2>"$TMPD/err" >/dev/null; rc=$?

@@ -48,7 +48,7 @@ expect_eq no_process_left "$alive" 0
 ip -br link >"$TMPD/links.after"; tc qdisc show >"$TMPD/qdisc.after"
 check root_links_unchanged cmp "$TMPD/links.before" "$TMPD/links.after"
 check root_qdiscs_unchanged cmp "$TMPD/qdisc.before" "$TMPD/qdisc.after"
-expect_eq no_state_left "$(ls /run/p2ptrace/$NAME.state /var/tmp/p2ptrace/$NAME 2>/dev/null | wc -l)" 0
+expect_eq no_state_left "$(ls /run/p2ptrace/$NAME.state /var/lib/p2ptrace/work/$NAME 2>/dev/null | wc -l)" 0
 # traces were closed by capture's SIGTERM: readable by tshark
 bad=0; for f in "$TMPD"/out/traces/*.pcapng; do tshark -r "$f" >/dev/null 2>&1 || bad=$((bad+1)); done
 expect_eq traces_readable "$bad $(ls "$TMPD"/out/traces/*.pcapng | wc -l)" "0 7"

@@ -47,7 +47,7 @@ lat() { tc -n "p2pn-$NAME-$1" qdisc show dev eth0 | sed -n 's/^qdisc tbf .* lat 
 expect_eq "shaper queue: seed (default 500 ms)" "$(lat seed)" "490ms"
 expect_eq "shaper queue: query-1 (queue=2s)" "$(lat query-1)" "1.98s"
 # the leechers finish (aria2's hook writes DONE) within 90 s
-W=/var/tmp/p2ptrace/$NAME
+W=/var/lib/p2ptrace/work/$NAME
 i=0
 while [ $i -lt 180 ]; do
 	n=0; for k in 1 2 3; do [ -s "$W/leech-$k/DONE" ] && n=$((n+1)); done

@@ -49,7 +49,7 @@ base_sum=$(sha256sum <"$G/disk.qcow2")
 # ---- bad VM settings: clear error, nothing created ----------------------
 nothing_created() { # $1 = lab name
 	[ ! -e "/run/p2ptrace/$1.state" ] && ! ip netns list | grep -q -- "-$1\b" &&
-		[ ! -e "$TMPD/bad-out" ] && [ ! -e "/var/tmp/p2ptrace/$1" ]
+		[ ! -e "$TMPD/bad-out" ] && [ ! -e "/var/lib/p2ptrace/work/$1" ]
 }
 bad() { # $1 case, $2 expected text, $3 group line
 	cat >"$TMPD/bad.lab" <<EOT
@@ -73,7 +73,7 @@ EOT
 bad no_memory 'bad.lab:5: profile qemu needs memory=SIZE' \
 	"group vm qemu image=$G/disk.qcow2 kernel=$G/vmlinuz"
 bad missing_image "bad.lab:5: image $TMPD/nope.qcow2: No such file" \
-	"group vm qemu image=$TMPD/nope.qcow2 memory=128M"
+	"group vm qemu image=$TMPD/nope.qcow2 format=qcow2 memory=128M"
 bad second_nic "qemu-args: '-netdev' is set by the lab" \
 	"group vm qemu image=$G/disk.qcow2 memory=128M qemu-args=\"-netdev user,id=x\""
 bad bad_memory "memory: expected a size" \
@@ -84,7 +84,7 @@ qemu-system-x86_64 -S -nodefaults -display none -accel tcg -m 32 \
 HOLD=$!
 i=0; while [ $i -lt 50 ] && qemu-img info "$G/disk.qcow2" >/dev/null 2>&1; do sleep 0.1; i=$((i+1)); done
 bad image_in_use "image $G/disk.qcow2 is in use by another process" \
-	"group vm qemu image=$G/disk.qcow2 memory=128M"
+	"group vm qemu image=$G/disk.qcow2 format=qcow2 memory=128M"
 kill "$HOLD"; wait "$HOLD" 2>/dev/null; HOLD=""
 
 # ---- two VMs + an HTTP server node, under `lab run` ---------------------
@@ -95,8 +95,8 @@ subnet 198.18.0.0/24
 out $OUT
 snaplen 128
 group web http-server size=2MiB labels app=http mode=server
-group vm qemu count=2 image=$G/disk.qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin p2pt.post=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
-group vmd qemu image=$G/disk.qcow2 memory=128M kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" dhcp=on labels app=http mode=vm os=linux
+group vm qemu count=2 image=$G/disk.qcow2 format=qcow2 memory=128M cpus=1 kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin p2pt.post=http://198.18.0.1/file.bin" up=2mbit down=2mbit labels app=http mode=vm os=linux
+group vmd qemu image=$G/disk.qcow2 format=qcow2 memory=128M kernel=$G/vmlinuz initrd=$G/initrd.gz append="quiet p2pt.url=http://198.18.0.1/file.bin" dhcp=on labels app=http mode=vm os=linux
 EOT
 check lab_check "$P2PTRACE" lab check "$TMPD/vm.lab"
 accel=$("$P2PTRACE" lab check "$TMPD/vm.lab" | sed -n 's/.*accel \([a-z]*\) .*/\1/p' | head -1)
@@ -127,7 +127,7 @@ if [ $n != 3 ] && [ "$accel" = tcg ] && ! grep -aq P2PT-UP "$OUT/traces/vm-1.con
 	skip lab_vm "no KVM here and the guest did not boot in TCG within 180 s (too slow)"; exit 0
 fi
 echo "the 3 VMs fetched the file $(echo "$t1 - $t0" | bc) s after lab run started ($accel)"
-want=$(sha256sum <"/var/tmp/p2ptrace/$NAME/web/www/file.bin" | cut -d' ' -f1)
+want=$(sha256sum <"/var/lib/p2ptrace/work/$NAME/web/www/file.bin" | cut -d' ' -f1)
 for k in vm-1 vm-2 vmd; do
 	got=$(sed -n 's/^P2PT-SHA256 \([0-9a-f]*\) .*/\1/p' "$OUT/traces/$k.console.log" | tr -d '\r' | head -1)
 	expect_eq "${k}_sha256" "$got" "$want"
@@ -138,7 +138,7 @@ expect_eq vmd_dhcp_address "$(sed -n 's/^P2PT-DHCP \([0-9.\/]*\) from \([0-9.]*\
 	"$(awk -F'\t' '$1=="vmd" {print $3 "/24 198.18.0.254"}' "$OUT/catalog.tsv")"
 # per-node overlays of the base image
 for k in 1 2; do
-	bf=$(qemu-img info -U --output=json "/var/tmp/p2ptrace/$NAME/vm-vm-$k/disk.qcow2" 2>/dev/null |
+	bf=$(qemu-img info -U --output=json "/var/lib/p2ptrace/work/$NAME/vm-vm-$k/disk.qcow2" 2>/dev/null |
 		sed -n 's/.*"backing-filename": "\([^"]*\)".*/\1/p' | head -1)
 	expect_eq "vm_${k}_overlay_backing" "$bf" "$(realpath "$G/disk.qcow2")"
 done
@@ -177,7 +177,7 @@ left=""
 for p in $allpids; do alive "$p" && left="$left $p"; done
 expect_eq no_qemu_or_other_process_left "$left" ""
 expect_eq no_namespace_left "$(ip netns list | grep -c -- "-$NAME\b")" 0
-expect_eq no_overlay_left "$(ls -d /var/tmp/p2ptrace/$NAME 2>/dev/null; ls /var/tmp/p2ptrace/$NAME/vm-*/disk.qcow2 2>/dev/null)" ""
+expect_eq no_overlay_left "$(ls -d /var/lib/p2ptrace/work/$NAME 2>/dev/null; ls /var/lib/p2ptrace/work/$NAME/vm-*/disk.qcow2 2>/dev/null)" ""
 expect_eq no_state_left "$(ls /run/p2ptrace/$NAME.state 2>/dev/null)" ""
 ip -br link >"$TMPD/links.after"
 expect_eq root_links_unchanged "$(diff "$TMPD/links.before" "$TMPD/links.after" | grep -c '^[<>]')" 0

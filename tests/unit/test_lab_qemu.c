@@ -22,7 +22,7 @@ static const char good[] =
 	"group win qemu count=3 image=/img/w2k.qcow2 format=qcow2 memory=256M cpus=2 "
 	"nic=e1000 accel=tcg shutdown=30 qemu-args=\"-rtc base=localtime\" up=6.4kbit "
 	"labels app=winny mode=download\n"
-	"group lin qemu image=/img/l.raw memory=1G kernel=/k initrd=/i append=\"quiet x=1\" dhcp=on\n";
+	"group lin qemu image=/img/l.raw format=raw memory=1G kernel=/k initrd=/i append=\"quiet x=1\" dhcp=on\n";
 
 static void test_good(void **state)
 {
@@ -103,7 +103,7 @@ static void test_bad(void **state)
 		struct pt_err err = { 0 };
 
 		snprintf(text, sizeof(text),
-			 "lab b\ngroup ok qemu image=/y memory=64M\n%s\n",
+			 "lab b\ngroup ok qemu image=/y format=raw memory=64M\n%s\n",
 			 cases[i].line);
 		assert_int_not_equal(lab_exp_parse(&e, "bad.lab", text, &err),
 				     0);

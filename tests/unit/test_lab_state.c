@@ -20,6 +20,7 @@ static const char good[] = "lab t1\n"
 			   "netns p2psw-t1\n"
 			   "netns p2pn-t1-seed1\n"
 			   "profile command\n"
+			   "cgroup /sys/fs/cgroup/unified/p2ptrace-t1\n"
 			   "proc 4242 123456 seed1\n"
 			   "proc 4243 123457 -\n"
 			   "capture 4300 123999\n"
@@ -40,6 +41,7 @@ static void test_good(void **state)
 	assert_int_equal(st.nnetns, 2);
 	assert_string_equal(st.netns[1], "p2pn-t1-seed1");
 	assert_int_equal(st.nprofiles, 1);
+	assert_string_equal(st.cgroup, "/sys/fs/cgroup/unified/p2ptrace-t1");
 	assert_string_equal(st.profiles[0], "command");
 	assert_int_equal(st.nprocs, 4);
 	assert_int_equal(st.procs[0].pid, 4242);
@@ -98,6 +100,8 @@ static void test_forged(void **state)
 	refused("out /a//b\n", 1, "out");
 	refused("lab t2\n", 1, "another lab");
 	refused("profile rootshell\n", 1, "profile");
+	refused("cgroup /sys/fs/cgroup\n", 1, "cgroup");
+	refused("cgroup /sys/fs/cgroup/p2ptrace-t2\n", 1, "cgroup");
 	refused("qemu vm1 30 /etc\n", 1, "qemu");
 	refused("qemu vm1 99999999 " LAB_WORK_DIR "/t1/vm-vm1\n", 1, "grace");
 	refused("lab t1\nrm -rf /\n", 2, "unknown");

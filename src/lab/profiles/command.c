@@ -103,11 +103,24 @@ static int cmd_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	return 0;
 }
 
+/* lab check shows the exact command line each node will run */
+static void cmd_plan(const struct lab_exp *e, const struct lab_group *g,
+		     FILE *f)
+{
+	const struct command_opts *o = g->opts;
+	char cmd[1400];
+
+	if (expand_cmd(e, o->cmd, cmd, sizeof(cmd)))
+		snprintf(cmd, sizeof(cmd), "%s", o->cmd);
+	fprintf(f, "command group %s: cmd=/bin/sh -c \"%s\"\n", g->name, cmd);
+}
+
 const struct lab_profile lab_profile_command = {
 	.name = "command",
 	.options = "cmd",
 	.opts_size = sizeof(struct command_opts),
 	.option = cmd_option,
 	.check = cmd_check,
+	.plan = cmd_plan,
 	.prepare = cmd_prepare,
 };

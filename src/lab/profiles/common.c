@@ -38,18 +38,28 @@ int lab_write_text(const char *path, mode_t mode, const char *fmt, ...)
 {
 	FILE *f;
 	va_list ap;
-	int rc;
+	int rc, fd;
 
+	/* a new file, never through a link (the folder is root-only while
+	 * profiles write, see up.c node_dir; this is the second belt) */
 	unlink(path);
-	f = fopen(path, "w");
-	if (!f)
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
 		return -1;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -1;
+	}
 	va_start(ap, fmt);
 	rc = vfprintf(f, fmt, ap);
 	va_end(ap);
+	if (rc >= 0 && fchmod(fileno(f), mode))
+		rc = -1;
 	if (fclose(f) || rc < 0)
 		return -1;
-	return chmod(path, mode);
+	return 0;
 }
 
 /* xorshift64* seeded by FNV-1a of the seed: a file's checksum depends only
@@ -62,7 +72,9 @@ int lab_make_data(const char *path, const char *seed, uint64_t size)
 
 	for (const char *s = seed; *s; s++)
 		x = (x ^ (unsigned char)*s) * 1099511628211ull;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
 	if (fd < 0)
 		return -1;
 	while (size) {
@@ -85,13 +97,15 @@ int lab_make_data(const char *path, const char *seed, uint64_t size)
 
 int lab_copy_file(const char *from, const char *to, uid_t uid, gid_t gid)
 {
-	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	int in = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out;
 	static char buf[1 << 16];
 	ssize_t n;
 
 	if (in < 0)
 		return -1;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	unlink(to);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		   0644);
 	if (out < 0) {
 		close(in);
 		return -1;
