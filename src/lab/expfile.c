@@ -273,10 +273,40 @@ static int profile_opt(struct pctx *c, struct lab_group *g, const char *k,
 	if (r > 0)
 		return perr(
 			c,
-			"unknown group option '%s' (expected count, up, down, queue, delay, loss, file, server, port, interval, start, size, user, %s%sor 'labels' before key=value labels)",
+			"unknown group option '%s' (expected count, up, down, queue, delay, jitter, loss, file, server, port, interval, start, size, user, %s%sor 'labels' before key=value labels)",
 			k, p->options ? p->options : "",
 			p->options ? ", " : "");
 	return 0;
+}
+
+/* "2mbit", "256kbit..4mbit" (range) or "1mbit,2mbit,512kbit" (list). */
+static int parse_rates(const char *v, struct lab_rates *set)
+{
+	char buf[256], *p, *save = NULL;
+	const char *dots = strstr(v, "..");
+
+	memset(set, 0, sizeof(*set));
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	if (dots) {
+		buf[dots - v] = 0;
+		if (lab_parse_rate(buf, &set->v[0]) ||
+		    lab_parse_rate(buf + (dots - v) + 2, &set->v[1]) ||
+		    set->v[0] < 0.1 || set->v[1] > 10e6 ||
+		    set->v[0] >= set->v[1])
+			return -1;
+		set->n = 2;
+		set->range = 1;
+		return 0;
+	}
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (set->n == 8 || lab_parse_rate(p, &set->v[set->n]) ||
+		    set->v[set->n] < 0.1 || set->v[set->n] > 10e6)
+			return -1;
+		set->n++;
+	}
+	return set->n ? 0 : -1;
 }
 
 static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
@@ -291,17 +321,28 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				    LAB_MAX_NODES, v);
 		g->count = (unsigned)u;
 	} else if (!strcmp(k, "up") || !strcmp(k, "down")) {
-		double r;
+		struct lab_rates *set = k[0] == 'u' ? &g->up_set : &g->down_set;
 
-		if (lab_parse_rate(v, &r) || r < 0.1 || r > 10e6)
+		if (parse_rates(v, set))
 			return perr(
 				c,
-				"%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), got '%s'",
+				"%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), a range A..B (A < B) or a list A,B,... (at most 8), got '%s'",
 				k, v);
 		if (k[0] == 'u')
-			g->up_kbps = r;
+			g->up_kbps = set->v[0];
 		else
-			g->down_kbps = r;
+			g->down_kbps = set->v[0];
+		if (set->n == 1)
+			set->n = 0;
+	} else if (!strcmp(k, "jitter")) {
+		static const char *const ju[] = { "", "ms", "s", NULL };
+		static const double jm[] = { 1, 1, 1000 };
+
+		if (parse_unit(v, &g->jitter_ms, ju, jm) || g->jitter_ms > 10000)
+			return perr(
+				c,
+				"jitter: expected e.g. 5ms (at most 10 s), got '%s'",
+				v);
 	} else if (!strcmp(k, "delay")) {
 		static const char *const du[] = { "", "ms", "s", NULL };
 		static const double dm[] = { 1, 1, 1000 };
@@ -661,6 +702,11 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 			nd->index = e->nnodes;
 			nd->addr = e->net + nd->index;
 			snprintf(nd->veth, sizeof(nd->veth), "v%u", nd->index);
+			nd->up_kbps = lab_rate_of(&g->up_set, g->up_kbps,
+						  nd->name, k, 1);
+			nd->down_kbps = lab_rate_of(&g->down_set,
+						    g->down_kbps, nd->name, k,
+						    0);
 		}
 	}
 	for (unsigned i = 0; i < e->nnodes; i++)
