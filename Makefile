@@ -25,7 +25,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-fast bench bench-capture bench-lab bench-ml bench-lab-vm bench-shape \
+.PHONY: all check check-fast bench bench-capture bench-lab bench-ml bench-lab-vm bench-shape bench-transfer \
         demo fuzz deps lint clean san tests fixtures
 
 all: $(BUILD)/p2ptrace
@@ -50,9 +50,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libp2ptool.a $(BUILD)/libp2ptrace.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c %.a,$^) $(LDFLAGS) $(LDLIBS) -lcmocka
 
-$(BUILD)/mkfixtures: tests/fixtures/gen/mkpcap.c
+$(BUILD)/mkfixtures: tests/fixtures/gen/mkpcap.c tests/fixtures/gen/mklinks.c tests/fixtures/gen/mkpcap.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -lm
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $(filter %.c,$^) -lm
 
 tests: $(UNIT_BINS) $(BUILD)/mkfixtures $(BUILD)/p2ptrace
 
@@ -89,6 +89,9 @@ bench-shape: deps all
 
 bench-ml: deps all
 	sh bench/bench_ml.sh
+
+bench-transfer: deps all
+	sh bench/bench_transfer.sh
 
 demo: deps all
 	sh scripts/demo.sh

@@ -245,11 +245,11 @@ PY
 		ir() { valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" "$@" 2>&1 >/dev/null | awk '/Collected/ { print $4 }'; }
 		i0=$(ir "$P" analyze -q --flows /dev/null "$IN")
 		i2=$(ir "$P" analyze -q --flows /dev/null --model "$OUT/shared-compact.json" "$IN")
-		pd=$(callgrind_annotate --inclusive=yes "$OUT/cg.out" 2>/dev/null | awk '/model.c:clf_model_predict \[/ { gsub(",", "", $1); print $1 }')
+		pd=$(callgrind_annotate --inclusive=yes "$OUT/cg.out" 2>/dev/null | awk '/model.c:model_predict_flow \[/ { gsub(",", "", $1); print $1 }')
 		i3=$(ir "$P" analyze -q --flows /dev/null --model "$OUT/shared-tiny.json" "$IN")
 		awk -v a="$i0" -v c="$i2" -v t="$i3" -v pd="${pd:-0}" -v f="$((fl / 4))" 'BEGIN {
 			printf "   instructions (callgrind): analyze %.0fM; --model --compact +%.1f%% (%.0f per flow), of which\n", a / 1e6, 100 * (c - a) / a, (c - a) / f
-			printf "     clf_model_predict (features + trees) %.1f%% of analyze (%.0f per flow);\n", 100 * pd / a, pd / f
+			printf "     model_predict_flow (features + trees) %.1f%% of analyze (%.0f per flow);\n", 100 * pd / a, pd / f
 			printf "     1 tree per class (fixed costs) +%.1f%%\n", 100 * (t - a) / a }'
 	fi
 	rm -f /dev/shm/p2ptrace-bench-ml.pcap

@@ -235,7 +235,7 @@ static void one_packet(struct run *r, struct flowtab *ft, const struct pkt *p)
 		r->have_t0 = 1;
 	}
 	windows_to(r, p->ts_ns);
-	ds = decode_packet(p->linktype, p->data, p->caplen, &v);
+	ds = decode_frame(p->linktype, p->data, p->caplen, p->wirelen, &v);
 	r->st->decode[ds]++;
 	r->st->pkts++;
 	r->st->bytes += p->wirelen;

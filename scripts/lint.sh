@@ -51,13 +51,16 @@ fi
 # with the headers' own rows this bounds what a stage sees transitively.
 layer_allowed() {
 	case $1 in
-	include/p2ptrace/err.h | include/p2ptrace/pkt.h | lib/util/*) echo "err.h" ;;
+	include/p2ptrace/err.h | include/p2ptrace/pkt.h) echo "err.h" ;;
+	include/p2ptrace/u64map.h | include/p2ptrace/clock.h | lib/util/*) echo "err.h u64map.h clock.h" ;;
 	include/p2ptrace/source.h | lib/source/*) echo "err.h pkt.h source.h" ;;
 	include/p2ptrace/decode.h | lib/decode/*) echo "err.h pkt.h decode.h" ;;
 	include/p2ptrace/flow.h | include/p2ptrace/flowtab.h | lib/flow/*)
 		echo "err.h pkt.h decode.h flow.h flowtab.h" ;;
 	include/p2ptrace/node.h | lib/features/*)
 		echo "err.h pkt.h decode.h flow.h flowtab.h node.h" ;;
+	include/p2ptrace/flowfeat.h | include/p2ptrace/forest.h | include/p2ptrace/model.h | lib/model/*)
+		echo "err.h pkt.h decode.h flow.h flowtab.h u64map.h flowfeat.h forest.h model.h" ;;
 	include/p2ptrace/label.h | lib/label/catalog.c) echo "err.h pkt.h label.h" ;;
 	include/p2ptrace/engine.h | lib/engine.c)
 		echo "err.h pkt.h source.h decode.h flow.h flowtab.h node.h engine.h label.h" ;;

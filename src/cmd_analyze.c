@@ -16,7 +16,7 @@
 #include "p2ptrace/engine.h"
 #include "p2ptrace/label.h"
 #include "p2ptrace/sink.h"
-#include "classify/model.h"
+#include "p2ptrace/model.h"
 #include "flowq.h"
 #include "tool.h"
 
@@ -29,7 +29,7 @@ struct an {
 	struct rowout *flows, *nodes, *windows;
 	struct ipfix_out *ipfix;
 	struct catalog *cat;
-	struct clf_model *model;
+	struct model *model;
 	struct flowq *q; /* flow rows are written by the output thread */
 	pthread_mutex_t lock;
 	int out_err;
@@ -89,7 +89,7 @@ static void flow_row(void *arg, const struct node_info *n, const struct flow *f,
 	if (a->model) {
 		const char *cls = "";
 		double p = 0;
-		clf_model_predict(a->model, f, &cls, &p);
+		model_predict_flow(a->model, f, &cls, &p);
 		row_str(a->flows, "pred_class", cls);
 		row_fixed(a->flows, "pred_prob", p, 4);
 	}
@@ -612,7 +612,7 @@ int cmd_analyze(int argc, char **argv)
 		    !(a.nodes_path && !strcmp(a.nodes_path, "-")) &&
 		    !(a.windows_path && !strcmp(a.windows_path, "-"));
 	if ((a.catalog_path && catalog_load(a.catalog_path, &a.cat, &err)) ||
-	    (a.model_path && clf_model_load(a.model_path, &a.model, &err)) ||
+	    (a.model_path && model_load(a.model_path, &a.model, &err)) ||
 	    (a.flows_path &&
 	     rowout_open(a.flows_path, a.json, &a.flows, &err)) ||
 	    (a.nodes_path &&
@@ -648,7 +648,7 @@ out:
 			rc = 1;
 	}
 	catalog_free(a.cat);
-	clf_model_free(a.model);
+	model_free(a.model);
 	free(ifaces);
 	return rc;
 }

@@ -11,7 +11,9 @@
 #include <string.h>
 #include "classify/dataset.h"
 #include "classify/eval.h"
-#include "classify/model.h"
+#include "classify/openset.h"
+#include "classify/score.h"
+#include "p2ptrace/model.h"
 #include "classify/xgb.h"
 #include "tool.h"
 
@@ -20,9 +22,12 @@ struct copts {
 	struct eval_opts ev;
 	const char *model, *classes;
 	int json, kfold;
+	double unknown_q;     /* open-set quantile (0: no threshold) */
+	int unknown_given;    /* --unknown-quantile on the command line */
+	struct score_opts sc; /* eval --model */
 	char **traces, **train, **test;
 	int ntraces, ntrain, ntest;
-	char dropbuf[256];
+	char dropbuf[512];
 };
 
 /* --compact: a model cheap enough for `analyze --model` (docs/classify.md,
@@ -32,6 +37,16 @@ struct copts {
 #define COMPACT_DEPTH 4
 #define COMPACT_ETA 0.8
 
+/* --portable: features a network or a capture sets rather than the
+ * application (docs/classify.md, "Transfer"): times between packets and
+ * the flow's length depend on the path's RTT and rate; packet and byte
+ * totals on how long the capture ran; the connection rate on the host. */
+#define PORTABLE_DROP                                                          \
+	"duration_s,fwd_iat,rev_iat,first2_gap,first3_gap,first4_gap,"         \
+	"first5_gap,first6_gap,first7_gap,first8_gap,first9_gap,first10_gap,"  \
+	"fwd_pkts,rev_pkts,fwd_bytes,rev_bytes,fwd_payload,rev_payload,"       \
+	"host_orig_rate"
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -39,11 +54,15 @@ static void usage(FILE *f)
 		"       p2ptrace classify eval --train TRACE... --test TRACE... "
 		"[OPTIONS]\n"
 		"       p2ptrace classify eval --kfold K [OPTIONS] TRACE...\n"
+		"       p2ptrace classify eval --model FILE [OPTIONS] TRACE...  "
+		"(score a saved model)\n"
 		"       p2ptrace classify predict --model FILE TRACE...\n"
 		"A TRACE is a pcap/pcapng with NAME.ndpi.out beside it, or a "
 		"lab output\nfolder with its catalog.tsv. Evaluation splits "
 		"by trace file, never by flow.\n\n"
-		"  --label SRC      catalog | ndpi | ndpi-out (default: "
+		"  --label SRC      catalog | ndpi | ndpi-out | ndpi-any "
+		"(ndpi-out when the\n"
+		"                   file is there, else ndpi; default: "
 		"catalog for folders,\n"
 		"                   else NAME.ndpi.out)\n"
 		"  --label-key K    catalog label naming the class (default "
@@ -67,6 +86,24 @@ static void usage(FILE *f)
 		"override)\n"
 		"  --drop-features P,P  features whose names start so are "
 		"missing (ablation)\n"
+		"  --portable       train without the features that depend on "
+		"the network's\n"
+		"                   timing (gaps, duration, rates) or on the "
+		"capture's length\n"
+		"                   (packet and byte totals)\n"
+		"  --unknown-quantile Q  train: open-set threshold = the Q "
+		"quantile of the\n"
+		"                   best probability over held-out nodes' flows "
+		"predicted right\n"
+		"                   (default 0.05; 0: no threshold, never "
+		"unknown); eval: learn\n"
+		"                   one per fold and call flows below it "
+		"unknown (default off)\n"
+		"  --min-support N  eval --model: a class enters the macro-F1 "
+		"with >= N flows (10)\n"
+		"  --macro-classes LIST  eval --model: the classes it may "
+		"average\n"
+		"                   (default " SCORE_APPS ")\n"
 		"  --windows        classify node windows (working mode), not "
 		"flows\n"
 		"  --window S       window length in seconds (default 10)\n"
@@ -118,9 +155,11 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 				o->ds.label = LS_NDPI;
 			else if (!strcmp(v, "ndpi-out"))
 				o->ds.label = LS_NDPI_OUT;
+			else if (!strcmp(v, "ndpi-any"))
+				o->ds.label = LS_NDPI_ANY;
 			else {
-				tool_msg("--label: '%s' is not catalog, ndpi "
-					 "or ndpi-out",
+				tool_msg("--label: '%s' is not catalog, ndpi, "
+					 "ndpi-out or ndpi-any",
 					 v);
 				return -1;
 			}
@@ -183,6 +222,35 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			} else
 				o->ds.drop = v;
 			i++;
+		} else if (!strcmp(a, "--unknown-quantile") && v) {
+			char *e;
+			double d = strtod(v, &e);
+			if (*e || !(d >= 0 && d < 1)) {
+				tool_msg("--unknown-quantile: '%s' is not a "
+					 "number in [0, 1)",
+					 v);
+				return -1;
+			}
+			o->unknown_q = d;
+			o->unknown_given = 1;
+			i++;
+		} else if (!strcmp(a, "--min-support") && is_eval) {
+			if (parse_u(a, v, 1, UINT32_MAX, &u))
+				return -1;
+			o->sc.min_support = (long)u;
+			i++;
+		} else if (!strcmp(a, "--macro-classes") && v && is_eval) {
+			o->sc.apps = v;
+			i++;
+		} else if (!strcmp(a, "--portable")) {
+			size_t l = strlen(o->dropbuf);
+			if (o->ds.drop && o->ds.drop != o->dropbuf)
+				l = (size_t)snprintf(o->dropbuf,
+						     sizeof(o->dropbuf), "%s",
+						     o->ds.drop);
+			snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l, "%s%s",
+				 l ? "," : "", PORTABLE_DROP);
+			o->ds.drop = o->dropbuf;
 		} else if (!strcmp(a, "--min-pkts")) {
 			if (parse_u(a, v, 1, UINT32_MAX, &o->ds.min_pkts))
 				return -1;
@@ -315,8 +383,9 @@ static int do_train(struct copts *o)
 	struct xgb_model m;
 	struct pt_err err = { 0 };
 	float *x = NULL;
-	int *y = NULL, n = 0, rc, ncol;
+	int *y = NULL, *row = NULL, n = 0, rc, ncol;
 	char *feats = NULL, buf[512];
+	struct openset os = { 0 };
 
 	if (!o->model || !o->ntraces) {
 		tool_msg("classify train: need --model FILE and at least one "
@@ -332,7 +401,9 @@ static int do_train(struct copts *o)
 		   (size_t)ncol * sizeof(float));
 	y = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
 		   sizeof(int));
-	if (!x || !y || features_attr(&ds, o->ev.windows, &feats)) {
+	row = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
+		     sizeof(int));
+	if (!x || !y || !row || features_attr(&ds, o->ev.windows, &feats)) {
 		tool_msg("out of memory");
 		rc = 1;
 		goto out;
@@ -351,6 +422,7 @@ static int do_train(struct copts *o)
 				memcpy(x + (size_t)n * ncol,
 				       ds.x + (size_t)i * ncol,
 				       (size_t)ncol * sizeof(float));
+				row[n] = i;
 				y[n++] = ds.m[i].y;
 			}
 	}
@@ -365,10 +437,34 @@ static int do_train(struct copts *o)
 		rc = 1;
 		goto out;
 	}
+	if (!o->ev.windows && o->unknown_q > 0 &&
+	    openset_learn(&ds, x, y, row, n, ncol, ds.cls.n, &o->ev.xp,
+			  o->unknown_q, &os, &err)) {
+		tool_perr(&err);
+		xgb_free(&m);
+		rc = 1;
+		goto out;
+	}
+	if (os.thr > 0) {
+		char t[32];
+		snprintf(t, sizeof(t), "%.6f", os.thr);
+		if (xgb_set_attr(&m, "p2ptrace_unknown_below", t, &err)) {
+			tool_perr(&err);
+			xgb_free(&m);
+			rc = 1;
+			goto out;
+		}
+		fprintf(stderr,
+			"p2ptrace: open set: a flow is unknown below class "
+			"probability %.4f (the %.2f quantile over %ld of %ld "
+			"flows of held-out nodes predicted right, %d folds "
+			"by node)\n",
+			os.thr, o->unknown_q, os.right, os.held, os.folds);
+	}
 	{
 		char seed[32];
 		snprintf(seed, sizeof(seed), "%" PRIu64, o->ev.xp.seed);
-		if (xgb_set_attr(&m, "p2ptrace_format", CLF_FORMAT, &err) ||
+		if (xgb_set_attr(&m, "p2ptrace_format", MODEL_FORMAT, &err) ||
 		    xgb_set_attr(&m, "p2ptrace_target",
 				 o->ev.windows ? "node_windows" : "flows",
 				 &err) ||
@@ -394,8 +490,51 @@ static int do_train(struct copts *o)
 out:
 	free(x);
 	free(y);
+	free(row);
 	free(feats);
 	ds_free(&ds);
+	return rc;
+}
+
+/* eval --model: a saved model scored on labeled traces (score.h). */
+static int do_score(struct copts *o)
+{
+	struct dataset ds;
+	struct model *m = NULL;
+	struct score_result r;
+	struct pt_err err = { 0 };
+	int rc = 0;
+
+	if (o->ntrain || o->ntest || o->kfold || !o->ntraces) {
+		tool_msg("classify eval --model FILE: TRACE... only (no "
+			 "--kfold, --train or --test)");
+		return 2;
+	}
+	if (model_load(o->model, &m, &err)) {
+		tool_perr(&err);
+		return 2;
+	}
+	o->ds.ports = model_uses_ports(m);
+	if (ds_load(&ds, o->traces, o->ntraces, &o->ds, &err)) {
+		tool_perr(&err);
+		model_free(m);
+		return 2;
+	}
+	if (score_run(&ds, m, &o->sc, &r, &err)) {
+		tool_perr(&err);
+		rc = 1;
+	} else if (!r.rows) {
+		tool_msg("%s%s: no labels: none of the %llu flows has one",
+			 o->traces[0], o->ntraces > 1 ? " ..." : "",
+			 (unsigned long long)ds.flows_seen);
+		rc = 2;
+	} else if (o->json) {
+		score_print_json(stdout, &ds, &r);
+	} else {
+		score_print_text(stdout, &r);
+	}
+	ds_free(&ds);
+	model_free(m);
 	return rc;
 }
 
@@ -416,6 +555,8 @@ static int do_eval(struct copts *o)
 	struct pt_err err = { 0 };
 	int rc, *efold = NULL;
 
+	if (o->model)
+		return do_score(o);
 	if (o->kfold && (o->ntrain || o->ntest)) {
 		tool_msg("classify eval: --kfold or --train/--test, not both");
 		return 2;
@@ -468,6 +609,9 @@ static int do_eval(struct copts *o)
 			efold[g] = ds.garg[g] < o->ntrain;
 	}
 	o->ev.kfold = o->kfold;
+	/* eval learns a threshold per fold only when asked (it trains the
+	 * model OPENSET_FOLDS more times per fold) */
+	o->ev.unknown_q = o->unknown_given ? o->unknown_q : 0;
 	rc = eval_run(&ds, &o->ev, efold, &r, &err);
 	if (rc) {
 		tool_perr(&err);
@@ -493,7 +637,7 @@ static int do_eval(struct copts *o)
 static int do_predict(struct copts *o)
 {
 	struct dataset ds;
-	struct clf_model *m = NULL;
+	struct model *m = NULL;
 	struct pt_err err = { 0 };
 	int rc = 0;
 
@@ -502,16 +646,16 @@ static int do_predict(struct copts *o)
 			 "one TRACE");
 		return 2;
 	}
-	if (clf_model_load(o->model, &m, &err)) {
+	if (model_load(o->model, &m, &err)) {
 		tool_perr(&err);
 		return 2;
 	}
 	o->ds.keep_unlabeled = 1;
 	o->ds.labels_optional = 1;
-	o->ds.ports = clf_model_uses_ports(m);
+	o->ds.ports = model_uses_ports(m);
 	if (ds_load(&ds, o->traces, o->ntraces, &o->ds, &err)) {
 		tool_perr(&err);
-		clf_model_free(m);
+		model_free(m);
 		return 2;
 	}
 	printf("trace,src,sport,dst,dport,proto,first_ns,pkts,label,"
@@ -524,7 +668,7 @@ static int do_predict(struct copts *o)
 		const uint8_t *src = r->orig_is_a ? r->key.a : r->key.b;
 		const uint8_t *dst = r->orig_is_a ? r->key.b : r->key.a;
 
-		clf_model_predict_x(m, ds.x + (size_t)i * ds.nfeat, &cls, &p);
+		model_predict_x(m, ds.x + (size_t)i * ds.nfeat, &cls, &p);
 		flow_addr_str(src, r->key.ipver, a);
 		flow_addr_str(dst, r->key.ipver, b);
 		printf("%s,%s,%u,%s,%u,%u,%" PRIu64 ",%" PRIu64 ",%s,%s,%s,"
@@ -540,7 +684,7 @@ static int do_predict(struct copts *o)
 		rc = 1;
 	}
 	ds_free(&ds);
-	clf_model_free(m);
+	model_free(m);
 	return rc;
 }
 
@@ -554,6 +698,9 @@ int cmd_classify(int argc, char **argv)
 	xgb_params_init(&o.ev.xp);
 	o.ev.early = 1;
 	o.ev.node_min_pkts = 3;
+	o.unknown_q = 0.05;
+	o.sc.apps = SCORE_APPS;
+	o.sc.min_support = 10;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

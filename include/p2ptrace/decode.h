@@ -4,8 +4,12 @@
  * checked against caplen. A packet it cannot use gets a named status, which
  * the engine counts: a malformed packet is data, not an error.
  *
- * Link types: Ethernet (802.1Q / 802.1ad tags, at most DECODE_VLAN_MAX),
- * Linux SLL and SLL2, raw IPv4/IPv6, BSD NULL/LOOP. Network: IPv4 (options,
+ * Link types: Ethernet (802.1Q / 802.1ad tags, at most DECODE_VLAN_MAX;
+ * PPPoE, MPLS, MACsec without encryption), Linux SLL and SLL2, raw IP, raw
+ * IPv4/IPv6 (228/229: the other version is refused), BSD NULL/LOOP, PPP
+ * (9, 50; with MPLS), Cisco HDLC (104), Frame Relay (107), IEEE 802.11 data
+ * frames with LLC/SNAP (105; radiotap 127; PPI 192 around 802.11 or
+ * Ethernet). Network: IPv4 (options,
  * fragments), IPv6 (extension headers, fragments). Transport: TCP, UDP,
  * ICMP, ICMPv6 (type/code as ports, as YAF and nfdump do: sport = 0,
  * dport = type << 8 | code); any other protocol: addresses + number.
@@ -30,7 +34,10 @@
 	X(DECODE_IP6_SHORT, "IPv6 header truncated") \
 	X(DECODE_IP6_EXT, "IPv6 extension header bad or too deep") \
 	X(DECODE_IP_VERSION, "IP version is not 4 or 6") \
-	X(DECODE_L4_SHORT, "TCP/UDP/ICMP header truncated")
+	X(DECODE_L4_SHORT, "TCP/UDP/ICMP header truncated") \
+	X(DECODE_IP_LINK_VERSION, "IP version not the link type's (228/229)") \
+	X(DECODE_IP6_LEN, "IPv6 payload length 0, no jumbo, not BIG TCP") \
+	X(DECODE_ENCRYPTED, "encrypted (802.11 protected, MACsec)")
 /* clang-format on */
 
 enum decode_status {
@@ -79,7 +86,13 @@ struct pkt_view {
 	uint8_t dst[16];
 };
 
-/* Decode one frame. Returns DECODE_OK with *v filled, or the reason. */
+/* Decode one frame of caplen captured bytes and wirelen bytes on the wire
+ * (the wire length matters only for IPv6 with payload length 0: BIG TCP).
+ * Returns DECODE_OK with *v filled, or the reason. */
+enum decode_status decode_frame(int linktype, const uint8_t *data,
+				uint32_t caplen, uint32_t wirelen,
+				struct pkt_view *v);
+/* decode_frame with the wire length taken as caplen. */
 enum decode_status decode_packet(int linktype, const uint8_t *data,
 				 uint32_t caplen, struct pkt_view *v);
 

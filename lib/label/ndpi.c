@@ -119,7 +119,7 @@ int ptndpi_label_file(const char *path, ptndpi_flow_fn *fn, void *arg,
 		int swap;
 		uint32_t l3len;
 
-		if (decode_packet(p.linktype, p.data, p.caplen, &v) !=
+		if (decode_frame(p.linktype, p.data, p.caplen, p.wirelen, &v) !=
 			    DECODE_OK ||
 		    (v.proto != 6 && v.proto != 17) || v.frag == FRAG_LATER)
 			continue;

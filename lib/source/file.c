@@ -127,7 +127,7 @@ static int pcap_next_rec(struct source *s, struct pkt *pkt, struct pt_err *err)
 	drop_behind(f, f->pos);
 	pkt->data = h + 16;
 	pkt->caplen = caplen;
-	pkt->wirelen = wirelen < caplen ? caplen : wirelen;
+	pkt->wirelen = wirelen; /* even below caplen: tshark's frame.len */
 	pkt->ts_ns = (uint64_t)sec * 1000000000ull +
 		     (f->nano ? frac : (uint64_t)frac * 1000ull);
 	pkt->linktype = f->linktype;
@@ -299,7 +299,7 @@ static int ng_packet(struct source *s, struct file *f, uint32_t type,
 	ifc = &f->ifs[ifid];
 	pkt->data = b + hdr;
 	pkt->caplen = caplen;
-	pkt->wirelen = wirelen < caplen ? caplen : wirelen;
+	pkt->wirelen = wirelen; /* even below caplen: tshark's frame.len */
 	pkt->ts_ns = type == 3 ? 0 : ts_to_ns(ifc, ts);
 	pkt->linktype = ifc->linktype;
 	pkt->iface = ifid;
@@ -484,7 +484,9 @@ static int open_bytes(struct source *s, struct file *f, struct pt_err *err)
 			       "at byte 0: pcap header needs 24 bytes, the "
 			       "file has %zu",
 			       f->len);
-	f->linktype = (int)(rd32(f, f->base + 20) & 0x0fffffff);
+	/* libpcap keeps the low 16 bits: the ones above carry the FCS length
+	 * flag and length (LT_FCS_LENGTH_PRESENT) and reserved bits. */
+	f->linktype = (int)(rd32(f, f->base + 20) & 0x0000ffff);
 	s->linktype = f->linktype;
 	f->pos = 24;
 	s->offset = 24;

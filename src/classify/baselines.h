@@ -14,7 +14,7 @@
 #ifndef P2PTRACE_CLASSIFY_BASELINES_H
 #define P2PTRACE_CLASSIFY_BASELINES_H
 #include <stdint.h>
-#include "classify/features.h"
+#include "p2ptrace/flowfeat.h"
 
 /* Fine class by port, or NULL when no port is known ("other"). */
 const char *base_port_known(uint8_t proto, uint16_t sport, uint16_t dport);

@@ -29,6 +29,8 @@ const char *lsrc_name(enum lsrc s)
 		return "ndpi";
 	case LS_NDPI_OUT:
 		return "ndpi-out";
+	case LS_NDPI_ANY:
+		return "ndpi-any";
 	}
 	return "?";
 }
@@ -400,6 +402,8 @@ static int load_file(struct dataset *ds, const char *path, const char *node,
 		return rc;
 	if (!labels && source_labels(src)[0])
 		labels = source_labels(src);
+	if (s == LS_NDPI_ANY)
+		s = find_ndpi_out(path, ob, sizeof(ob)) ? LS_NDPI_OUT : LS_NDPI;
 	if (s == LS_AUTO)
 		s = find_ndpi_out(path, ob, sizeof(ob)) ? LS_NDPI_OUT
 		    : labels && label_get(labels, o->label_key, val,

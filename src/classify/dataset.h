@@ -13,14 +13,16 @@
 #include <stdint.h>
 #include "p2ptrace/engine.h"
 #include "p2ptrace/err.h"
-#include "classify/features.h"
+#include "p2ptrace/flowfeat.h"
 #include "classify/labels.h"
 
 enum lsrc {
-	LS_AUTO = 0,	/* catalog for folders, else NAME.ndpi.out */
-	LS_CATALOG = 1, /* lab catalog / pcapng labels: per node */
-	LS_NDPI = 2,	/* libndpi 4.2 on the packets */
-	LS_NDPI_OUT = 3 /* NAME.ndpi.out beside the trace */
+	LS_AUTO = 0,	 /* catalog for folders, else NAME.ndpi.out */
+	LS_CATALOG = 1,	 /* lab catalog / pcapng labels: per node */
+	LS_NDPI = 2,	 /* libndpi 4.2 on the packets */
+	LS_NDPI_OUT = 3, /* NAME.ndpi.out beside the trace */
+	LS_NDPI_ANY = 4	 /* NAME.ndpi.out when beside the trace (nDPI's
+			    labels of record), else libndpi */
 };
 const char *lsrc_name(enum lsrc s);
 

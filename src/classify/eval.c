@@ -10,6 +10,7 @@
 #include <time.h>
 #include "classify/baselines.h"
 #include "classify/eval.h"
+#include "classify/openset.h"
 
 void metrics_compute(struct metrics *m, int k, const int *yt, const int *yp,
 		     int n)
@@ -358,278 +359,397 @@ static void node_soft(const struct dataset *ds, const int *y, const float *prob,
 	free(yp);
 }
 
+/* ---- eval_run, step by step ------------------------------------------------
+ *
+ * The rows' arrays of one evaluation, allocated once (ctx_alloc) and
+ * filled by the steps below in order.
+ */
+struct ctx {
+	const struct dataset *ds;
+	const struct eval_opts *o;
+	struct eval_result *r;
+	int win, n, k, ncol;
+	int *y;	      /* class of each row (-1: not scored) */
+	int *eg;      /* effective group (file, or file segment) of each row */
+	int *tr, *te; /* row lists of one fold */
+	int *pm, *pp, *pt, *pb; /* predictions: model, port, ptp, bins */
+	int *pe[FIRSTN];	/* early models */
+	int *big;		/* y, but -1 below node_min_pkts */
+	float *prob;		/* model probabilities, n x k */
+	float *X, *XB, *XE[FIRSTN];
+};
+
+static int nomem(struct pt_err *err)
+{
+	return pt_fail(err, PT_ENOMEM, "eval", "out of memory");
+}
+
+static int ctx_alloc(struct ctx *c)
+{
+	size_t n1 = (size_t)c->n + 1;
+
+	c->y = malloc(n1 * sizeof(int));
+	c->eg = malloc(n1 * sizeof(int));
+	c->tr = malloc(n1 * sizeof(int));
+	c->te = malloc(n1 * sizeof(int));
+	c->pm = malloc(n1 * sizeof(int));
+	c->pp = malloc(n1 * sizeof(int));
+	c->pt = malloc(n1 * sizeof(int));
+	c->pb = malloc(n1 * sizeof(int));
+	c->big = malloc(n1 * sizeof(int));
+	c->prob = malloc(n1 * (size_t)c->k * sizeof(float));
+	if (!c->y || !c->eg || !c->tr || !c->te || !c->pm || !c->pp || !c->pt ||
+	    !c->pb || !c->big || !c->prob)
+		return -1;
+	for (int i = 0; i < c->n; i++) {
+		c->pm[i] = c->pb[i] = -1;
+		c->prob[(size_t)i * c->k] = -1;
+	}
+	return 0;
+}
+
+static void ctx_free(struct ctx *c)
+{
+	free(c->y);
+	free(c->eg);
+	free(c->tr);
+	free(c->te);
+	free(c->pm);
+	free(c->pp);
+	free(c->pt);
+	free(c->pb);
+	free(c->big);
+	free(c->prob);
+	if (c->win)
+		free(c->X);
+	free(c->XB);
+	for (int e = 0; e < FIRSTN; e++) {
+		free(c->XE[e]);
+		free(c->pe[e]);
+	}
+}
+
+/* Rows' classes, and their effective groups: a file, or with --segments
+ * S the s-th share of a file's rows (in flow-end order, close to time
+ * order). */
+static int groups(struct ctx *c, int seg)
+{
+	const struct dataset *ds = c->ds;
+	struct eval_result *r = c->r;
+	long *gn = calloc((size_t)ds->ngroup + 1, sizeof(long));
+	long *gi = calloc((size_t)ds->ngroup + 1, sizeof(long));
+	int rc = -1;
+
+	if (!gn || !gi)
+		goto out;
+	for (int i = 0; i < c->n; i++) {
+		c->y[i] = c->win ? ds->win[i].y : ds->m[i].y;
+		gn[c->win ? ds->win[i].group : ds->m[i].group]++;
+	}
+	r->ngroup_eff = ds->ngroup * seg;
+	r->fold = calloc((size_t)r->ngroup_eff + 1, sizeof(int));
+	r->gfile = calloc((size_t)r->ngroup_eff + 1, sizeof(int));
+	r->gseg = calloc((size_t)r->ngroup_eff + 1, sizeof(int));
+	if (!r->fold || !r->gfile || !r->gseg)
+		goto out;
+	for (int g = 0; g < r->ngroup_eff; g++) {
+		r->gfile[g] = g / seg;
+		r->gseg[g] = g % seg;
+	}
+	for (int i = 0; i < c->n; i++) {
+		int g = c->win ? ds->win[i].group : ds->m[i].group;
+		int s = (int)(gi[g]++ * seg / (gn[g] ? gn[g] : 1));
+		c->eg[i] = g * seg + s;
+	}
+	rc = 0;
+out:
+	free(gn);
+	free(gi);
+	return rc;
+}
+
+/* The feature matrices (model, size bins, early) and the baselines'
+ * answers, which need no training. */
+static int matrices(struct ctx *c)
+{
+	const struct dataset *ds = c->ds;
+	int n = c->n;
+
+	if (c->win) {
+		c->X = malloc(((size_t)n + 1) * WIN_NFEAT * sizeof(float));
+		if (!c->X)
+			return -1;
+		for (int i = 0; i < n; i++)
+			memcpy(c->X + (size_t)i * WIN_NFEAT, ds->win[i].x,
+			       sizeof(ds->win[i].x));
+		return 0;
+	}
+	c->XB = malloc(((size_t)n + 1) * 2 * PLEN_NBINS * sizeof(float));
+	if (!c->XB)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		const struct ds_meta *m = &ds->m[i];
+		memcpy(c->XB + (size_t)i * 2 * PLEN_NBINS, m->bins,
+		       sizeof(m->bins));
+		c->pp[i] = c->y[i] < 0
+				   ? -1
+				   : base_class(&ds->cls,
+						base_port(m->key.proto,
+							  m->sport, m->dport));
+		c->pt[i] = c->y[i] < 0
+				   ? -1
+				   : base_class(&ds->cls,
+						base_ptp(m->key.proto, m->sport,
+							 m->dport, &m->hf));
+	}
+	for (int e = 0; c->r->have_early && e < FIRSTN; e++) {
+		int w = feat_count(FSET_EARLY, e + 1, 0);
+		c->XE[e] = malloc(((size_t)n + 1) * (size_t)w * sizeof(float));
+		c->pe[e] = malloc(((size_t)n + 1) * sizeof(int));
+		if (!c->XE[e] || !c->pe[e])
+			return -1;
+		for (int i = 0; i < n; i++) {
+			const struct ds_meta *m = &ds->m[i];
+			feat_early(m->key.proto, m->first_len, m->first_dir,
+				   m->first_us, m->nfirst, e + 1,
+				   c->XE[e] + (size_t)i * w);
+			c->pe[e][i] = -1;
+		}
+	}
+	c->X = ds->x;
+	return 0;
+}
+
+/* Open set in one fold (tr, te filled): test flows below the threshold
+ * learned on the fold's training nodes become unknown (-1); test flows of
+ * a class without training rows are counted, and whether the model
+ * called them a trained class. */
+static int open_set(struct ctx *c, int ntr, int nte, struct pt_err *err)
+{
+	struct eval_result *r = c->r;
+	long have[16] = { 0 };
+	struct openset os;
+	float *x = NULL;
+	int *y = NULL, rc = 0;
+
+	for (int i = 0; i < ntr; i++)
+		if (c->y[c->tr[i]] < 16)
+			have[c->y[c->tr[i]]]++;
+	if (c->o->unknown_q > 0) {
+		x = malloc(((size_t)ntr + 1) * (size_t)c->ncol * sizeof(float));
+		y = malloc(((size_t)ntr + 1) * sizeof(int));
+		if (!x || !y) {
+			rc = nomem(err);
+			goto out;
+		}
+		for (int i = 0; i < ntr; i++) {
+			memcpy(x + (size_t)i * c->ncol,
+			       c->X + (size_t)c->tr[i] * c->ncol,
+			       (size_t)c->ncol * sizeof(float));
+			y[i] = c->y[c->tr[i]];
+		}
+		if ((rc = openset_learn(c->ds, x, y, c->tr, ntr, c->ncol, c->k,
+					&c->o->xp, c->o->unknown_q, &os, err)))
+			goto out;
+		for (int i = 0; i < nte && os.thr > 0; i++) {
+			int t = c->te[i];
+			if (c->pm[t] >= 0 &&
+			    c->prob[(size_t)t * c->k + c->pm[t]] < os.thr) {
+				c->pm[t] = -1;
+				r->unknown++;
+			}
+		}
+	}
+	for (int i = 0; i < nte; i++) {
+		int t = c->te[i];
+		if (c->y[t] < 16 && !have[c->y[t]]) {
+			r->absent++;
+			r->absent_called += c->pm[t] >= 0;
+		}
+	}
+out:
+	free(x);
+	free(y);
+	return rc;
+}
+
+/* One fold: train on the other folds' rows, predict this one's, with the
+ * model, the size-bins model and the early models. */
+static int one_fold(struct ctx *c, int f, struct pt_err *err)
+{
+	const struct eval_opts *o = c->o;
+	struct eval_result *r = c->r;
+	int ntr = 0, nte = 0, rc, last = f == r->nfolds - 1;
+	struct xgb_model keep;
+
+	for (int i = 0; i < c->n; i++) {
+		if (c->y[i] < 0)
+			continue;
+		if (r->fold[c->eg[i]] == f)
+			c->te[nte++] = i;
+		else if (c->win || c->ds->m[i].pkts >= o->train_min_pkts)
+			c->tr[ntr++] = i;
+	}
+	if (f < 64) {
+		r->train_rows[f] = ntr;
+		r->test_rows[f] = nte;
+	}
+	if (!nte)
+		return 0;
+	if (!ntr)
+		return pt_fail(err, PT_EUSAGE, "eval",
+			       "fold %d has no training rows", f + 1);
+	if ((rc = fit_predict(c->X, c->ncol, c->y, c->tr, ntr, c->te, nte, c->k,
+			      &o->xp, c->pm, c->prob, last ? &keep : NULL,
+			      err)))
+		return rc;
+	if (last) {
+		speed(c->X, c->ncol, c->te, nte, &keep, r);
+		xgb_free(&keep);
+	}
+	if (!c->win && (rc = open_set(c, ntr, nte, err)))
+		return rc;
+	if (c->win)
+		return 0;
+	if ((rc = fit_predict(c->XB, 2 * PLEN_NBINS, c->y, c->tr, ntr, c->te,
+			      nte, c->k, &o->xp, c->pb, NULL, NULL, err)))
+		return rc;
+	for (int e = 0; r->have_early && e < FIRSTN; e++)
+		if ((rc = fit_predict(c->XE[e],
+				      feat_count(FSET_EARLY, e + 1, 0), c->y,
+				      c->tr, ntr, c->te, nte, c->k, &o->xp,
+				      c->pe[e], NULL, NULL, err)))
+			return rc;
+	return 0;
+}
+
+/* The split check: no effective group on both sides of any fold. */
+static void split_check(struct ctx *c)
+{
+	struct eval_result *r = c->r;
+	char *side = calloc((size_t)r->ngroup_eff * 2 + 2, 1);
+
+	if (!side)
+		return;
+	for (int f = 0; f < r->nfolds; f++) {
+		memset(side, 0, (size_t)r->ngroup_eff * 2 + 2);
+		for (int i = 0; i < c->n; i++)
+			if (c->y[i] >= 0)
+				side[c->eg[i] * 2 + (r->fold[c->eg[i]] == f)] =
+					1;
+		for (int g = 0; g < r->ngroup_eff; g++)
+			r->overlap += side[g * 2] && side[g * 2 + 1];
+	}
+	free(side);
+}
+
+/* Which classes this split can evaluate: every fold that tests a class
+ * keeps at least EVAL_MIN_SHARE of its rows for training. */
+static void evaluable(struct ctx *c)
+{
+	struct eval_result *r = c->r;
+
+	for (int k = 0; k < c->k && k < 16; k++) {
+		long tot = 0, worst = -1;
+		for (int i = 0; i < c->n; i++)
+			tot += c->y[i] == k;
+		for (int f = 0; f < r->nfolds; f++) {
+			long t = 0;
+			for (int i = 0; i < c->n; i++)
+				t += c->y[i] == k && r->fold[c->eg[i]] == f;
+			if (t && (worst < 0 || t > worst))
+				worst = t;
+		}
+		r->train_share[k] =
+			tot && worst >= 0 ? (double)(tot - worst) / (double)tot
+					  : 0;
+		r->evaluable[k] = tot && r->train_share[k] >= EVAL_MIN_SHARE;
+	}
+}
+
+/* The figures, over the tested rows only (an explicit split's training
+ * rows have no prediction). */
+static void score(struct ctx *c)
+{
+	const struct dataset *ds = c->ds;
+	struct eval_result *r = c->r;
+	double sum = 0;
+	int n = c->n, k = c->k;
+
+	for (int i = 0; i < n; i++)
+		if (r->fold[c->eg[i]] >= r->nfolds)
+			c->y[i] = -1;
+	metrics_compute(&r->model, k, c->y, c->pm, n);
+	for (int j = 0; j < k && j < 16; j++)
+		if (r->evaluable[j]) {
+			r->nevaluable++;
+			sum += r->model.f1[j];
+		}
+	r->macro_f1_evaluable = r->nevaluable ? sum / r->nevaluable : 0;
+	if (c->win)
+		return;
+	node_vote(ds, c->y, c->pm, n, k, &r->node_vote);
+	node_soft(ds, c->y, c->prob, n, k, c->o->node_min_pkts, &r->node);
+	/* per flow, only the flows of >= node_min_pkts packets */
+	for (int i = 0; i < n; i++)
+		c->big[i] = ds->m[i].pkts >= c->o->node_min_pkts ? c->y[i] : -1;
+	metrics_compute(&r->model_big, k, c->big, c->pm, n);
+	metrics_compute(&r->port, k, c->y, c->pp, n);
+	metrics_compute(&r->ptp, k, c->y, c->pt, n);
+	metrics_compute(&r->bins, k, c->y, c->pb, n);
+	for (int e = 0; r->have_early && e < FIRSTN; e++)
+		metrics_compute(&r->early[e], k, c->y, c->pe[e], n);
+}
+
 int eval_run(const struct dataset *ds, const struct eval_opts *o,
 	     const int *explicit_fold, struct eval_result *r,
 	     struct pt_err *err)
 {
-	int win = o->windows, n = win ? ds->nwin : ds->n;
-	int k = ds->cls.n, ncol = win ? WIN_NFEAT : ds->nfeat;
-	int *y = NULL, *eg = NULL, *tr = NULL, *te = NULL;
-	int *pm = NULL, *pp = NULL, *pt = NULL, *pb = NULL, *pe[FIRSTN];
-	float *prob = NULL;
-	int *pb2 = NULL;
-	float *X = NULL, *XB = NULL, *XE[FIRSTN];
+	struct ctx c;
 	int rc = 0;
 	double t0 = now_s();
 
 	memset(r, 0, sizeof(*r));
-	memset(pe, 0, sizeof(pe));
-	memset(XE, 0, sizeof(XE));
-	r->windows = win;
-	r->have_early = o->early && !win;
-	y = malloc(((size_t)n + 1) * sizeof(int));
-	eg = malloc(((size_t)n + 1) * sizeof(int));
-	tr = malloc(((size_t)n + 1) * sizeof(int));
-	te = malloc(((size_t)n + 1) * sizeof(int));
-	pm = malloc(((size_t)n + 1) * sizeof(int));
-	pp = malloc(((size_t)n + 1) * sizeof(int));
-	pt = malloc(((size_t)n + 1) * sizeof(int));
-	pb = malloc(((size_t)n + 1) * sizeof(int));
-	prob = malloc(((size_t)n + 1) * (size_t)k * sizeof(float));
-	pb2 = malloc(((size_t)n + 1) * sizeof(int));
-	if (!pb2 || !y || !eg || !tr || !te || !pm || !pp || !pt || !pb ||
-	    !prob) {
-		rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
+	memset(&c, 0, sizeof(c));
+	c.ds = ds;
+	c.o = o;
+	c.r = r;
+	c.win = o->windows;
+	c.n = c.win ? ds->nwin : ds->n;
+	c.k = ds->cls.n;
+	c.ncol = c.win ? WIN_NFEAT : ds->nfeat;
+	r->windows = c.win;
+	r->have_early = o->early && !c.win;
+	if (ctx_alloc(&c) ||
+	    groups(&c, o->segments > 1 && !explicit_fold ? o->segments : 1)) {
+		rc = nomem(err);
 		goto out;
-	}
-	/* rows, labels, effective groups */
-	{
-		int seg = o->segments > 1 && !explicit_fold ? o->segments : 1;
-		long *gn = calloc((size_t)ds->ngroup + 1, sizeof(long));
-		long *gi = calloc((size_t)ds->ngroup + 1, sizeof(long));
-		if (!gn || !gi) {
-			free(gn);
-			free(gi);
-			rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
-			goto out;
-		}
-		for (int i = 0; i < n; i++) {
-			y[i] = win ? ds->win[i].y : ds->m[i].y;
-			gn[win ? ds->win[i].group : ds->m[i].group]++;
-		}
-		/* rows of a file are in flow-end order, close to time order:
-		 * segment s holds the s-th share of them */
-		r->ngroup_eff = ds->ngroup * seg;
-		r->fold = calloc((size_t)r->ngroup_eff + 1, sizeof(int));
-		r->gfile = calloc((size_t)r->ngroup_eff + 1, sizeof(int));
-		r->gseg = calloc((size_t)r->ngroup_eff + 1, sizeof(int));
-		if (!r->fold || !r->gfile || !r->gseg) {
-			free(gn);
-			free(gi);
-			rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
-			goto out;
-		}
-		for (int g = 0; g < r->ngroup_eff; g++) {
-			r->gfile[g] = g / seg;
-			r->gseg[g] = g % seg;
-		}
-		for (int i = 0; i < n; i++) {
-			int g = win ? ds->win[i].group : ds->m[i].group;
-			int s = (int)(gi[g]++ * seg / (gn[g] ? gn[g] : 1));
-			eg[i] = g * seg + s;
-		}
-		free(gn);
-		free(gi);
 	}
 	if (explicit_fold) {
 		for (int g = 0; g < ds->ngroup; g++)
 			r->fold[g] = explicit_fold[g] ? 1 : 0;
 		r->nfolds = 1;
 	} else {
-		if (folds_generic(r->ngroup_eff, eg, y, n, k, o->kfold,
+		if (folds_generic(r->ngroup_eff, c.eg, c.y, c.n, c.k, o->kfold,
 				  o->xp.seed, r->fold)) {
-			rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
+			rc = nomem(err);
 			goto out;
 		}
 		r->nfolds = o->kfold;
 	}
-	/* matrices */
-	if (win) {
-		X = malloc(((size_t)n + 1) * WIN_NFEAT * sizeof(float));
-		if (!X) {
-			rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
+	if (matrices(&c)) {
+		rc = nomem(err);
+		goto out;
+	}
+	for (int f = 0; f < r->nfolds; f++)
+		if ((rc = one_fold(&c, f, err)))
 			goto out;
-		}
-		for (int i = 0; i < n; i++)
-			memcpy(X + (size_t)i * WIN_NFEAT, ds->win[i].x,
-			       sizeof(ds->win[i].x));
-	} else {
-		XB = malloc(((size_t)n + 1) * 2 * PLEN_NBINS * sizeof(float));
-		if (!XB) {
-			rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
-			goto out;
-		}
-		for (int i = 0; i < n; i++) {
-			const struct ds_meta *m = &ds->m[i];
-			memcpy(XB + (size_t)i * 2 * PLEN_NBINS, m->bins,
-			       sizeof(m->bins));
-			pp[i] = y[i] < 0 ? -1
-					 : base_class(&ds->cls,
-						      base_port(m->key.proto,
-								m->sport,
-								m->dport));
-			pt[i] = y[i] < 0 ? -1
-					 : base_class(&ds->cls,
-						      base_ptp(m->key.proto,
-							       m->sport,
-							       m->dport,
-							       &m->hf));
-		}
-		for (int e = 0; r->have_early && e < FIRSTN; e++) {
-			int w = feat_count(FSET_EARLY, e + 1, 0);
-			XE[e] = malloc(((size_t)n + 1) * (size_t)w *
-				       sizeof(float));
-			pe[e] = malloc(((size_t)n + 1) * sizeof(int));
-			if (!XE[e] || !pe[e]) {
-				rc = pt_fail(err, PT_ENOMEM, "eval",
-					     "out of memory");
-				goto out;
-			}
-			for (int i = 0; i < n; i++) {
-				const struct ds_meta *m = &ds->m[i];
-				feat_early(m->key.proto, m->first_len,
-					   m->first_dir, m->first_us, m->nfirst,
-					   e + 1, XE[e] + (size_t)i * w);
-				pe[e][i] = -1;
-			}
-		}
-		X = ds->x;
-	}
-	for (int i = 0; i < n; i++) {
-		pm[i] = pb[i] = -1;
-		prob[(size_t)i * k] = -1;
-	}
-	/* folds */
-	for (int f = 0; f < r->nfolds; f++) {
-		int ntr = 0, nte = 0;
-		for (int i = 0; i < n; i++) {
-			if (y[i] < 0)
-				continue;
-			if (r->fold[eg[i]] == f)
-				te[nte++] = i;
-			else if (win || ds->m[i].pkts >= o->train_min_pkts)
-				tr[ntr++] = i;
-		}
-		if (f < 64) {
-			r->train_rows[f] = ntr;
-			r->test_rows[f] = nte;
-		}
-		if (!nte)
-			continue;
-		if (!ntr) {
-			rc = pt_fail(err, PT_EUSAGE, "eval",
-				     "fold %d has no training rows", f + 1);
-			goto out;
-		}
-		{
-			struct xgb_model keep;
-			int last = f == r->nfolds - 1;
-			if ((rc = fit_predict(X, ncol, y, tr, ntr, te, nte, k,
-					      &o->xp, pm, prob,
-					      last ? &keep : NULL, err)))
-				goto out;
-			if (last) {
-				speed(X, ncol, te, nte, &keep, r);
-				xgb_free(&keep);
-			}
-		}
-		if (win)
-			continue;
-		if ((rc = fit_predict(XB, 2 * PLEN_NBINS, y, tr, ntr, te, nte,
-				      k, &o->xp, pb, NULL, NULL, err)))
-			goto out;
-		for (int e = 0; r->have_early && e < FIRSTN; e++)
-			if ((rc = fit_predict(XE[e],
-					      feat_count(FSET_EARLY, e + 1, 0),
-					      y, tr, ntr, te, nte, k, &o->xp,
-					      pe[e], NULL, NULL, err)))
-				goto out;
-	}
-	/* the split check: no effective group on both sides of any fold */
-	{
-		char *side = calloc((size_t)r->ngroup_eff * 2 + 2, 1);
-		if (side) {
-			for (int f = 0; f < r->nfolds; f++) {
-				memset(side, 0, (size_t)r->ngroup_eff * 2 + 2);
-				for (int i = 0; i < n; i++)
-					if (y[i] >= 0)
-						side[eg[i] * 2 +
-						     (r->fold[eg[i]] == f)] = 1;
-				for (int g = 0; g < r->ngroup_eff; g++)
-					r->overlap +=
-						side[g * 2] && side[g * 2 + 1];
-			}
-			free(side);
-		}
-	}
-	/* which classes this split can evaluate */
-	{
-		double sum = 0;
-		for (int c = 0; c < k && c < 16; c++) {
-			long tot = 0, worst = -1;
-			for (int i = 0; i < n; i++)
-				tot += y[i] == c;
-			for (int f = 0; f < r->nfolds; f++) {
-				long t = 0;
-				for (int i = 0; i < n; i++)
-					t += y[i] == c && r->fold[eg[i]] == f;
-				if (t && (worst < 0 || t > worst))
-					worst = t;
-			}
-			r->train_share[c] =
-				tot && worst >= 0
-					? (double)(tot - worst) / (double)tot
-					: 0;
-			r->evaluable[c] =
-				tot && r->train_share[c] >= EVAL_MIN_SHARE;
-		}
-		/* only tested rows are scored (an explicit split's training
-		 * rows have no prediction) */
-		for (int i = 0; i < n; i++)
-			if (r->fold[eg[i]] >= r->nfolds)
-				y[i] = -1;
-		metrics_compute(&r->model, k, y, pm, n);
-		for (int c = 0; c < k && c < 16; c++)
-			if (r->evaluable[c]) {
-				r->nevaluable++;
-				sum += r->model.f1[c];
-			}
-		r->macro_f1_evaluable = r->nevaluable ? sum / r->nevaluable : 0;
-	}
-	if (!win) {
-		node_vote(ds, y, pm, n, k, &r->node_vote);
-		node_soft(ds, y, prob, n, k, o->node_min_pkts, &r->node);
-		/* per flow, only the flows of >= node_min_pkts packets */
-		for (int i = 0; i < n; i++)
-			pb2[i] = ds->m[i].pkts >= o->node_min_pkts ? y[i] : -1;
-		metrics_compute(&r->model_big, k, pb2, pm, n);
-	}
-	if (!win) {
-		metrics_compute(&r->port, k, y, pp, n);
-		metrics_compute(&r->ptp, k, y, pt, n);
-		metrics_compute(&r->bins, k, y, pb, n);
-		for (int e = 0; r->have_early && e < FIRSTN; e++)
-			metrics_compute(&r->early[e], k, y, pe[e], n);
-	}
+	split_check(&c);
+	evaluable(&c);
+	score(&c);
 	r->train_s = now_s() - t0;
 out:
-	free(y);
-	free(eg);
-	free(tr);
-	free(te);
-	free(pm);
-	free(pp);
-	free(pt);
-	free(pb);
-	free(prob);
-	free(pb2);
-	if (win)
-		free(X);
-	free(XB);
-	for (int e = 0; e < FIRSTN; e++) {
-		free(XE[e]);
-		free(pe[e]);
-	}
+	ctx_free(&c);
 	return rc;
 }
 
@@ -639,240 +759,4 @@ void eval_result_free(struct eval_result *r)
 	free(r->gfile);
 	free(r->gseg);
 	r->fold = r->gfile = r->gseg = NULL;
-}
-
-/* ---- output ----------------------------------------------------------------
- */
-
-/* Mean F1 over the classes flagged in use[]. */
-static double macro_over(const struct metrics *m, const int *use, int k)
-{
-	double sum = 0;
-	int n = 0;
-
-	for (int c = 0; c < k && c < 16; c++)
-		if (use[c]) {
-			sum += m->f1[c];
-			n++;
-		}
-	return n ? sum / n : 0;
-}
-
-static void print_metrics(FILE *f, const char *title, const struct metrics *m,
-			  const struct lbl_classes *c, int full)
-{
-	fprintf(f,
-		"%s: macro-F1 %.4f  accuracy %.4f  (%ld rows, %d classes "
-		"present)\n",
-		title, m->macro_f1, m->accuracy, m->n, m->nclass_present);
-	if (!full)
-		return;
-	fprintf(f, "  %-12s %9s %9s %9s %8s\n", "class", "precision", "recall",
-		"F1", "support");
-	for (int i = 0; i < c->n; i++)
-		fprintf(f, "  %-12s %9.4f %9.4f %9.4f %8ld\n", c->name[i],
-			m->prec[i], m->rec[i], m->f1[i], m->support[i]);
-	fprintf(f, "  confusion (rows: true, columns: predicted)\n  %-12s", "");
-	for (int j = 0; j < c->n; j++)
-		fprintf(f, " %10.10s", c->name[j]);
-	fprintf(f, "\n");
-	for (int i = 0; i < c->n; i++) {
-		fprintf(f, "  %-12s", c->name[i]);
-		for (int j = 0; j < c->n; j++)
-			fprintf(f, " %10ld", m->conf[i][j]);
-		fprintf(f, "\n");
-	}
-}
-
-void eval_print_text(FILE *f, const struct dataset *ds,
-		     const struct eval_result *r)
-{
-	print_metrics(f, r->windows ? "model (node windows)" : "model",
-		      &r->model, &ds->cls, 1);
-	if (!r->windows) {
-		print_metrics(f, "model, flows of >= node-min-pkts packets",
-			      &r->model_big, &ds->cls, 0);
-		print_metrics(f, "model, vote per trace file (node)",
-			      &r->node_vote, &ds->cls, 0);
-		print_metrics(f, "model, per node (mean probability)", &r->node,
-			      &ds->cls, 1);
-		print_metrics(f, "baseline port", &r->port, &ds->cls, 0);
-		print_metrics(f, "baseline ptp (Karagiannis)", &r->ptp,
-			      &ds->cls, 0);
-		print_metrics(f, "baseline size_bins", &r->bins, &ds->cls, 0);
-	}
-	fprintf(f,
-		"classes this split can evaluate (every fold that tests "
-		"them trains on >= %.0f%% of their rows):",
-		100 * EVAL_MIN_SHARE);
-	for (int c = 0; c < ds->cls.n && c < 16; c++)
-		fprintf(f, " %s%s(%.2f)",
-			r->evaluable[c] ? "" : "NOT:", ds->cls.name[c],
-			r->train_share[c]);
-	fprintf(f, "\nmacro-F1 over those %d classes: model %.4f",
-		r->nevaluable, r->macro_f1_evaluable);
-	if (!r->windows)
-		fprintf(f, ", port %.4f, ptp %.4f, size_bins %.4f",
-			macro_over(&r->port, r->evaluable, ds->cls.n),
-			macro_over(&r->ptp, r->evaluable, ds->cls.n),
-			macro_over(&r->bins, r->evaluable, ds->cls.n));
-	fprintf(f, "\n");
-	if (r->have_early) {
-		fprintf(f, "early (first N packets) macro-F1:");
-		for (int e = 0; e < FIRSTN; e++)
-			fprintf(f, " %d:%.3f", e + 1, r->early[e].macro_f1);
-		fprintf(f, "\n");
-	}
-	fprintf(f,
-		"split: %d fold(s) by %s, %d groups, groups on both sides: "
-		"%ld\n",
-		r->nfolds, r->ngroup_eff > ds->ngroup ? "file segment" : "file",
-		r->ngroup_eff, r->overlap);
-	fprintf(f, "prediction speed: %.0f flows/s (one core)\n",
-		r->flows_per_s);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void json_metrics(FILE *f, const struct metrics *m,
-			 const struct lbl_classes *c)
-{
-	fprintf(f,
-		"{\"macro_f1\": %.6f, \"accuracy\": %.6f, \"rows\": %ld, "
-		"\"per_class\": {",
-		m->macro_f1, m->accuracy, m->n);
-	for (int i = 0; i < c->n; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		json_str(f, c->name[i]);
-		fprintf(f,
-			": {\"precision\": %.6f, \"recall\": %.6f, "
-			"\"f1\": %.6f, \"support\": %ld}",
-			m->prec[i], m->rec[i], m->f1[i], m->support[i]);
-	}
-	fprintf(f, "}, \"confusion\": {\"classes\": [");
-	for (int i = 0; i < c->n; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		json_str(f, c->name[i]);
-	}
-	fprintf(f, "], \"matrix\": [");
-	for (int i = 0; i < c->n; i++) {
-		fprintf(f, "%s[", i ? ", " : "");
-		for (int j = 0; j < c->n; j++)
-			fprintf(f, "%s%ld", j ? ", " : "", m->conf[i][j]);
-		fprintf(f, "]");
-	}
-	fprintf(f, "]}}");
-}
-
-void eval_print_json(FILE *f, const struct dataset *ds,
-		     const struct eval_opts *o, const struct eval_result *r)
-{
-	fprintf(f, "{\"target\": \"%s\", \"model\": ",
-		r->windows ? "node_windows" : "flows");
-	json_metrics(f, &r->model, &ds->cls);
-	if (!r->windows) {
-		fprintf(f, ", \"node_vote\": ");
-		json_metrics(f, &r->node_vote, &ds->cls);
-		fprintf(f, ", \"node\": ");
-		json_metrics(f, &r->node, &ds->cls);
-		fprintf(f, ", \"model_min_pkts\": ");
-		json_metrics(f, &r->model_big, &ds->cls);
-		fprintf(f,
-			", \"node_min_pkts\": %llu, \"train_min_pkts\": %llu",
-			(unsigned long long)o->node_min_pkts,
-			(unsigned long long)o->train_min_pkts);
-	}
-	fprintf(f, ", \"baselines\": {");
-	if (!r->windows) {
-		fprintf(f, "\"port\": ");
-		json_metrics(f, &r->port, &ds->cls);
-		fprintf(f, ", \"ptp\": ");
-		json_metrics(f, &r->ptp, &ds->cls);
-		fprintf(f, ", \"size_bins\": ");
-		json_metrics(f, &r->bins, &ds->cls);
-	}
-	fprintf(f,
-		"}, \"evaluable\": {\"min_train_share\": %.2f, "
-		"\"classes\": [",
-		EVAL_MIN_SHARE);
-	for (int c = 0, first = 1; c < ds->cls.n && c < 16; c++)
-		if (r->evaluable[c]) {
-			fprintf(f, "%s", first ? "" : ", ");
-			json_str(f, ds->cls.name[c]);
-			first = 0;
-		}
-	fprintf(f, "], \"train_share\": {");
-	for (int c = 0; c < ds->cls.n && c < 16; c++) {
-		fprintf(f, "%s", c ? ", " : "");
-		json_str(f, ds->cls.name[c]);
-		fprintf(f, ": %.4f", r->train_share[c]);
-	}
-	fprintf(f, "}, \"model_macro_f1\": %.6f", r->macro_f1_evaluable);
-	if (!r->windows)
-		fprintf(f,
-			", \"port_macro_f1\": %.6f, \"ptp_macro_f1\": %.6f, "
-			"\"size_bins_macro_f1\": %.6f",
-			macro_over(&r->port, r->evaluable, ds->cls.n),
-			macro_over(&r->ptp, r->evaluable, ds->cls.n),
-			macro_over(&r->bins, r->evaluable, ds->cls.n));
-	fprintf(f, "}");
-	fprintf(f, ", \"early\": {");
-	for (int e = 0; r->have_early && e < FIRSTN; e++)
-		fprintf(f, "%s\"%d\": %.6f", e ? ", " : "", e + 1,
-			r->early[e].macro_f1);
-	fprintf(f,
-		"}, \"split\": {\"kind\": \"%s\", \"by\": \"%s\", "
-		"\"folds\": %d, \"segments\": %d, "
-		"\"groups_on_both_sides\": %ld, \"fold_files\": [",
-		o->kfold ? "kfold" : "train_test",
-		r->ngroup_eff > ds->ngroup ? "file_segment" : "file", r->nfolds,
-		r->ngroup_eff > ds->ngroup ? r->ngroup_eff / ds->ngroup : 1,
-		r->overlap);
-	for (int fo = 0; fo < r->nfolds; fo++) {
-		int first = 1;
-		fprintf(f, "%s{\"test\": [", fo ? ", " : "");
-		for (int g = 0; g < r->ngroup_eff; g++) {
-			if (r->fold[g] != fo ||
-			    (r->gseg[g] && r->ngroup_eff == ds->ngroup))
-				continue;
-			fprintf(f, "%s", first ? "" : ", ");
-			first = 0;
-			if (r->ngroup_eff > ds->ngroup) {
-				char b[4200];
-				snprintf(b, sizeof(b), "%s#%d",
-					 ds->group[r->gfile[g]], r->gseg[g]);
-				json_str(f, b);
-			} else
-				json_str(f, ds->group[r->gfile[g]]);
-		}
-		fprintf(f, "], \"train_rows\": %ld, \"test_rows\": %ld}",
-			fo < 64 ? r->train_rows[fo] : 0,
-			fo < 64 ? r->test_rows[fo] : 0);
-	}
-	fprintf(f, "]}, \"classes\": [");
-	for (int i = 0; i < ds->cls.n; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		json_str(f, ds->cls.name[i]);
-	}
-	fprintf(f,
-		"], \"flows_seen\": %llu, \"flows_unlabeled\": %llu, "
-		"\"flows_low_confidence\": %llu, \"flows_too_small\": %llu, \"files_skipped\": %d, "
-		"\"prediction_flows_per_s\": %.0f, \"seconds\": %.2f}\n",
-		(unsigned long long)ds->flows_seen,
-		(unsigned long long)ds->flows_unlabeled,
-		(unsigned long long)ds->flows_lowconf,
-		(unsigned long long)ds->flows_small, ds->files_skipped,
-		r->flows_per_s, r->train_s);
 }

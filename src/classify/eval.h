@@ -43,6 +43,9 @@ struct eval_opts {
 				    packets (they are still tested) */
 	uint64_t node_min_pkts;	 /* the node decision and model_big use
 				    flows of at least this many packets */
+	double unknown_q; /* > 0: open set, a threshold learned per fold on
+			     its training nodes (openset.h); the model's
+			     answer below it is unknown (a miss) */
 };
 
 struct eval_result {
@@ -66,6 +69,10 @@ struct eval_result {
 	int nfolds;
 	long overlap; /* groups with rows on both sides of a fold: 0 */
 	long train_rows[64], test_rows[64];
+	long unknown;	    /* tested flows the model called unknown */
+	long absent;	    /* tested flows whose class the fold's training
+			       rows lack */
+	long absent_called; /* ... called one of the trained classes */
 	double train_s, flows_per_s;
 };
 

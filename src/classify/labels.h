@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include "p2ptrace/err.h"
 #include "p2ptrace/flow.h"
-#include "classify/u64map.h"
+#include "p2ptrace/u64map.h"
 
 #define LBL_DEFAULT_CLASSES "bittorrent,gnutella,edonkey,p2p-other,web,other"
 #define LBL_MAXNAME 64

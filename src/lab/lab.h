@@ -117,14 +117,31 @@ struct lab_state {
 		char node[LAB_NODE_MAX];
 		int capture;
 	} * procs;
+	unsigned nvms;
+	struct lab_vmrec { /* "qemu NODE GRACE DIR" */
+		char node[LAB_NODE_MAX];
+		unsigned grace;
+		char dir[512];
+	} * vms;
 };
+#define LAB_STATE_LINE 1024	      /* longest line + 1 */
+#define LAB_STATE_MAX_LINES 200000    /* a 1000-node lab writes < 10000 */
+#define LAB_STATE_MAX_BYTES (16 << 20) /* refused above */
+/* 1 when name is a lab name: 1-16 characters [a-z0-9-], not "-..." */
+int lab_name_valid(const char *name);
+/* 1 when name is a node name: [A-Za-z0-9._-], not starting '.' or '-' */
+int lab_node_valid(const char *name);
 int lab_state_path(const char *name, char *buf, size_t len);
 /* Create the log (fails if it exists: the lab is up). */
 int lab_state_create(const char *name, FILE **f, struct pt_err *err);
 /* Append one line and flush it to the kernel before returning. */
 int lab_state_add(FILE *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Read and check the log of lab name (refused whole on any bad line). */
 int lab_state_read(const char *name, struct lab_state *st, struct pt_err *err);
+/* The checks of lab_state_read on text[0..len) (where names it). */
+int lab_state_parse(const char *name, const char *where, const char *text,
+		    size_t len, struct lab_state *st, struct pt_err *err);
 void lab_state_free(struct lab_state *st);
 /* Names of the labs with a state file; returns the count (<= max). */
 unsigned lab_state_list(char (*names)[LAB_NAME_MAX + 1], unsigned max);

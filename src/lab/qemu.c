@@ -968,51 +968,38 @@ int lab_vm_state_line(const char *line)
 	return !strncmp(line, "qemu ", 5);
 }
 
-/* The VMs of the lab NAME from its undo log; returns the count. */
+/* The VMs of the lab NAME from its undo log (checked by state.c: a log
+ * with any bad line gives none); returns the count. */
 static unsigned read_vms(const char *name, struct vmrec **out)
 {
-	char path[256], line[PATH_MAX + 128];
-	struct vmrec *v = NULL;
-	unsigned n = 0;
-	FILE *f;
+	struct lab_state st;
+	struct pt_err err;
+	struct vmrec *v;
+	unsigned nvms;
 
 	*out = NULL;
-	if (lab_state_path(name, path, sizeof(path)))
+	if (lab_state_read(name, &st, &err))
 		return 0;
-	f = fopen(path, "r");
-	if (!f)
+	nvms = st.nvms;
+	v = calloc(st.nvms + 1, sizeof(*v));
+	if (!v) {
+		lab_state_free(&st);
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		char node[LAB_NODE_MAX], dir[PATH_MAX];
-		unsigned grace;
-		unsigned long pid;
-		unsigned long long start;
-
-		line[strcspn(line, "\n")] = 0;
-		if (sscanf(line, "qemu %31s %u %4095s", node, &grace, dir) ==
-		    3) {
-			void *p = realloc(v, (n + 1) * sizeof(*v));
-
-			if (!p)
-				break;
-			v = p;
-			memset(&v[n], 0, sizeof(*v));
-			snprintf(v[n].node, sizeof(v[n].node), "%s", node);
-			snprintf(v[n].dir, sizeof(v[n].dir), "%s", dir);
-			v[n].grace = grace;
-			n++;
-		} else if (sscanf(line, "proc %lu %llu %31s", &pid, &start,
-				  node) == 3) {
-			for (unsigned i = 0; i < n; i++)
-				if (!strcmp(v[i].node, node)) {
-					v[i].pid = (pid_t)pid;
-					v[i].start = start;
-				}
-		}
 	}
-	fclose(f);
+	for (unsigned n = 0; n < st.nvms; n++) {
+		snprintf(v[n].node, sizeof(v[n].node), "%s", st.vms[n].node);
+		snprintf(v[n].dir, sizeof(v[n].dir), "%s", st.vms[n].dir);
+		v[n].grace = st.vms[n].grace;
+		for (unsigned i = 0; i < st.nprocs; i++)
+			if (!st.procs[i].capture &&
+			    !strcmp(st.procs[i].node, v[n].node)) {
+				v[n].pid = st.procs[i].pid;
+				v[n].start = st.procs[i].start;
+			}
+	}
 	*out = v;
-	return n;
+	lab_state_free(&st);
+	return nvms;
 }
 
 /* Remove only the files the lab made in a VM's folder, then the folder. */

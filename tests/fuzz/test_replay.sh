@@ -1,7 +1,8 @@
 #!/bin/sh
-# tests/fuzz/test_replay.sh -- make check: builds each fuzz target with
-# replay.c as its main (no libFuzzer), linked to the libp2ptrace.a beside
-# $P2PTRACE (with the sanitizers when that library has them), and replays the saved
+# tests/fuzz/test_replay.sh -- make check: builds each fuzz target
+# (tests/fuzz/fuzz_*.c) with replay.c as its main (no libFuzzer), linked to
+# the libp2ptool.a and libp2ptrace.a beside $P2PTRACE (with the sanitizers
+# when that library has them), and replays the saved
 # inputs: tests/fuzz/corpus/TARGET, tests/fuzz/crashes/TARGET and, for
 # fuzz_file, every fixture. Any crash or failed check fails the case.
 . "$(dirname "$0")/../lib.sh"
@@ -19,13 +20,15 @@ FL="-std=c11 -g -O1"
 if nm "$LIB" 2>/dev/null | grep -q '__asan_'; then
 	FL="$FL -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 fi
-for t in file flowtab; do
+TOOL=$BD/libp2ptool.a
+for f in "$ROOT"/tests/fuzz/fuzz_*.c; do
+	t=$(basename "$f" .c)
+	t=${t#fuzz_}
 	bin=$TMPD/replay_$t
 	# shellcheck disable=SC2086
-	if ! ${CC:-cc} $CPPF $FL -o "$bin" "$ROOT/tests/fuzz/replay.c" "$ROOT/tests/fuzz/fuzz_$t.c" \
-		"$LIB" -lpcap -lm -lpthread >"$TMPD/cc_$t.log" 2>&1 &&
-		! ${CC:-cc} $CPPF $FL -o "$bin" "$ROOT/tests/fuzz/replay.c" "$ROOT/tests/fuzz/fuzz_$t.c" \
-			"$LIB" $(pkg-config --libs $PKGS 2>/dev/null) -lm -lpthread >"$TMPD/cc_$t.log" 2>&1; then
+	if ! ${CC:-cc} $CPPF $FL -o "$bin" "$ROOT/tests/fuzz/replay.c" "$f" \
+		"$TOOL" "$LIB" $(pkg-config --libs $PKGS 2>/dev/null) -lxgboost -lm -lpthread \
+		>"$TMPD/cc_$t.log" 2>&1; then
 		not_ok "fuzz replay $t: build" "$(head -3 "$TMPD/cc_$t.log" | tr '\n' ' ')"
 		continue
 	fi

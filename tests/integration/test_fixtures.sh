@@ -12,7 +12,7 @@ cd "$TMPD" || exit 1
 MK=$(dirname "$P2PTRACE")/mkfixtures
 if [ ! -x "$MK" ]; then
 	MK=$TMPD/mkfixtures
-	${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -O1 -o "$MK" "$FX/gen/mkpcap.c" 2>"$TMPD/cc.err" || MK=
+	${CC:-cc} -std=c11 -D_DEFAULT_SOURCE -O1 -o "$MK" "$FX/gen/mkpcap.c" "$FX/gen/mklinks.c" 2>"$TMPD/cc.err" || MK=
 fi
 if [ -n "$MK" ]; then
 	mkdir -p "$TMPD/gen"

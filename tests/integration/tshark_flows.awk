@@ -20,7 +20,11 @@
 #    seen before it (same src, dst, id, protocol, within 60 s), else 0/0.
 # Left out (E lines; X marks their keys so both sides drop them):
 #  - IP reached through a layer the decoder does not enter (anything but
-#    Ethernet/SLL/NULL/raw/PPP/Cisco HDLC, 802.1Q/802.1ad, PPPoE, MPLS);
+#    Ethernet/SLL/NULL/raw/PPP/Cisco HDLC/Frame Relay, 802.11 LLC (plain,
+#    radiotap, PPI), PPI around Ethernet, 802.1Q/802.1ad, PPPoE, MPLS,
+#    MACsec without encryption);
+#  - IPv6 under LINKTYPE_IPV4 (tshark's IPv4 dissector hands it to IPv6;
+#    the decoder refuses the version the link type does not name);
 #  - more than 2 VLAN tags (decoder limit DECODE_VLAN_MAX);
 #  - TCP/UDP/ICMP/SCTP whose header tshark could not decode (snap length).
 function first(s,   a) { split(s, a, ","); return a[1] }
@@ -45,7 +49,10 @@ NF < 20 { next }
 	pre = ""
 	for (j = 1; j < i; j++) pre = pre L[j] ":"
 	bad = ""
-	if (pre != "" && pre !~ /^((eth|sll):ethertype:((vlan|ieee8021ad):ethertype:)*(pppoes:ppp:)?(mpls:)*|null:|raw:|ppp:|chdlc:)$/)
+	if (L[i] == "ip" && pre == "" && first($3) == "" && first($9) != "") {
+		excl("IPv6 under LINKTYPE_IPV4 (228: the decoder refuses it)"); next
+	}
+	if (pre != "" && pre !~ /^((ppi:pcap_pktdata:)?(eth|sll):ethertype:(macsec:ethertype:)?((vlan|ieee8021ad):ethertype:)*(pppoes:ppp:)?(mpls:)*|null:|raw:|ppp:(mpls:)*|chdlc:|fr:|((radiotap|ppi):wlan_radio:)?wlan:llc:)$/)
 		bad = "IP under " pre " (a layer the decoder does not enter)"
 	else if (gsub(/(vlan|ieee8021ad):/, "&", pre) > 2)
 		bad = "more than 2 VLAN tags"

@@ -12,7 +12,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include "classify/baselines.h"
-#include "classify/features.h"
+#include "p2ptrace/flowfeat.h"
 #include "classify/labels.h"
 
 static void test_parse_lines(void **s)

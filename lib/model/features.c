@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "classify/features.h"
-#include "classify/u64map.h"
+#include "p2ptrace/flowfeat.h"
+#include "p2ptrace/u64map.h"
 
 #define NDIRF 17 /* per-direction scalars before the 10 bins */
 static const char *const dir_names[NDIRF] = {

@@ -3,8 +3,8 @@
  * Keys are fingerprints made with u64_fp (never 0). Zero-initialise a
  * struct u64map to start; u64map_free to end.
  */
-#ifndef P2PTRACE_CLASSIFY_U64MAP_H
-#define P2PTRACE_CLASSIFY_U64MAP_H
+#ifndef P2PTRACE_U64MAP_H
+#define P2PTRACE_U64MAP_H
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,5 +1,5 @@
 /*
- * features.h -- the numbers a classifier sees for one flow, and their
+ * flowfeat.h -- the numbers a classifier sees for one flow, and their
  * names and units (docs/classify.md lists them).
  *
  * Three groups: per-flow features computed from struct flow alone
@@ -12,8 +12,8 @@
  * "Early" vectors use only what the first N packets show (sizes,
  * directions, gaps, protocol): they model classification after N packets.
  */
-#ifndef P2PTRACE_CLASSIFY_FEATURES_H
-#define P2PTRACE_CLASSIFY_FEATURES_H
+#ifndef P2PTRACE_FLOWFEAT_H
+#define P2PTRACE_FLOWFEAT_H
 #include <stdint.h>
 #include "p2ptrace/flow.h"
 

@@ -4,7 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "classify/u64map.h"
+#include "p2ptrace/u64map.h"
 
 static uint64_t mix(uint64_t x)
 {
