@@ -13,8 +13,8 @@
  * dns-client: look-ups of random lab names (and 1 in 8 names that do not
  * exist, and reverse look-ups) after random pauses (0.1x-1.9x interval),
  * with agent=dig (A, AAAA, MX, TXT, PTR; 1 in 10 over TCP), getent (the C
- * library's stub resolver: A and AAAA of a name at once, search domain
- * lab), or mix. getent reads /etc/resolv.conf, so the client starts as
+ * library's stub resolver, search domain lab; it asks A only: the lab's
+ * links have no IPv6, so glibc's AI_ADDRCONFIG skips AAAA), or mix. getent reads /etc/resolv.conf, so the client starts as
  * root in a mount namespace of its own (unshare -m, private propagation)
  * where a resolv.conf naming the lab's server is bind-mounted over the
  * host's, then drops to the lab's user (setpriv) before the loop starts.
