@@ -59,6 +59,12 @@ for n in $(tail -n +2 "$OUT/catalog.tsv" | cut -f1); do
 done
 sleep 45
 W=/var/tmp/p2ptrace/$NAME/web/access.log
+# Chromium starts slowly on a loaded machine: give it up to 75 s more
+t=45
+while [ $t -lt 120 ] && ! grep -q HeadlessChrome "$W" 2>/dev/null; do
+	sleep 5; t=$((t+5))
+done
+echo "chromium's first request by $t s"
 cp "$W" "$TMPD/access.log" 2>/dev/null
 "$P2PTRACE" lab down "$NAME" >"$TMPD/down.out" 2>&1
 trap - EXIT INT TERM
