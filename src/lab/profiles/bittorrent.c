@@ -258,6 +258,7 @@ const struct lab_profile lab_profile_bittorrent_seed = {
 	.defaults = peer_defaults,
 	.option = peer_option,
 	.check = peer_check,
+	.plan = bt_plan,
 	.shared = bt_shared,
 	.prepare = seed_prepare,
 };
@@ -271,6 +272,7 @@ const struct lab_profile lab_profile_bittorrent_leech = {
 	.defaults = peer_defaults,
 	.option = peer_option,
 	.check = peer_check,
+	.plan = bt_plan,
 	.shared = bt_shared,
 	.prepare = leech_prepare,
 };
@@ -284,6 +286,7 @@ const struct lab_profile lab_profile_bittorrent_query = {
 	.defaults = peer_defaults,
 	.option = peer_option,
 	.check = peer_check,
+	.plan = bt_plan,
 	.shared = bt_shared,
 	.prepare = leech_prepare,
 };

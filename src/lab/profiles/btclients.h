@@ -46,6 +46,9 @@ int bt_check(const struct lab_exp *e, const struct lab_group *g, char *msg,
 int bt_is_peer(const struct lab_group *g);
 /* The lab's tracker announce URL (empty without a tracker). */
 void bt_announce_url(const struct lab_exp *e, char *buf, size_t len);
+/* lab check: one line of the group's client and settings (and the DHT
+ * bootstrap nodes of its first node). */
+void bt_plan(const struct lab_exp *e, const struct lab_group *g, FILE *f);
 /* aria2's arguments for the settings a group gives (none for defaults, so
  * the command line of a group without them is what it always was). */
 void bt_aria2_args(const struct lab_ctx *ctx, unsigned i, const char *dir,

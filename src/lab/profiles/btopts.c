@@ -285,3 +285,33 @@ int bt_aria2_torrents(const struct lab_ctx *ctx, unsigned i, struct lab_cmd *a,
 	}
 	return 0;
 }
+
+void bt_plan(const struct lab_exp *e, const struct lab_group *g, FILE *f)
+{
+	static const char *const sw[] = { "default", "off", "on" };
+	static const char *const enc[] = { "default", "off", "preferred",
+					   "required" };
+	const struct bt_opts *o = g->opts;
+	unsigned idx[LAB_MAX_FILES], n = bt_group_files(e, g, idx);
+	uint32_t boot[8];
+	char ab[32];
+
+	fprintf(f, "group %s: client=%s file=", g->name,
+		bt_client_names[o->client]);
+	for (unsigned k = 0; k < n; k++)
+		fprintf(f, "%s%s%s", k ? "," : "", e->files[idx[k]].name,
+			e->files[idx[k]].is_public ? "" : "(private)");
+	fprintf(f, " utp=%s dht=%s pex=%s encryption=%s magnet=%s", sw[o->utp],
+		sw[o->dht], sw[o->pex], enc[o->enc], sw[o->magnet]);
+	if (o->dht == BT_ON) {
+		/* aria2 takes the first only */
+		n = bt_dht_nodes(e, g->first_node, boot,
+				 o->client == BT_ARIA2 ? 1 : 8);
+		fprintf(f,
+			"; DHT bootstrap of %s:", e->nodes[g->first_node].name);
+		for (unsigned k = 0; k < n; k++)
+			fprintf(f, " %s",
+				lab_addr_str(boot[k], ab, sizeof(ab)));
+	}
+	fputc('\n', f);
+}
