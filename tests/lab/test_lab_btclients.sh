@@ -4,8 +4,8 @@
 # private torrent), and leechers running transmission (magnet link),
 # qbittorrent (both swarms, encryption required), deluge (uTP off,
 # encryption off), rtorrent (magnet link, encryption required) and aria2
-# (the private swarm with its defaults; the public one with DHT and
-# encryption required). Checks, each against an independent source:
+# (one node in both swarms with its defaults, one in the public swarm with
+# DHT and encryption required). Checks, each against an independent source:
 # every leecher completes (its hook wrote DONE) with the seed's sha256;
 # tshark's dissectors find in what each node sent: BitTorrent, uTP (bt-utp)
 # where uTP is on and none where it is off, DHT (bt-dht) where DHT is on and
@@ -38,7 +38,7 @@ group tr bittorrent-leech file=pub client=transmission magnet=on dht=on up=4mbit
 group qb bittorrent-leech file=pub,priv client=qbittorrent encryption=required dht=on up=4mbit
 group dl bittorrent-leech file=pub client=deluge utp=off encryption=off dht=on pex=on up=4mbit
 group rt bittorrent-leech file=pub client=rtorrent encryption=required dht=on magnet=on up=4mbit
-group ar bittorrent-leech file=priv up=4mbit
+group ar bittorrent-leech file=priv,pub up=4mbit
 group ar2 bittorrent-leech file=pub dht=on encryption=required up=4mbit
 EOT
 # node: its files; then what it must send: uTP, DHT, cleartext handshakes
@@ -49,7 +49,7 @@ tr pub + + -
 qb pub,priv + + 0
 dl pub 0 + +
 rt pub 0 + 0
-ar priv 0 0 -
+ar priv,pub 0 0 -
 ar2 pub 0 + 0
 EOT
 t0=$(date +%s)

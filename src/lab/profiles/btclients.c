@@ -124,7 +124,8 @@ static int write_done(const struct bt_node *n, const char *expr,
 }
 
 /* A sh script that starts DAEMON, waits until READY succeeds (at most
- * 20 s), runs ADD for every torrent ("$t" in it), and waits for the
+ * 180 s: deluged took 68 s to listen on a loaded machine), runs ADD for
+ * every torrent ("$t" in it), and waits for the
  * daemon; TERM ends both. */
 static int write_runner(const struct bt_node *n, const char *daemon,
 			const char *ready, const char *add, struct lab_cmd *a,
@@ -142,7 +143,7 @@ static int write_runner(const struct bt_node *n, const char *daemon,
 		     "#!/bin/sh\n# node %s: %s, then its torrents (written by p2ptrace lab)\n"
 		     "%s &\nP=$!\ntrap 'kill $P 2>/dev/null; wait $P; exit 0' TERM INT\n"
 		     "i=0\nuntil %s >/dev/null 2>&1; do\n"
-		     "\ti=$((i+1)); [ $i -gt 100 ] && break; sleep 0.2\ndone\n"
+		     "\ti=$((i+1)); [ $i -gt 900 ] && break; sleep 0.2\ndone\n"
 		     "for t in%s; do %s; done\nwait $P\n",
 		     n->name, bt_client_names[n->o->client], daemon, ready,
 		     list, add)))
