@@ -35,7 +35,7 @@
 #include "lab/fsutil.h"
 #include "lab/profiles/btclients.h"
 
-#define BT_PORT 6881
+#define BT_PORT 6881u
 #define BT_MAX_BOOT 8 /* DHT nodes a node starts from */
 
 /* What one node's client is given. */
