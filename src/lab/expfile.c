@@ -213,7 +213,7 @@ static int parse_file_line(struct pctx *c, char **tok, int n)
 	struct lab_file *f;
 
 	if (n < 2)
-		return perr(c, "expected 'file NAME size=SIZE [piece=SIZE]'");
+		return perr(c, "expected 'file NAME size=SIZE [piece=SIZE] [private=yes|no]'");
 	if (e->nfiles == LAB_MAX_FILES)
 		return perr(c, "too many files (at most %d)", LAB_MAX_FILES);
 	if (!lab_valid_name(tok[1], LAB_NODE_MAX - 1, 0))
@@ -247,10 +247,17 @@ static int parse_file_line(struct pctx *c, char **tok, int n)
 					c,
 					"piece: expected a power of two from 16KiB to 16MiB, got '%s'",
 					v);
+		} else if (!strcmp(tok[i], "private")) {
+			if (strcmp(v, "yes") && strcmp(v, "no"))
+				return perr(
+					c,
+					"private: expected yes or no, got '%s'",
+					v);
+			f->is_public = !strcmp(v, "no");
 		} else {
 			return perr(
 				c,
-				"unknown file option '%s' (expected size or piece)",
+				"unknown file option '%s' (expected size, piece or private)",
 				tok[i]);
 		}
 	}
@@ -309,10 +316,37 @@ static int parse_rates(const char *v, struct lab_rates *set)
 	return set->n ? 0 : -1;
 }
 
+/* file=NAME or file=A,B,...: the swarms a BitTorrent node joins. */
+static int group_files(struct pctx *c, struct lab_group *g, const char *v)
+{
+	char buf[LAB_MAX_FILES * LAB_NODE_MAX + 1], *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return perr(c, "file: too long");
+	snprintf(buf, sizeof(buf), "%s", v);
+	g->file = -1;
+	g->files = 0;
+	for (char *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		int f = find_file(c->exp, t);
+
+		if (f < 0)
+			return perr(c, "file: no 'file %s' line above", t);
+		if (g->files & (1u << f))
+			return perr(c, "file: %s given twice", t);
+		if (g->file < 0)
+			g->file = f;
+		g->files |= 1u << f;
+	}
+	if (g->file < 0)
+		return perr(c, "file: expected NAME or NAME,NAME,..., got '%s'",
+			    v);
+	return 0;
+}
+
 static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		     const char *v, char (*server)[LAB_NODE_MAX])
 {
-	struct lab_exp *e = c->exp;
 	uint64_t u;
 
 	if (!strcmp(k, "count")) {
@@ -378,9 +412,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				v);
 		g->loss_pct = p;
 	} else if (!strcmp(k, "file")) {
-		g->file = find_file(e, v);
-		if (g->file < 0)
-			return perr(c, "file: no 'file %s' line above", v);
+		return group_files(c, g, v);
 	} else if (!strcmp(k, "server")) {
 		snprintf(*server, LAB_NODE_MAX, "%s", v);
 	} else if (!strcmp(k, "port")) {
@@ -592,7 +624,8 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 
 /* The checks of group G the profile's row asks for (profile.h): a file,
  * a server group of the right profile, its own check. */
-static int check_group(struct pctx *c, struct lab_group *g, const char *server)
+static int check_group(struct pctx *c, struct lab_group *g,
+		       const char *server)
 {
 	struct lab_exp *e = c->exp;
 	const struct lab_profile *p = g->profile;

@@ -27,6 +27,7 @@ struct lab_file {
 	char name[LAB_NODE_MAX];
 	uint64_t size;	/* bytes */
 	uint64_t piece; /* torrent piece length, bytes (power of two) */
+	int is_public;	/* private=no: DHT, PEX and magnet links may be used */
 	int line;
 };
 
@@ -43,7 +44,8 @@ struct lab_group {
 	double delay_ms, loss_pct; /* 0 = none (needs netem) */
 	double jitter_ms;	   /* netem delay variation; 0 = none */
 	double queue_ms;	   /* shaper queue; 0 = 500 ms */
-	int file;		   /* index in files[], -1 none */
+	int file;		   /* index in files[] (the first), -1 none */
+	uint32_t files;		   /* file=A,B: bit k = files[k] */
 	int server;		   /* index in groups[], -1 none */
 	unsigned port;		   /* 0 = profile default */
 	double interval_s;	   /* clients: pause between fetches */

@@ -135,7 +135,7 @@ static const struct badcase bad[] = {
 	{ "file f size=1\ngroup t bittorrent-tracker\ngroup q bittorrent-query file=f query-rate=fast\n",
 	  "b.lab:3", "query-rate: expected a rate" },
 	{ "group q bittorrent-query bogus=1\n", "b.lab:1",
-	  "(expected count, up, down, queue, delay, jitter, loss, file, server, port, interval, start, size, user, query-rate, or 'labels'" },
+	  "(expected count, up, down, queue, delay, jitter, loss, file, server, port, interval, start, size, user, query-rate, client, utp, dht, pex, encryption, magnet, or 'labels'" },
 	{ "group k edonkey\n", "b.lab:1", "needs a subnet inside 100.64.0.0/10" },
 	{ "group c http-client\n", "b.lab:1", "needs server=GROUP" },
 	/* rate sets, jitter (shape.c, expfile.c) */

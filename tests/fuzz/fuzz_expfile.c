@@ -1,0 +1,91 @@
+/*
+ * fuzz_expfile.c -- libFuzzer target over the experiment file parser
+ * (src/lab/expfile.c lab_exp_parse, with every profile's own options, e.g.
+ * the BitTorrent peers' client=, utp=, dht=, file=A,B in profiles/btopts.c):
+ * the input is a file's text.
+ *
+ * Besides the sanitizers, it checks what `lab up` relies on: an accepted
+ * file has its nodes inside the subnet, unique names and namespaces of the
+ * lab, files and groups in range (a BitTorrent group's first file is one
+ * of its files; DHT, PEX and magnet links only with a public file); a
+ * refused one leaves no node array and names the file (and a line).
+ * Built by tests/fuzz/run_fuzz.sh and, with replay.c, test_replay.sh.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lab/lab.h"
+#include "lab/profile.h"
+#include "lab/profiles/btclients.h"
+
+#define CHECK(c)                                                               \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			fprintf(stderr, "check failed: %s (%s:%d)\n", #c,      \
+				__FILE__, __LINE__);                           \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_bt(const struct lab_exp *e, const struct lab_group *g)
+{
+	const struct bt_opts *o = g->opts;
+	int pub = 0;
+
+	CHECK(g->files && g->file >= 0 && g->file < (int)e->nfiles);
+	CHECK(g->files < (1u << e->nfiles));
+	CHECK(g->files & (1u << g->file)); /* the first one named */
+	CHECK(o->client >= 0 && o->client < BT_NCLIENTS);
+	for (unsigned f = 0; f < e->nfiles; f++)
+		if (g->files & (1u << f)) {
+			pub |= e->files[f].is_public;
+			CHECK(o->magnet != BT_ON || e->files[f].is_public);
+		}
+	CHECK(pub || (o->dht != BT_ON && o->pex != BT_ON));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct lab_exp e;
+	struct pt_err err = { 0 };
+	char *text = malloc(size + 1);
+	uint32_t mask;
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = 0;
+	if (lab_exp_parse(&e, "fz.lab", text, &err)) {
+		CHECK(e.nodes == NULL);
+		CHECK(!strncmp(err.where, "fz.lab", 6));
+		free(text);
+		return 0;
+	}
+	free(text);
+	mask = e.prefix ? 0xffffffffu << (32 - e.prefix) : 0;
+	CHECK(e.nnodes >= 1 && e.nnodes <= LAB_MAX_NODES);
+	for (unsigned i = 0; i < e.nnodes; i++) {
+		const struct lab_node *n = &e.nodes[i];
+
+		CHECK((n->addr & mask) == e.net && n->addr != e.net &&
+		      (n->addr | mask) != 0xffffffffu);
+		CHECK(n->group < e.ngroups);
+		CHECK(!strchr(n->name, '/') && n->name[0]);
+		CHECK(!strncmp(n->netns, "p2pn-", 5));
+		for (unsigned j = 0; j < i; j++)
+			CHECK(strcmp(e.nodes[j].name, n->name));
+	}
+	for (unsigned i = 0; i < e.ngroups; i++) {
+		const struct lab_group *g = &e.groups[i];
+
+		CHECK(g->file < (int)e.nfiles);
+		CHECK(g->server < (int)e.ngroups);
+		if (bt_is_peer(g))
+			check_bt(&e, g);
+	}
+	lab_exp_free(&e);
+	return 0;
+}
