@@ -14,10 +14,11 @@
  * exist, and reverse look-ups) after random pauses (0.1x-1.9x interval),
  * with agent=dig (A, AAAA, MX, TXT, PTR; 1 in 10 over TCP), getent (the C
  * library's stub resolver, search domain lab; it asks A only: the lab's
- * links have no IPv6, so glibc's AI_ADDRCONFIG skips AAAA), or mix. getent reads /etc/resolv.conf, so the client starts as
- * root in a mount namespace of its own (unshare -m, private propagation)
- * where a resolv.conf naming the lab's server is bind-mounted over the
- * host's, then drops to the lab's user (setpriv) before the loop starts.
+ * links have no IPv6, so glibc's AI_ADDRCONFIG skips AAAA), or mix. getent
+ * reads /etc/resolv.conf, so the client starts as root in a mount namespace of
+ * its own (unshare -m, private propagation) where a resolv.conf naming the
+ * lab's server is bind-mounted over the host's, then drops to the lab's user
+ * (setpriv) before the loop starts.
  */
 #include <errno.h>
 #include <grp.h>
@@ -140,10 +141,11 @@ static int client_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 				      e->nodes[n].name);
 	}
 	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
-	if (lab_write_text(path, 0644,
-			   "# written by p2ptrace lab\nnameserver %s\nsearch lab\n"
-			   "options timeout:2 attempts:2\n",
-			   sa))
+	if (lab_write_text(
+		    path, 0644,
+		    "# written by p2ptrace lab\nnameserver %s\nsearch lab\n"
+		    "options timeout:2 attempts:2\n",
+		    sa))
 		return pt_fail(err, PT_EIO, path, "cannot write");
 	snprintf(path, sizeof(path), "%s/client.sh", dir);
 	if (lab_write_text(

@@ -29,13 +29,14 @@ static int broker_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 	a->as_root = 1;
 	snprintf(path, sizeof(path), "%s/mosquitto.conf", dir);
-	if (lab_write_text(path, 0644,
-			   "# written by p2ptrace lab for node %s\n"
-			   "listener %u %s\nallow_anonymous true\npersistence false\n"
-			   "log_dest stderr\nuser %s\nmax_keepalive 120\n",
-			   nd->name, lab_group_port(g),
-			   lab_addr_str(nd->addr, addr, sizeof(addr)),
-			   lab_group_user(e, g)))
+	if (lab_write_text(
+		    path, 0644,
+		    "# written by p2ptrace lab for node %s\n"
+		    "listener %u %s\nallow_anonymous true\npersistence false\n"
+		    "log_dest stderr\nuser %s\nmax_keepalive 120\n",
+		    nd->name, lab_group_port(g),
+		    lab_addr_str(nd->addr, addr, sizeof(addr)),
+		    lab_group_user(e, g)))
 		return pt_fail(err, PT_EIO, path, "cannot write");
 	lab_arg(a, "mosquitto");
 	lab_arg(a, "-c");

@@ -22,8 +22,8 @@
 #include "lab/profile.h"
 
 struct ntp_opts {
-	int query;	/* client: one-shot queries, not a daemon */
-	unsigned poll;	/* client: log2 of the polling interval (s) */
+	int query;     /* client: one-shot queries, not a daemon */
+	unsigned poll; /* client: log2 of the polling interval (s) */
 };
 
 static void ntp_defaults(struct lab_group *g)
@@ -52,9 +52,10 @@ static int client_option(struct lab_group *g, const char *k, const char *v,
 		errno = 0;
 		n = strtoul(v, &end, 10);
 		if (errno || end == v || *end || n < 3 || n > 10) {
-			snprintf(msg, len,
-				 "poll: expected 3..10 (log2 of seconds: 3 = 8 s, 10 = 1024 s), got '%s'",
-				 v);
+			snprintf(
+				msg, len,
+				"poll: expected 3..10 (log2 of seconds: 3 = 8 s, 10 = 1024 s), got '%s'",
+				v);
 			return -1;
 		}
 		o->poll = (unsigned)n;
@@ -73,13 +74,13 @@ static int server_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 	a->as_root = 1;
 	snprintf(path, sizeof(path), "%s/chrony.conf", dir);
-	if (lab_write_text(path, 0644,
-			   "# written by p2ptrace lab for node %s\n"
-			   "local stratum 8\nallow %s/%u\nbindaddress %s\nport 123\n"
-			   "cmdport 0\nbindcmdaddress /\npidfile %s/chronyd.pid\n",
-			   nd->name, lab_addr_str(e->net, net, sizeof(net)),
-			   e->prefix, lab_addr_str(nd->addr, addr, sizeof(addr)),
-			   dir))
+	if (lab_write_text(
+		    path, 0644,
+		    "# written by p2ptrace lab for node %s\n"
+		    "local stratum 8\nallow %s/%u\nbindaddress %s\nport 123\n"
+		    "cmdport 0\nbindcmdaddress /\npidfile %s/chronyd.pid\n",
+		    nd->name, lab_addr_str(e->net, net, sizeof(net)), e->prefix,
+		    lab_addr_str(nd->addr, addr, sizeof(addr)), dir))
 		return pt_fail(err, PT_EIO, path, "cannot write");
 	lab_arg(a, "chronyd");
 	lab_arg(a, "-d");
@@ -101,20 +102,22 @@ static int client_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 	lab_group_addr(e, g->server, i - g->first_node, sa, sizeof(sa));
 	if (o->query) {
-		snprintf(cmd, sizeof(cmd),
-			 "while :; do chronyd -Q -f /dev/null -t 20 'server %s iburst maxsamples 4' 2>&1 | tail -1; "
-			 "sleep %g; done",
-			 sa, g->interval_s > 0 ? g->interval_s : 60);
+		snprintf(
+			cmd, sizeof(cmd),
+			"while :; do chronyd -Q -f /dev/null -t 20 'server %s iburst maxsamples 4' 2>&1 | tail -1; "
+			"sleep %g; done",
+			sa, g->interval_s > 0 ? g->interval_s : 60);
 		lab_sh(a, cmd);
 		return 0;
 	}
 	a->as_root = 1; /* chronyd starts as root only; -u drops it */
 	snprintf(path, sizeof(path), "%s/chrony.conf", dir);
-	if (lab_write_text(path, 0644,
-			   "# written by p2ptrace lab for node %s\n"
-			   "server %s iburst minpoll %u maxpoll %u\nport 0\ncmdport 0\n"
-			   "bindcmdaddress /\npidfile %s/chronyd.pid\n",
-			   e->nodes[i].name, sa, o->poll, o->poll + 2, dir))
+	if (lab_write_text(
+		    path, 0644,
+		    "# written by p2ptrace lab for node %s\n"
+		    "server %s iburst minpoll %u maxpoll %u\nport 0\ncmdport 0\n"
+		    "bindcmdaddress /\npidfile %s/chronyd.pid\n",
+		    e->nodes[i].name, sa, o->poll, o->poll + 2, dir))
 		return pt_fail(err, PT_EIO, path, "cannot write");
 	lab_arg(a, "chronyd");
 	lab_arg(a, "-d");

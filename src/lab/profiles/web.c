@@ -99,9 +99,10 @@ static int client_option(struct lab_group *g, const char *k, const char *v,
 
 	if (!strcmp(k, "agent")) {
 		if ((o->agent = pick(v, agents)) < 0) {
-			snprintf(msg, len,
-				 "agent: expected curl, wget or chromium, got '%s'",
-				 v);
+			snprintf(
+				msg, len,
+				"agent: expected curl, wget or chromium, got '%s'",
+				v);
 			return -1;
 		}
 		return 0;
@@ -127,8 +128,9 @@ static int client_check(struct lab_exp *e, struct lab_group *g, char *msg,
 	if (o->proto < 0)
 		o->proto = o->agent == WEB_WGET ? WEB_HTTPS : WEB_H2;
 	if (o->agent == WEB_WGET && o->proto == WEB_H2) {
-		snprintf(msg, len,
-			 "proto=h2: wget speaks HTTP/1.1 only (use proto=https or http)");
+		snprintf(
+			msg, len,
+			"proto=h2: wget speaks HTTP/1.1 only (use proto=https or http)");
 		return -1;
 	}
 	return 0;
@@ -138,10 +140,23 @@ static int client_check(struct lab_exp *e, struct lab_group *g, char *msg,
 static int web_shared(struct lab_ctx *ctx, struct pt_err *err)
 {
 	char key[700], crt[700];
-	char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-			 "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
-			 "-out", crt, "-days", "30", "-subj",
-			 "/O=p2ptrace lab/CN=p2ptrace lab CA", NULL };
+	char *argv[] = { "openssl",
+			 "req",
+			 "-x509",
+			 "-newkey",
+			 "ec",
+			 "-pkeyopt",
+			 "ec_paramgen_curve:P-256",
+			 "-nodes",
+			 "-keyout",
+			 key,
+			 "-out",
+			 crt,
+			 "-days",
+			 "30",
+			 "-subj",
+			 "/O=p2ptrace lab/CN=p2ptrace lab CA",
+			 NULL };
 
 	snprintf(key, sizeof(key), "%s/shared/labca.key", ctx->work);
 	snprintf(crt, sizeof(crt), "%s/shared/labca.crt", ctx->work);
@@ -160,13 +175,14 @@ static int web_cert(struct lab_ctx *ctx, const char *dir, const char *node,
 {
 	char key[700], csr[700], crt[700], ext[700], cak[700], cac[700],
 		subj[100], ser[16], chain[700];
-	char *req[] = { "openssl", "req",  "-new", "-newkey", "rsa:2048",
-			"-nodes",  "-keyout", key, "-out", csr, "-subj", subj,
-			NULL };
-	char *sign[] = { "openssl", "x509", "-req",  "-in",	 csr,
-			 "-CA",	    cac,    "-CAkey", cak,	 "-set_serial",
-			 ser,	    "-days", "30",    "-extfile", ext,
-			 "-out",    crt,    NULL };
+	char *req[] = { "openssl", "req",     "-new", "-newkey", "rsa:2048",
+			"-nodes",  "-keyout", key,    "-out",	 csr,
+			"-subj",   subj,      NULL };
+	char *sign[] = { "openssl", "x509",	   "-req", "-in",
+			 csr,	    "-CA",	   cac,	   "-CAkey",
+			 cak,	    "-set_serial", ser,	   "-days",
+			 "30",	    "-extfile",	   ext,	   "-out",
+			 crt,	    NULL };
 
 	snprintf(key, sizeof(key), "%s/server.key", dir);
 	snprintf(csr, sizeof(csr), "%s/server.csr", dir);
@@ -184,8 +200,9 @@ static int web_cert(struct lab_ctx *ctx, const char *dir, const char *node,
 		    addr, node))
 		return pt_fail(err, PT_EIO, ext, "cannot write");
 	if (lab_run_cmd(req, NULL, 0) || lab_run_cmd(sign, NULL, 0))
-		return pt_fail(err, PT_EIO, crt,
-			       "openssl could not issue the server certificate");
+		return pt_fail(
+			err, PT_EIO, crt,
+			"openssl could not issue the server certificate");
 	{
 		FILE *out = fopen(chain, "w");
 		const char *parts[] = { crt, cac };
@@ -241,11 +258,10 @@ static int text_object(const char *path, const char *line, uint64_t size)
 
 /* The site: objects o1..oN (css, js, png, jpg), pages page1..pageP (and
  * index.html = page1) that reference them. */
-static int web_site(const char *www, const char *seed,
-		    const struct web_opts *o)
+static int web_site(const char *www, const char *seed, const struct web_opts *o)
 {
-	static const char *const ext[] = { "css", "js", "png", "jpg", "png",
-					   "jpg" };
+	static const char *const ext[] = { "css", "js",	 "png",
+					   "jpg", "png", "jpg" };
 	uint64_t x = 1469598103934665603ull;
 	char path[900];
 	FILE *f;
@@ -254,7 +270,8 @@ static int web_site(const char *www, const char *seed,
 		x = (x ^ (unsigned char)*s) * 1099511628211ull;
 	for (unsigned j = 1; j <= o->objects; j++) {
 		const char *e = ext[j % 6];
-		double lo = log(200), hi = log(j % 16 == 0 ? 2 << 20 : 300 << 10);
+		double lo = log(200),
+		       hi = log(j % 16 == 0 ? 2 << 20 : 300 << 10);
 		uint64_t size = (uint64_t)exp(lo + (hi - lo) * rng_unit(&x));
 		int rc;
 
@@ -263,8 +280,10 @@ static int web_site(const char *www, const char *seed,
 			rc = text_object(path, ".c{margin:0 auto;color:#333}\n",
 					 size / 4 + 64);
 		else if (e[0] == 'j')
-			rc = text_object(path, "var a=[1,2,3].map(function(x){return x*2});\n",
-					 size / 2 + 64);
+			rc = text_object(
+				path,
+				"var a=[1,2,3].map(function(x){return x*2});\n",
+				size / 2 + 64);
 		else
 			rc = lab_make_data(path, path + strlen(www), size);
 		if (rc)
@@ -278,7 +297,8 @@ static int web_site(const char *www, const char *seed,
 		f = fopen(path, "w");
 		if (!f)
 			return -1;
-		fprintf(f, "<!doctype html>\n<html><head><meta charset=utf-8><title>lab page %u</title>\n",
+		fprintf(f,
+			"<!doctype html>\n<html><head><meta charset=utf-8><title>lab page %u</title>\n",
 			p > o->pages ? 1 : p);
 		for (unsigned j = 1; j <= o->objects; j++) {
 			const char *e = ext[j % 6];
@@ -287,11 +307,15 @@ static int web_site(const char *www, const char *seed,
 			if (j > 3 && (j - 4) % o->pages + 1 != mine)
 				continue;
 			if (e[0] == 'c')
-				fprintf(f, "<link rel=stylesheet href=\"o%u.css\">\n", j);
+				fprintf(f,
+					"<link rel=stylesheet href=\"o%u.css\">\n",
+					j);
 			else if (e[0] == 'j')
-				fprintf(f, "<script src=\"o%u.js\"></script>\n", j);
+				fprintf(f, "<script src=\"o%u.js\"></script>\n",
+					j);
 			else
-				fprintf(f, "<img src=\"o%u.%s\" alt=\"\">\n", j, e);
+				fprintf(f, "<img src=\"o%u.%s\" alt=\"\">\n", j,
+					e);
 		}
 		fprintf(f,
 			"</head><body><p>lab page</p>\n<script>setTimeout(function(){"
@@ -362,11 +386,11 @@ static int server_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 /* Shell helpers every client script starts with: rnd (0..65535) and
  * think (sleep 0.25x..1.75x interval). */
-#define WEB_SH_HEAD                                                         \
-	"set -f\n"                                                          \
-	"rnd() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }\n"             \
-	"think() { sleep $(awk -v r=$(rnd) -v i=%g 'BEGIN{printf \"%%.2f\", " \
-	"i*(0.25+1.5*r/65535)}'); }\n"                                      \
+#define WEB_SH_HEAD                                                            \
+	"set -f\n"                                                             \
+	"rnd() { od -An -N2 -tu2 /dev/urandom | tr -d ' '; }\n"                \
+	"think() { sleep $(awk -v r=$(rnd) -v i=%g 'BEGIN{printf \"%%.2f\", "  \
+	"i*(0.25+1.5*r/65535)}'); }\n"                                         \
 	"page() { echo page$(( $(rnd) %% %u + 1 )).html; }\n"
 
 static int client_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
@@ -376,11 +400,10 @@ static int client_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	const struct lab_group *g = &e->groups[e->nodes[i].group];
 	const struct lab_group *sg = &e->groups[g->server];
 	const struct web_opts *o = g->opts, *so = sg->opts;
-	const char *srv = e->nodes[sg->first_node +
-				   (i - g->first_node) % sg->count]
-				  .name;
+	const char *srv =
+		e->nodes[sg->first_node + (i - g->first_node) % sg->count].name;
 	char sa[32], base[128], path[800], ca[700];
-	unsigned port = o->proto == WEB_H2      ? lab_group_port(sg)
+	unsigned port = o->proto == WEB_H2	? lab_group_port(sg)
 			: o->proto == WEB_HTTPS ? 8443
 						: 80;
 	double iv = g->interval_s > 0 ? g->interval_s : 5;
