@@ -12,7 +12,7 @@ nginx-light vsftpd openssh-server openssh-client curl wget ftp
 amule-daemon amule-utils qemu-system-x86 qemu-utils busybox-static linux-image-amd64 dnsmasq-base
 chromium jq bc time cppcheck clang-format
 gnunet transmission-daemon qbittorrent-nox deluged deluge-console rtorrent lftp
-chrony unbound bind9-dnsutils rsync openssl nfdump"
+chrony unbound bind9-dnsutils rsync openssl nfdump mosquitto mosquitto-clients"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -150,7 +150,7 @@ static void print_plan(const struct lab_exp *e, FILE *f)
 
 		fprintf(f, "%-20s %-28s %-15s %-18s %10g %10g  %s\n", n->name,
 			n->netns, lab_addr_str(n->addr, a, sizeof(a)),
-			lab_profile_name(g->profile), g->up_kbps, g->down_kbps,
+			lab_profile_name(g->profile), n->up_kbps, n->down_kbps,
 			g->labels);
 	}
 	for (unsigned i = 0; i < e->ngroups; i++)
@@ -186,10 +186,18 @@ static int cmd_check(int argc, char **argv)
 		return 2;
 	print_plan(&e, stdout);
 	print_runs(&e, stdout);
-	for (unsigned i = 0; i < e.ngroups; i++)
-		if (e.groups[i].delay_ms > 0 || e.groups[i].loss_pct > 0)
-			printf("note: group %s uses delay/loss, which needs the netem qdisc (absent from some kernels)\n",
-			       e.groups[i].name);
+	for (unsigned i = 0; i < e.ngroups; i++) {
+		const struct lab_group *g = &e.groups[i];
+		char why[200];
+
+		if ((g->delay_ms > 0 || g->loss_pct > 0 || g->jitter_ms > 0) &&
+		    lab_netem_missing(why, sizeof(why))) {
+			tool_msg("%s:%d: group %s: delay, jitter and loss need the netem qdisc, and %s: lab up would fail; remove them to run here",
+				 e.path, g->line, g->name, why);
+			lab_exp_free(&e);
+			return 2;
+		}
+	}
 	printf("ok: %s\n", e.path);
 	lab_exp_free(&e);
 	return 0;

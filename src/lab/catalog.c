@@ -112,8 +112,8 @@ int lab_catalog_write(const struct lab_ctx *ctx, uint64_t start)
 		fprintf(f,
 			"%s\t%s\t%s\t%s\t%s\t%g\t%g\t%llu\t\ttraces/%s.pcapng\t\t\t\t%s",
 			n->name, n->netns, lab_addr_str(n->addr, a, sizeof(a)),
-			lab_profile_name(g->profile), g->labels, g->up_kbps,
-			g->down_kbps,
+			lab_profile_name(g->profile), g->labels, n->up_kbps,
+			n->down_kbps,
 			(unsigned long long)(start +
 					     (uint64_t)(g->start_s * 1e9)),
 			n->name, g->name);

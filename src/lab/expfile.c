@@ -214,7 +214,7 @@ static int parse_file_line(struct pctx *c, char **tok, int n)
 	struct lab_file *f;
 
 	if (n < 2)
-		return perr(c, "expected 'file NAME size=SIZE [piece=SIZE]'");
+		return perr(c, "expected 'file NAME size=SIZE [piece=SIZE] [private=yes|no]'");
 	if (e->nfiles == LAB_MAX_FILES)
 		return perr(c, "too many files (at most %d)", LAB_MAX_FILES);
 	if (!lab_valid_name(tok[1], LAB_NODE_MAX - 1, 0))
@@ -248,10 +248,17 @@ static int parse_file_line(struct pctx *c, char **tok, int n)
 					c,
 					"piece: expected a power of two from 16KiB to 16MiB, got '%s'",
 					v);
+		} else if (!strcmp(tok[i], "private")) {
+			if (strcmp(v, "yes") && strcmp(v, "no"))
+				return perr(
+					c,
+					"private: expected yes or no, got '%s'",
+					v);
+			f->is_public = !strcmp(v, "no");
 		} else {
 			return perr(
 				c,
-				"unknown file option '%s' (expected size or piece)",
+				"unknown file option '%s' (expected size, piece or private)",
 				tok[i]);
 		}
 	}
@@ -274,16 +281,73 @@ static int profile_opt(struct pctx *c, struct lab_group *g, const char *k,
 	if (r > 0)
 		return perr(
 			c,
-			"unknown group option '%s' (expected count, up, down, queue, delay, loss, file, server, port, interval, start, size, user, %s%sor 'labels' before key=value labels)",
+			"unknown group option '%s' (expected count, up, down, queue, delay, jitter, loss, file, server, port, interval, start, size, user, %s%sor 'labels' before key=value labels)",
 			k, p->options ? p->options : "",
 			p->options ? ", " : "");
+	return 0;
+}
+
+/* "2mbit", "256kbit..4mbit" (range) or "1mbit,2mbit,512kbit" (list). */
+static int parse_rates(const char *v, struct lab_rates *set)
+{
+	char buf[256], *p, *save = NULL;
+	const char *dots = strstr(v, "..");
+
+	memset(set, 0, sizeof(*set));
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	if (dots) {
+		buf[dots - v] = 0;
+		if (lab_parse_rate(buf, &set->v[0]) ||
+		    lab_parse_rate(buf + (dots - v) + 2, &set->v[1]) ||
+		    set->v[0] < 0.1 || set->v[1] > 10e6 ||
+		    set->v[0] >= set->v[1])
+			return -1;
+		set->n = 2;
+		set->range = 1;
+		return 0;
+	}
+	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (set->n == 8 || lab_parse_rate(p, &set->v[set->n]) ||
+		    set->v[set->n] < 0.1 || set->v[set->n] > 10e6)
+			return -1;
+		set->n++;
+	}
+	return set->n ? 0 : -1;
+}
+
+/* file=NAME or file=A,B,...: the swarms a BitTorrent node joins. */
+static int group_files(struct pctx *c, struct lab_group *g, const char *v)
+{
+	char buf[LAB_MAX_FILES * LAB_NODE_MAX + 1], *save = NULL;
+
+	if (strlen(v) >= sizeof(buf))
+		return perr(c, "file: too long");
+	snprintf(buf, sizeof(buf), "%s", v);
+	g->file = -1;
+	g->files = 0;
+	for (char *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		int f = find_file(c->exp, t);
+
+		if (f < 0)
+			return perr(c, "file: no 'file %s' line above", t);
+		if (g->files & (1u << f))
+			return perr(c, "file: %s given twice", t);
+		if (g->file < 0)
+			g->file = f;
+		g->files |= 1u << f;
+	}
+	if (g->file < 0)
+		return perr(c, "file: expected NAME or NAME,NAME,..., got '%s'",
+			    v);
 	return 0;
 }
 
 static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		     const char *v, char (*server)[LAB_NODE_MAX])
 {
-	struct lab_exp *e = c->exp;
 	uint64_t u;
 
 	if (!strcmp(k, "count")) {
@@ -292,17 +356,28 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				    LAB_MAX_NODES, v);
 		g->count = (unsigned)u;
 	} else if (!strcmp(k, "up") || !strcmp(k, "down")) {
-		double r;
+		struct lab_rates *set = k[0] == 'u' ? &g->up_set : &g->down_set;
 
-		if (lab_parse_rate(v, &r) || r < 0.1 || r > 10e6)
+		if (parse_rates(v, set))
 			return perr(
 				c,
-				"%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), got '%s'",
+				"%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), a range A..B (A < B) or a list A,B,... (at most 8), got '%s'",
 				k, v);
 		if (k[0] == 'u')
-			g->up_kbps = r;
+			g->up_kbps = set->v[0];
 		else
-			g->down_kbps = r;
+			g->down_kbps = set->v[0];
+		if (set->n == 1)
+			set->n = 0;
+	} else if (!strcmp(k, "jitter")) {
+		static const char *const ju[] = { "", "ms", "s", NULL };
+		static const double jm[] = { 1, 1, 1000 };
+
+		if (parse_unit(v, &g->jitter_ms, ju, jm) || g->jitter_ms > 10000)
+			return perr(
+				c,
+				"jitter: expected e.g. 5ms (at most 10 s), got '%s'",
+				v);
 	} else if (!strcmp(k, "delay")) {
 		static const char *const du[] = { "", "ms", "s", NULL };
 		static const double dm[] = { 1, 1, 1000 };
@@ -338,9 +413,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				v);
 		g->loss_pct = p;
 	} else if (!strcmp(k, "file")) {
-		g->file = find_file(e, v);
-		if (g->file < 0)
-			return perr(c, "file: no 'file %s' line above", v);
+		return group_files(c, g, v);
 	} else if (!strcmp(k, "server")) {
 		snprintf(*server, LAB_NODE_MAX, "%s", v);
 	} else if (!strcmp(k, "port")) {
@@ -562,7 +635,8 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 
 /* The checks of group G the profile's row asks for (profile.h): a file,
  * a server group of the right profile, its own check. */
-static int check_group(struct pctx *c, struct lab_group *g, const char *server)
+static int check_group(struct pctx *c, struct lab_group *g,
+		       const char *server)
 {
 	struct lab_exp *e = c->exp;
 	const struct lab_profile *p = g->profile;
@@ -672,6 +746,11 @@ static int finish(struct pctx *c, char (*servers)[LAB_NODE_MAX])
 			nd->index = e->nnodes;
 			nd->addr = e->net + nd->index;
 			snprintf(nd->veth, sizeof(nd->veth), "v%u", nd->index);
+			nd->up_kbps = lab_rate_of(&g->up_set, g->up_kbps,
+						  nd->name, k, 1);
+			nd->down_kbps = lab_rate_of(&g->down_set,
+						    g->down_kbps, nd->name, k,
+						    0);
 		}
 	}
 	for (unsigned i = 0; i < e->nnodes; i++)

@@ -31,6 +31,7 @@ struct lab_file {
 	char name[LAB_NODE_MAX];
 	uint64_t size;	/* bytes */
 	uint64_t piece; /* torrent piece length, bytes (power of two) */
+	int is_public;	/* private=no: DHT, PEX and magnet links may be used */
 	int line;
 };
 
@@ -38,10 +39,17 @@ struct lab_group {
 	char name[LAB_NODE_MAX];
 	const struct lab_profile *profile;
 	unsigned count;
-	double up_kbps, down_kbps; /* 0 = not shaped */
+	double up_kbps, down_kbps; /* 0 = not shaped; a set: its first */
+	struct lab_rates {	   /* up=A..B (range) or up=A,B,C (list) */
+		double v[8];
+		unsigned n; /* 0 = one rate (up_kbps) */
+		int range;  /* v[0]..v[1], log-uniform per node */
+	} up_set, down_set;
 	double delay_ms, loss_pct; /* 0 = none (needs netem) */
+	double jitter_ms;	   /* netem delay variation; 0 = none */
 	double queue_ms;	   /* shaper queue; 0 = 500 ms */
-	int file;		   /* index in files[], -1 none */
+	int file;		   /* index in files[] (the first), -1 none */
+	uint32_t files;		   /* file=A,B: bit k = files[k] */
 	int server;		   /* index in groups[], -1 none */
 	unsigned port;		   /* 0 = profile default */
 	double interval_s;	   /* clients: pause between fetches */
@@ -61,6 +69,7 @@ struct lab_node {
 	uint32_t addr;	/* host byte order */
 	char netns[64]; /* "p2pn-LAB-NODE" */
 	char veth[16];	/* switch side: "vN" */
+	double up_kbps, down_kbps; /* this node's rates (from its group's) */
 };
 
 struct lab_exp {
@@ -227,8 +236,15 @@ struct lab_shape {
 	double kbps;	 /* 0 = not shaped */
 	double queue_ms; /* 0 = LAB_QUEUE_MS */
 	double delay_ms, loss_pct;
+	double jitter_ms;
 };
 #define LAB_QUEUE_MS 500
+/* Does this kernel lack the netem qdisc? 1 with the reason in why (e.g.
+ * "CONFIG_NET_SCH_NETEM is not set"), 0 when it has it or cannot tell. */
+int lab_netem_missing(char *why, size_t len);
+/* A node's rate from its group's set (k: the node's place in the group). */
+double lab_rate_of(const struct lab_rates *set, double one, const char *node,
+		   unsigned k, int up);
 int lab_shape_batch(char *buf, size_t len, const char *dev,
 		    const struct lab_shape *s);
 

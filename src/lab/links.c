@@ -99,12 +99,13 @@ out:
 	return rc;
 }
 
-/* One direction of a group's link: its rate, the group's queue, half the
- * group's delay and loss (the other half is on the other direction). */
+/* One direction of a node's link: its rate, the group's queue, half the
+ * group's delay, jitter and loss (the other half is on the other
+ * direction). */
 static struct lab_shape shape_of(const struct lab_group *g, double kbps)
 {
 	struct lab_shape s = { kbps, g->queue_ms, g->delay_ms / 2,
-			       g->loss_pct / 2 };
+			       g->loss_pct / 2, g->jitter_ms / 2 };
 
 	return s;
 }
@@ -121,7 +122,7 @@ int lab_net_shaping(const struct lab_exp *e, struct pt_err *err)
 	b[0] = 0;
 	for (unsigned i = 0; i < e->nnodes; i++) {
 		const struct lab_group *g = &e->groups[e->nodes[i].group];
-		struct lab_shape s = shape_of(g, g->down_kbps);
+		struct lab_shape s = shape_of(g, e->nodes[i].down_kbps);
 		char one[1024];
 
 		if (lab_shape_batch(one, sizeof(one), e->nodes[i].veth, &s) ||
@@ -146,7 +147,7 @@ int lab_net_shaping(const struct lab_exp *e, struct pt_err *err)
 		for (unsigned i = 0; i < e->nnodes && !rc; i++) {
 			const struct lab_group *g =
 				&e->groups[e->nodes[i].group];
-			struct lab_shape s = shape_of(g, g->up_kbps);
+			struct lab_shape s = shape_of(g, e->nodes[i].up_kbps);
 
 			ns[i] = e->nodes[i].netns;
 			tx[i] = all + (size_t)i * 1024;

@@ -24,10 +24,84 @@
  * the neighbours' ARP broadcasts never cross the bottleneck, and in the lab
  * the bridge floods every node's ARP to every port -- at 35 nodes that alone
  * filled a 2 kbit/s query-mode download link and starved its TCP.
- * Delay and loss use a netem child (absent from some kernels: up fails).
+ * Delay, jitter and loss use a netem child. Some kernels lack netem (this
+ * project's test machine: CONFIG_NET_SCH_NETEM is not set);
+ * lab_netem_missing() tells, so `lab check` and `lab up` say so plainly
+ * instead of failing in tc.
+ *
+ * A group's rate may be a set: up=A..B draws each node's rate log-uniformly
+ * between A and B from a hash of the node's name (the same file gives the
+ * same rates), up=A,B,C gives the group's nodes A, B, C, A, ... in order.
  */
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 #include "lab/lab.h"
+#include "lab/profile.h"
+
+double lab_rate_of(const struct lab_rates *set, double one, const char *node,
+		   unsigned k, int up)
+{
+	uint64_t x = up ? 0x9e3779b97f4a7c15ull : 0xc2b2ae3d27d4eb4full;
+	double u;
+
+	if (!set->n)
+		return one;
+	if (!set->range)
+		return set->v[k % set->n];
+	for (const char *c = node; *c; c++)
+		x = (x ^ (unsigned char)*c) * 1099511628211ull;
+	for (unsigned r = 0; r < 2; r++) { /* splitmix64's finaliser */
+		x ^= x >> 30;
+		x *= 0xbf58476d1ce4e5b9ull;
+		x ^= x >> 27;
+		x *= 0x94d049bb133111ebull;
+		x ^= x >> 31;
+	}
+	u = (double)(x >> 11) / 9007199254740992.0;
+	/* log-uniform, rounded to 0.1 kbit/s */
+	return floor(exp(log(set->v[0]) +
+			 (log(set->v[1]) - log(set->v[0])) * u) *
+			     10 +
+		     0.5) /
+	       10;
+}
+
+int lab_netem_missing(char *why, size_t len)
+{
+	struct utsname u;
+	char path[512], line[256];
+	int missing = 0;
+
+	if (access("/sys/module/sch_netem", F_OK) == 0 || uname(&u))
+		return 0;
+	snprintf(path, sizeof(path),
+		 "/lib/modules/%s/kernel/net/sched/sch_netem.ko", u.release);
+	for (unsigned k = 0; k < 3; k++) {
+		static const char *const ext[] = { "", ".xz", ".zst" };
+		char p2[540];
+
+		snprintf(p2, sizeof(p2), "%s%s", path, ext[k]);
+		if (access(p2, F_OK) == 0)
+			return 0;
+	}
+	{
+		char *zc[] = { "sh", "-c",
+			       "zcat /proc/config.gz 2>/dev/null | grep -E '^(# )?CONFIG_NET_SCH_NETEM[ =]'",
+			       NULL };
+
+		if (lab_run(zc, line, sizeof(line)))
+			return 0; /* no /proc/config.gz: cannot tell, tc will say */
+		missing = strstr(line, "is not set") != NULL;
+	}
+	if (missing)
+		snprintf(why, len,
+			 "this kernel (%s) has no netem qdisc (CONFIG_NET_SCH_NETEM is not set)",
+			 u.release);
+	return missing;
+}
 
 int lab_shape_batch(char *buf, size_t len, const char *dev,
 		    const struct lab_shape *s)
@@ -37,7 +111,8 @@ int lab_shape_batch(char *buf, size_t len, const char *dev,
 	double queue_ms = s->queue_ms > 0 ? s->queue_ms : LAB_QUEUE_MS;
 	int n;
 
-	if (!bits && s->delay_ms <= 0 && s->loss_pct <= 0) {
+	if (!bits && s->delay_ms <= 0 && s->loss_pct <= 0 &&
+	    s->jitter_ms <= 0) {
 		if (len)
 			buf[0] = 0;
 		return 0;
@@ -62,10 +137,16 @@ int lab_shape_batch(char *buf, size_t len, const char *dev,
 		dev, dev, dev, dev, dev, bits, burst, limit);
 	if (n < 0 || (size_t)n >= len)
 		return -1;
-	if (s->delay_ms > 0 || s->loss_pct > 0)
+	if ((s->delay_ms > 0 || s->loss_pct > 0) && s->jitter_ms <= 0)
 		n += snprintf(
 			buf + n, len - (size_t)n,
 			"qdisc add dev %s parent 20:1 handle 30: netem delay %.3fms loss %.4f%% limit %llu\n",
 			dev, s->delay_ms, s->loss_pct, limit / 1000 + 10);
+	else if (s->jitter_ms > 0)
+		n += snprintf(
+			buf + n, len - (size_t)n,
+			"qdisc add dev %s parent 20:1 handle 30: netem delay %.3fms %.3fms loss %.4f%% limit %llu\n",
+			dev, s->delay_ms, s->jitter_ms, s->loss_pct,
+			limit / 1000 + 10);
 	return (size_t)n >= len ? -1 : 0;
 }

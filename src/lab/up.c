@@ -110,6 +110,19 @@ static int preflight(const struct lab_exp *e)
 		}
 	for (unsigned i = 0; i < e->ngroups; i++) {
 		const struct lab_group *gr = &e->groups[i];
+		char why[200];
+
+		if ((gr->delay_ms > 0 || gr->loss_pct > 0 ||
+		     gr->jitter_ms > 0) &&
+		    lab_netem_missing(why, sizeof(why))) {
+			tool_msg(
+				"lab: %s:%d: group %s: delay, jitter and loss need the netem qdisc, and %s; remove them to run here",
+				e->path, gr->line, gr->name, why);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < e->ngroups; i++) {
+		const struct lab_group *gr = &e->groups[i];
 		char where[300];
 
 		snprintf(where, sizeof(where), "%.250s:%d", e->path, gr->line);

@@ -135,9 +135,50 @@ static const struct badcase bad[] = {
 	{ "file f size=1\ngroup t bittorrent-tracker\ngroup q bittorrent-query file=f query-rate=fast\n",
 	  "b.lab:3", "query-rate: expected a rate" },
 	{ "group q bittorrent-query bogus=1\n", "b.lab:1",
-	  "(expected count, up, down, queue, delay, loss, file, server, port, interval, start, size, user, query-rate, or 'labels'" },
+	  "(expected count, up, down, queue, delay, jitter, loss, file, server, port, interval, start, size, user, query-rate, client, utp, dht, pex, encryption, magnet, or 'labels'" },
 	{ "group k edonkey\n", "b.lab:1", "needs a subnet inside 100.64.0.0/10" },
 	{ "group c http-client\n", "b.lab:1", "needs server=GROUP" },
+	/* rate sets, jitter (shape.c, expfile.c) */
+	{ "group a idle\ngroup b idle up=4mbit..1mbit\n", "b.lab:2",
+	  "a range A..B (A < B)" },
+	{ "group a idle up=1mbit..\n", "b.lab:1", "up: expected a rate" },
+	{ "group a idle down=1,2,3,4,5,6,7,8,9\n", "b.lab:1", "at most 8" },
+	{ "group a idle down=1mbit,,fast\n", "b.lab:1", "down: expected" },
+	{ "group a idle jitter=5xs\n", "b.lab:1", "jitter: expected" },
+	/* the services' own options (profiles/web.c ssh.c ftp.c dns.c ntp.c
+	 * edonkey.c) */
+	{ "group w web-server\ngroup c web-client server=w agent=lynx\n",
+	  "b.lab:2", "agent: expected curl, wget or chromium" },
+	{ "group w web-server\ngroup c web-client server=w agent=wget proto=h2\n",
+	  "b.lab:2", "wget speaks HTTP/1.1 only" },
+	{ "group w web-server pages=0\n", "b.lab:1", "pages: expected 1..100" },
+	{ "group w web-server objects=many\n", "b.lab:1", "objects: expected" },
+	{ "group w web-server\ngroup c web-client server=w proto=quic\n",
+	  "b.lab:2", "proto: expected h2, https or http" },
+	{ "group s ssh-server\ngroup c ssh-client server=s mode=interactive\n",
+	  "b.lab:2", "needs a shell on the server: add shell=on to group s" },
+	{ "group s ssh-server shell=yes\n", "b.lab:1",
+	  "shell: expected on or off" },
+	{ "group s ssh-server shell=on\ngroup c ssh-client server=s mode=telnet\n",
+	  "b.lab:2", "mode: expected scp, sftp, rsync, interactive or mix" },
+	{ "group f ftp-server port20=1\n", "b.lab:1", "port20: expected on or off" },
+	{ "group f ftp-server files=999\n", "b.lab:1", "files: expected 0..200" },
+	{ "group f ftp-server\ngroup c ftp-client server=f agent=wget\n",
+	  "b.lab:2", "agent: expected curl or lftp" },
+	{ "group f ftp-server\ngroup c ftp-client server=f mode=epsv\n",
+	  "b.lab:2", "mode: expected passive, active or mix" },
+	{ "group d dns-server\ngroup c dns-client server=d agent=host\n",
+	  "b.lab:2", "agent: expected dig, getent or mix" },
+	{ "group d dns-server\ngroup c dns-client server=n\ngroup n ntp-server\n",
+	  "b.lab:2", "expected dns-server" },
+	{ "group n ntp-server\ngroup c ntp-client server=n poll=2\n",
+	  "b.lab:2", "poll: expected 3..10" },
+	{ "group n ntp-server\ngroup c ntp-client server=n mode=once\n",
+	  "b.lab:2", "mode: expected daemon or query" },
+	{ "group m mqtt-broker\ngroup c mqtt-client server=m qos=2\n",
+	  "b.lab:2", "unknown group option 'qos'" },
+	{ "subnet 100.64.0.0/24\ngroup k edonkey download=yes\n", "b.lab:2",
+	  "download: expected on or off" },
 };
 
 static void test_bad(void **state)
@@ -234,10 +275,44 @@ static void test_profiles(void **state)
 	lab_exp_free(&e);
 }
 
+/* up=A..B: each node's rate inside the range, log-uniform, the same on
+ * every parse; up=A,B,C: in order; down alone: the others unchanged. */
+static void test_rates(void **state)
+{
+	struct lab_exp e, e2;
+	struct pt_err err = { 0 };
+	const char *text =
+		"subnet 198.18.0.0/24\n"
+		"group a idle count=40 up=256kbit..4mbit down=1mbit,2mbit,512kbit\n"
+		"group b idle count=2 up=2mbit\n";
+	static const double want_down[] = { 1000, 2000, 512 };
+	unsigned low = 0, high = 0;
+
+	(void)state;
+	assert_int_equal(lab_exp_parse(&e, "r.lab", text, &err), 0);
+	assert_int_equal(lab_exp_parse(&e2, "r.lab", text, &err), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		double up = e.nodes[i].up_kbps;
+
+		assert_true(up >= 256 && up <= 4000);
+		assert_true(up == e2.nodes[i].up_kbps);
+		/* log-uniform: half below the geometric mean (1012 kbit/s) */
+		low += up < 1012;
+		high += up >= 1012;
+		assert_true(e.nodes[i].down_kbps == want_down[i % 3]);
+	}
+	assert_true(low >= 10 && high >= 10);
+	assert_true(e.nodes[40].up_kbps == 2000 &&
+		    e.nodes[41].up_kbps == 2000);
+	assert_true(e.nodes[40].down_kbps == 0);
+	lab_exp_free(&e);
+	lab_exp_free(&e2);
+}
+
 static void test_shape(void **state)
 {
 	char b[600];
-	struct lab_shape s = { 6.4, 0, 0, 0 };
+	struct lab_shape s = { 6.4, 0, 0, 0, 0 };
 
 	(void)state;
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", &s), 0);
@@ -265,6 +340,9 @@ static void test_shape(void **state)
 	assert_non_null(strstr(b, "netem delay 20.000ms loss 1.0000%"));
 	assert_non_null(
 		strstr(b, "protocol arp prio 1 u32 match u32 0 0 flowid 1:1"));
+	s.jitter_ms = 5; /* jitter=10ms, half on each direction */
+	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", &s), 0);
+	assert_non_null(strstr(b, "netem delay 20.000ms 5.000ms loss 1.0000%"));
 	s.kbps = 10;
 	assert_int_equal(lab_shape_batch(b, 10, "eth0", &s), -1);
 }
@@ -276,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_profiles),
 	};
 

@@ -1,9 +1,11 @@
 /*
  * bittorrent.c -- the BitTorrent profiles: a tracker (opentracker), seeds,
- * leechers and the "query mode" (docs/lab.md). Every peer is aria2c with
- * DHT, PEX, local peer discovery and IPv6 off and a private torrent, so the
- * swarm is the lab's nodes and nothing else. A node's up= rate is set in
- * aria2 too, as Winny's own bandwidth setting was in the paper.
+ * leechers and the "query mode" (docs/lab.md). A peer is aria2c unless its
+ * group says client= (btclients.c); by default with DHT, PEX, local peer
+ * discovery and IPv6 off and a private torrent, so the swarm is the lab's
+ * nodes and nothing else; a group may turn DHT (bootstrapped from lab nodes
+ * only) and PEX on for a public torrent (btopts.c). A node's up= rate is
+ * set in the client too, as Winny's own bandwidth setting was in the paper.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,10 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lab/profile.h"
-
-struct query_opts {
-	double query_kbps; /* download rate */
-};
+#include "lab/profiles/btclients.h"
 
 static int tracker_node(const struct lab_exp *e)
 {
@@ -25,8 +24,8 @@ static int tracker_node(const struct lab_exp *e)
 	return -1;
 }
 
-/* Once per lab: a private torrent of every `file` (its data is in
- * work/shared already), announced to the tracker; the info hashes, one a
+/* Once per lab: a torrent of every `file` (private unless private=no; its data
+ * is in work/shared already), announced to the tracker; the info hashes, one a
  * line, in shared/whitelist.txt for the tracker; aria2's completion hook. */
 static int bt_shared(struct lab_ctx *ctx, struct pt_err *err)
 {
@@ -55,6 +54,9 @@ static int bt_shared(struct lab_ctx *ctx, struct pt_err *err)
 			char *mk[] = { "mktorrent", "-p", "-l", piece, "-a",
 				       url,	    "-o", tor,	path,  NULL };
 
+			if (f->is_public) /* no -p */
+				memmove(mk + 1, mk + 2,
+					sizeof(mk) - 2 * sizeof(mk[0]));
 			if (lab_run(mk, NULL, 0))
 				return pt_fail(
 					err, PT_EIO, tor,
@@ -156,19 +158,28 @@ static int seed_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 {
 	const struct lab_exp *e = ctx->exp;
 	const struct lab_group *g = &e->groups[e->nodes[i].group];
-	const char *file = e->files[g->file].name;
+	const struct bt_opts *o = g->opts;
+	unsigned idx[LAB_MAX_FILES], n;
 	char from[800], path[800];
 
-	snprintf(from, sizeof(from), "%s/shared/%s.bin", ctx->work, file);
-	snprintf(path, sizeof(path), "%s/%s.bin", dir, file);
-	if (lab_copy_file(from, path, ctx->uid, ctx->gid))
-		return pt_fail(err, PT_EIO, path,
-			       "cannot copy the seed's data: %s",
-			       strerror(errno));
+	if (o->client != BT_ARIA2)
+		return bt_client_prepare(ctx, i, dir, 1, a, err);
+	n = bt_group_files(e, g, idx);
+	for (unsigned k = 0; k < n; k++) {
+		const char *file = e->files[idx[k]].name;
+
+		snprintf(from, sizeof(from), "%s/shared/%s.bin", ctx->work,
+			 file);
+		snprintf(path, sizeof(path), "%s/%s.bin", dir, file);
+		if (lab_copy_file(from, path, ctx->uid, ctx->gid))
+			return pt_fail(err, PT_EIO, path,
+				       "cannot copy the seed's data: %s",
+				       strerror(errno));
+	}
 	aria2_common(a, ctx, g);
 	lab_arg(a, "--bt-seed-unverified=true");
-	lab_arg(a, "%s/shared/%s.torrent", ctx->work, file);
-	return 0;
+	bt_aria2_args(ctx, i, dir, a);
+	return bt_aria2_torrents(ctx, i, a, err);
 }
 
 static int leech_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
@@ -176,38 +187,39 @@ static int leech_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 {
 	const struct lab_exp *e = ctx->exp;
 	const struct lab_group *g = &e->groups[e->nodes[i].group];
+	const struct bt_opts *o = g->opts;
 
-	(void)dir;
-	(void)err;
+	if (o->client != BT_ARIA2)
+		return bt_client_prepare(ctx, i, dir, 0, a, err);
 	aria2_common(a, ctx, g);
 	if (g->profile == &lab_profile_bittorrent_query) {
-		const struct query_opts *q = g->opts;
-		double r = q->query_kbps * 125;
+		double r = o->query_kbps * 125;
 
 		lab_arg(a, "--max-overall-download-limit=%.0f", r > 1 ? r : 1);
 		lab_arg(a, "--bt-tracker-interval=%u",
 			g->interval_s >= 1 ? (unsigned)g->interval_s : 10);
 	}
-	lab_arg(a, "%s/shared/%s.torrent", ctx->work, e->files[g->file].name);
-	return 0;
+	bt_aria2_args(ctx, i, dir, a);
+	return bt_aria2_torrents(ctx, i, a, err);
 }
 
-static void query_defaults(struct lab_group *g)
+static void peer_defaults(struct lab_group *g)
 {
-	struct query_opts *q = g->opts;
+	struct bt_opts *o = g->opts;
 
-	q->query_kbps = 2;
+	o->query_kbps = 2;
 }
 
-static int query_option(struct lab_group *g, const char *k, const char *v,
-			char *msg, size_t len)
+static int peer_option(struct lab_group *g, const char *k, const char *v,
+		       char *msg, size_t len)
 {
-	struct query_opts *q = g->opts;
+	struct bt_opts *o = g->opts;
 
-	if (strcmp(k, "query-rate"))
-		return 1;
-	if (lab_parse_rate(v, &q->query_kbps) || q->query_kbps < 0.1 ||
-	    q->query_kbps > 10e6) {
+	if (strcmp(k, "query-rate") ||
+	    g->profile != &lab_profile_bittorrent_query)
+		return bt_option(o, k, v, msg, len);
+	if (lab_parse_rate(v, &o->query_kbps) || o->query_kbps < 0.1 ||
+	    o->query_kbps > 10e6) {
 		snprintf(
 			msg, len,
 			"%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), got '%s'",
@@ -217,19 +229,16 @@ static int query_option(struct lab_group *g, const char *k, const char *v,
 	return 0;
 }
 
-/* The link's download is held to the query rate too (aria2's own limit
- * lets a pipeline of blocks through first). */
-static int query_check(struct lab_exp *e, struct lab_group *g, char *msg,
-		       size_t len)
+static int peer_check(struct lab_exp *e, struct lab_group *g, char *msg,
+		      size_t len)
 {
-	const struct query_opts *q = g->opts;
+	const struct bt_opts *o = g->opts;
 
-	(void)e;
-	(void)msg;
-	(void)len;
-	if (g->down_kbps <= 0)
-		g->down_kbps = q->query_kbps;
-	return 0;
+	/* query mode: the link's download is held to the query rate too
+	 * (aria2's own limit lets a pipeline of blocks through first) */
+	if (g->profile == &lab_profile_bittorrent_query && g->down_kbps <= 0)
+		g->down_kbps = o->query_kbps;
+	return bt_check(e, g, msg, len);
 }
 
 const struct lab_profile lab_profile_bittorrent_tracker = {
@@ -244,6 +253,12 @@ const struct lab_profile lab_profile_bittorrent_seed = {
 	.name = "bittorrent-seed",
 	.needs_one = "bittorrent-tracker",
 	.flags = LAB_PF_FILE,
+	.options = BT_OPTION_KEYS,
+	.opts_size = sizeof(struct bt_opts),
+	.defaults = peer_defaults,
+	.option = peer_option,
+	.check = peer_check,
+	.plan = bt_plan,
 	.shared = bt_shared,
 	.prepare = seed_prepare,
 };
@@ -252,6 +267,12 @@ const struct lab_profile lab_profile_bittorrent_leech = {
 	.name = "bittorrent-leech",
 	.needs_one = "bittorrent-tracker",
 	.flags = LAB_PF_FILE,
+	.options = BT_OPTION_KEYS,
+	.opts_size = sizeof(struct bt_opts),
+	.defaults = peer_defaults,
+	.option = peer_option,
+	.check = peer_check,
+	.plan = bt_plan,
 	.shared = bt_shared,
 	.prepare = leech_prepare,
 };
@@ -260,11 +281,12 @@ const struct lab_profile lab_profile_bittorrent_query = {
 	.name = "bittorrent-query",
 	.needs_one = "bittorrent-tracker",
 	.flags = LAB_PF_FILE,
-	.options = "query-rate",
-	.opts_size = sizeof(struct query_opts),
-	.defaults = query_defaults,
-	.option = query_option,
-	.check = query_check,
+	.options = "query-rate, " BT_OPTION_KEYS,
+	.opts_size = sizeof(struct bt_opts),
+	.defaults = peer_defaults,
+	.option = peer_option,
+	.check = peer_check,
+	.plan = bt_plan,
 	.shared = bt_shared,
 	.prepare = leech_prepare,
 };

@@ -3,8 +3,22 @@
  * Kad only, the lab's edonkey nodes forming a closed Kad network among
  * themselves (docs/lab.md, "eDonkey/Kad"); with search=KEYWORD, also a Kad
  * keyword search through amulecmd every interval.
+ *
+ * download=on: the node also downloads the other edonkey nodes' shared
+ * files, one more every interval (from 20 s on), in random order, through
+ * amulecmd "add ed2k://|file|NAME|SIZE|HASH|/|sources,ADDR:4662|/": the
+ * eDonkey client-to-client protocol on TCP 4662 (hello, file requests,
+ * parts), which is most of eDonkey's bytes in the wild, plus Kad source
+ * look-ups. There is no ed2k server in Debian and a Kad keyword search
+ * finds nothing while the nodes are "firewalled" (aMule publishes keywords
+ * only when it is not, or has a buddy), so the links are made here: every
+ * node's file is deterministic (its name and size), and its ed2k hash is
+ * the MD4 of the file (files of 9,728,000 bytes or more: MD4 of the MD4s of
+ * its 9,728,000-byte parts), computed with libgcrypt.
  */
 #include <errno.h>
+#include <gcrypt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +27,7 @@
 
 struct edonkey_opts {
 	char search[64]; /* Kad keyword searched every interval */
+	int download;	 /* download the other nodes' files */
 };
 
 /* aMule's config: Kad only (no ed2k server exists in Debian), every
@@ -150,6 +165,15 @@ static int ed_option(struct lab_group *g, const char *k, const char *v,
 {
 	struct edonkey_opts *o = g->opts;
 
+	if (!strcmp(k, "download")) {
+		if (strcmp(v, "on") && strcmp(v, "off")) {
+			snprintf(msg, len,
+				 "download: expected on or off, got '%s'", v);
+			return -1;
+		}
+		o->download = v[1] == 'n';
+		return 0;
+	}
 	if (strcmp(k, "search"))
 		return 1;
 	if (!lab_valid_name(v, sizeof(o->search) - 1, 0)) {
@@ -176,6 +200,82 @@ static int ed_check(struct lab_exp *e, struct lab_group *g, char *msg,
 	return -1;
 }
 
+#define ED2K_PART 9728000u
+
+/* The ed2k hash (hex) of the file at PATH of SIZE bytes. */
+static int ed2k_hash(const char *path, uint64_t size, char *hex)
+{
+	unsigned char md[16], *parts = NULL, *buf;
+	FILE *f = fopen(path, "rb");
+	unsigned np = 0, nparts = (unsigned)(size / ED2K_PART) + 1;
+	int rc = -1;
+
+	buf = malloc(ED2K_PART);
+	parts = malloc(16 * (size_t)nparts);
+	if (!f || !buf || !parts || !gcry_check_version(NULL))
+		goto out;
+	for (uint64_t left = size; np < nparts; np++) {
+		size_t want = left < ED2K_PART ? (size_t)left : ED2K_PART;
+
+		if (fread(buf, 1, want, f) != want)
+			goto out;
+		gcry_md_hash_buffer(GCRY_MD_MD4, parts + 16 * np, buf, want);
+		left -= want;
+	}
+	if (nparts == 1)
+		memcpy(md, parts, 16);
+	else
+		gcry_md_hash_buffer(GCRY_MD_MD4, md, parts, 16 * (size_t)nparts);
+	for (unsigned b = 0; b < 16; b++)
+		snprintf(hex + 2 * b, 3, "%02X", md[b]);
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	free(parts);
+	return rc;
+}
+
+/* DIR/links.txt: an ed2k link, with its source, for every other edonkey
+ * node's shared file (made again in DIR to be hashed). */
+static int ed2k_links(struct lab_ctx *ctx, unsigned i, const char *dir,
+		      struct pt_err *err)
+{
+	const struct lab_exp *e = ctx->exp;
+	const struct lab_profile *me = e->groups[e->nodes[i].group].profile;
+	char path[800], tmp[800], hex[33], ab[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/links.txt", dir);
+	snprintf(tmp, sizeof(tmp), "%s/hash.tmp", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return pt_fail(err, PT_EIO, path, "cannot write");
+	for (unsigned k = 0; k < e->nnodes; k++) {
+		const struct lab_node *nk = &e->nodes[k];
+		const struct lab_group *gk = &e->groups[nk->group];
+		uint64_t size = gk->size ? gk->size : 1 << 20;
+
+		if (k == i || gk->profile != me)
+			continue;
+		if (lab_make_data(tmp, nk->name, size) ||
+		    ed2k_hash(tmp, size, hex)) {
+			fclose(f);
+			unlink(tmp);
+			return pt_fail(err, PT_EIO, tmp,
+				       "cannot compute the ed2k hash");
+		}
+		fprintf(f, "ed2k://|file|%s-labfile.bin|%llu|%s|/|sources,%s:4662|/\n",
+			nk->name, (unsigned long long)size, hex,
+			lab_addr_str(nk->addr, ab, sizeof(ab)));
+	}
+	unlink(tmp);
+	if (fclose(f))
+		return pt_fail(err, PT_EIO, path, "cannot write");
+	return 0;
+}
+
 static int ed_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 		      struct lab_cmd *a, struct pt_err *err)
 {
@@ -186,6 +286,24 @@ static int ed_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 	if (rc)
 		return rc;
+	if (o->download) {
+		if ((rc = ed2k_links(ctx, i, dir, err)))
+			return rc;
+		/* amuled; from 20 s on, every interval: one more download (the
+		 * links in random order), the queue's state, a search */
+		snprintf(
+			cmd, sizeof(cmd),
+			"A='amulecmd -h 127.0.0.1 -p 4712 -P p2ptrace'; amuled -c %s/amule -o & P=$!; "
+			"trap 'kill $P; exit 0' TERM INT; sleep 20; "
+			"sort -R links.txt > todo.txt; "
+			"while kill -0 $P 2>/dev/null; do l=$(head -1 todo.txt); sed -i 1d todo.txt; "
+			"[ -n \"$l\" ] && $A -c \"add $l\" | tail -1; $A -c 'show dl' | grep '%%' ; "
+			"[ -n '%s' ] && $A -c 'search kad %s' | tail -1; sleep %g; done",
+			dir, o->search, o->search[0] ? o->search : "x",
+			g->interval_s > 1 ? g->interval_s : 30);
+		lab_sh(a, cmd);
+		return 0;
+	}
 	if (o->search[0]) {
 		/* query mode: amuled, and a Kad keyword search through its EC
 		 * port every interval (from 20 s on) */
@@ -207,7 +325,7 @@ static int ed_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 const struct lab_profile lab_profile_edonkey = {
 	.name = "edonkey",
-	.options = "search",
+	.options = "search, download",
 	.opts_size = sizeof(struct edonkey_opts),
 	.option = ed_option,
 	.check = ed_check,
