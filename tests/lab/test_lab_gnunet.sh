@@ -87,6 +87,12 @@ for nb in 1 3; do
 		check "r1_payload_$(echo "$d" | tr -dc '0-9.' | cut -c1-40)" test "$k" -gt 0
 	done
 done
+# the report's relayed-queries figure: relay nodes (rank 0), mean of
+# fs_queries_in / (stop_ns - start_ns), computed here from the catalog
+want=$(awk -F'\t' 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["labels"]~/mode=relay/{s+=$h["fs_queries_in"]/(($h["stop_ns"]-$h["start_ns"])/1e9);n++} END{printf "%.4g", s/n}' "$OUT/catalog.tsv")
+got=$("$P2PTRACE" report -o "$TMPD/r.html" "$OUT" 2>/dev/null | awk '/^Relayed queries per second/{f=1;next} f&&/^  rank/{for(i=2;i<=NF;i++)if($i=="relay")c=i-1;next} f&&/^  0 /{print $(2+(c-1)*4);exit}')
+echo "report's relayed queries/s of the relays: ${got:-none}; from the catalog: $want"
+expect_eq report_relay_figure "${got:-none}" "$want"
 for tr in "$OUT"/traces/*.pcapng; do
 	o=$(tshark -r "$tr" -Y '(ip && !(ip.src==198.18.7.0/24 && ip.dst==198.18.7.0/24)) || ipv6' 2>/dev/null | wc -l)
 	expect_eq "inside_$(basename "$tr" .pcapng)" "$o" 0
