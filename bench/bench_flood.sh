@@ -41,8 +41,18 @@ while ! grep -q "lab $NAME up" "$T/run.out" 2>/dev/null && kill -0 $RUN 2>/dev/n
 tup=$(date +%s.%N)
 echo "bench-flood: $npeers peers, lab up after $(echo "$tup - $t0" | bc) s; run $DUR s"
 conn=""
-cpu_prev=""; peak=0
 lab_cpu() { ps -eo cputimes,args | awk -v w="$W/" -v n="$NAME" 'index($0,w)||index($0,"--name " n){s+=$1} END{print s+0}'; }
+# CPU of the lab's processes, sampled every 5 s in the background (the
+# connectivity poll below can take long on a loaded machine)
+(
+	p=$(lab_cpu); tp=$(date +%s.%N)
+	while kill -0 $RUN 2>/dev/null; do
+		sleep 5
+		c=$(lab_cpu); now=$(date +%s.%N)
+		echo "($c - $p) / ($now - $tp)" | bc -l
+		p=$c; tp=$now
+	done >"$T/cpu"
+) &
 el=0
 while kill -0 $RUN 2>/dev/null; do
 	now=$(date +%s.%N); el=$(echo "$now - $tup" | bc)
@@ -56,18 +66,14 @@ while kill -0 $RUN 2>/dev/null; do
 		done <"$T/friends"
 		if [ "$ok" = "$npeers" ]; then conn=$el; echo "bench-flood: overlay connected (every peer all its friends) $conn s after up"; fi
 	fi
-	c=$(lab_cpu)
-	if [ -n "$cpu_prev" ]; then
-		u=$(echo "($c - $cpu_prev) / ($now - $tprev)" | bc -l)
-		peak=$(echo "if ($u > $peak) $u else $peak" | bc -l)
-	fi
-	cpu_prev=$c; tprev=$now
 	sleep $([ -z "$conn" ] && echo 2 || echo 5)
 done
 wait $RUN
 rc=$?
+wait
+peak=$(sort -g "$T/cpu" 2>/dev/null | tail -1)
 [ -n "$conn" ] || echo "bench-flood: overlay NOT fully connected during the run"
-printf 'bench-flood: peak CPU of the lab: %.2f cores (5 s windows; machine has %s)\n' "$peak" "$(nproc)"
+printf 'bench-flood: peak CPU of the lab: %.2f cores (5 s windows; machine has %s; load average now %s)\n' "${peak:-0}" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
 [ $rc = 0 ] || { echo "bench-flood: lab run failed (exit $rc):"; tail -5 "$T/run.out"; exit 1; }
 (cd "$OUT" && "$P" analyze -q --catalog catalog.tsv --nodes nodes.csv traces/*.pcapng) || exit 1
 # per rank and mode: the paper's figures (analyze) + the fs counters / s
