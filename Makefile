@@ -25,7 +25,7 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-fast bench bench-capture bench-lab bench-ml bench-lab-vm bench-shape bench-transfer \
+.PHONY: all check check-fast bench bench-capture bench-lab bench-ml bench-lab-vm bench-shape bench-flood bench-transfer \
         demo fuzz deps lint clean san tests fixtures
 
 all: $(BUILD)/p2ptrace
@@ -92,6 +92,10 @@ bench-lab-vm: deps all
 
 bench-shape: deps all
 	sh bench/bench_shape.sh
+
+# exp1-flood (40 GNUnet peers) for FLOOD_DURATION s (default 300)
+bench-flood: deps all
+	sh bench/bench_flood.sh
 
 bench-ml: deps all
 	sh bench/bench_ml.sh

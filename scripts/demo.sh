@@ -2,7 +2,9 @@
 # demo.sh -- what `make demo` runs: the paper's two experiments end to end.
 #
 #  1. As root with network namespaces: `p2ptrace lab run` on
-#     examples/exp1-ranks.lab and examples/exp2-apps.lab, shortened
+#     examples/exp1-flood.lab (Experiment I on GNUnet, the flood-query
+#     network that plays Winny's role; exp1-ranks.lab, the same on
+#     BitTorrent, stays an example) and examples/exp2-apps.lab, shortened
 #     (DEMO_DURATION seconds each, default 180; together under 10 minutes),
 #     into demo/exp1 and demo/exp2; analyze's node table of each.
 #  2. Otherwise (not root, no namespaces, no lab, or the lab failed) it says
@@ -29,8 +31,8 @@ why_no_lab() {
 	ns=p2pt-demo-probe$$
 	if ! ip netns add "$ns" 2>/dev/null; then echo "cannot create network namespaces here"; return; fi
 	ip netns del "$ns"
-	[ -f examples/exp1-ranks.lab ] || [ -f examples/exp2-apps.lab ] ||
-		{ echo "the lab's examples (examples/exp1-ranks.lab, exp2-apps.lab) are missing"; return; }
+	[ -f examples/exp1-flood.lab ] || [ -f examples/exp2-apps.lab ] ||
+		{ echo "the lab's examples (examples/exp1-flood.lab, exp2-apps.lab) are missing"; return; }
 	"$P2PTRACE" lab --help >/dev/null 2>&1 || { echo "'p2ptrace lab' is not available in this build"; return; }
 }
 
@@ -57,7 +59,7 @@ REASON=$(why_no_lab)
 if [ -z "$REASON" ]; then
 	# Each experiment that runs goes into the report; one that is missing
 	# or fails is said and left out.
-	for e in 1:exp1-ranks 2:exp2-apps; do
+	for e in 1:exp1-flood 2:exp2-apps; do
 		n=${e%%:*} f=examples/${e#*:}.lab
 		if [ ! -f "$f" ]; then
 			say "$f is missing: Experiment $n left out"

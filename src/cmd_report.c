@@ -136,9 +136,9 @@ static int check_labels(const struct rp_set *s, const char *opt,
 static int write_all(const struct rp_set *s, const struct rp_opts *o,
 		     const char *out, const char *figdir, int quiet)
 {
-	struct rp_fig figs[5];
-	struct outfile of[6];
-	char *svgs[5] = { 0 }, *standalone[5] = { 0 };
+	struct rp_fig figs[RP_NFIGS];
+	struct outfile of[RP_NFIGS + 1]; /* the figures and the page */
+	char *svgs[RP_NFIGS] = { 0 }, *standalone[RP_NFIGS] = { 0 };
 	struct pt_err err = { 0 };
 	int rc = 1, nof = 0;
 
@@ -147,7 +147,7 @@ static int write_all(const struct rp_set *s, const struct rp_opts *o,
 		tool_perr(&err);
 		goto out;
 	}
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < RP_NFIGS; i++) {
 		size_t len;
 		FILE *m = open_memstream(&svgs[i], &len);
 		if (!m)
@@ -170,7 +170,7 @@ static int write_all(const struct rp_set *s, const struct rp_opts *o,
 				 strerror(errno));
 			goto out;
 		}
-		for (int i = 0; i < 5; i++) {
+		for (int i = 0; i < RP_NFIGS; i++) {
 			char path[4096];
 			FILE *f;
 			snprintf(path, sizeof(path), "%s/%s.svg", figdir,
@@ -226,7 +226,7 @@ nomem:
 out:
 	for (int i = 0; i < nof; i++)
 		outfile_drop(&of[i]);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < RP_NFIGS; i++) {
 		free(svgs[i]);
 		free(standalone[i]);
 		rp_fig_free(&figs[i]);

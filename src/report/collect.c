@@ -131,10 +131,39 @@ static void ev_progress(void *arg, const struct engine_stats *st, uint64_t off,
 		      (double)size / 1e6);
 }
 
+/* The catalog's fs_queries_in of row r over its run (stop_ns - start_ns),
+ * per second, in *v; 0 when the catalog has no such value. */
+static int relay_of(const struct catalog *cat, const struct catalog_row *r,
+		    double *v)
+{
+	double q = -1, t0 = -1, t1 = -1;
+
+	for (int c = 0; cat && r && r->cols && c < cat->ncols; c++) {
+		char *end;
+		double x;
+
+		if (!r->cols[c] || !r->cols[c][0])
+			continue;
+		x = strtod(r->cols[c], &end);
+		if (*end)
+			continue;
+		if (!strcmp(cat->header[c], "fs_queries_in"))
+			q = x;
+		else if (!strcmp(cat->header[c], "start_ns"))
+			t0 = x;
+		else if (!strcmp(cat->header[c], "stop_ns"))
+			t1 = x;
+	}
+	if (q < 0 || t0 <= 0 || t1 <= t0)
+		return 0;
+	*v = q / ((t1 - t0) / 1e9);
+	return 1;
+}
+
 /* One trace = one node, named by the rule of label.h (trace_node). */
 static int run_trace(struct rp_set *s, const char *path,
-		     const struct catalog_row *r, const struct engine_cfg *cfg,
-		     struct pt_err *err)
+		     const struct catalog *cat, const struct catalog_row *r,
+		     const struct engine_cfg *cfg, struct pt_err *err)
 {
 	struct source *src = NULL;
 	struct node_info ni;
@@ -183,6 +212,7 @@ static int run_trace(struct rp_set *s, const char *path,
 		n->addr = strdup(addr);
 		n->source = strdup(path);
 		n->fig = gr.fig;
+		n->has_relay = relay_of(cat, r, &n->relay_qps);
 		if (!n->name || !n->labels || !n->addr || !n->source)
 			e = pt_fail(err, PT_ENOMEM, path, "out of memory");
 	}
@@ -233,8 +263,8 @@ int rp_add_folder(struct rp_set *s, const char *dir,
 		}
 	}
 	for (int i = 0; i < cat->nrows && !e; i++)
-		e = run_trace(s, cat->rows[i].trace_path, &cat->rows[i], cfg,
-			      err);
+		e = run_trace(s, cat->rows[i].trace_path, cat, &cat->rows[i],
+			      cfg, err);
 	catalog_free(cat);
 	return e;
 }
@@ -258,7 +288,7 @@ int rp_add_traces(struct rp_set *s, const char *catalog_path, char **files,
 	}
 	for (int i = 0; i < nfiles && !e; i++) {
 		int before = s->n;
-		e = run_trace(s, files[i],
+		e = run_trace(s, files[i], cat,
 			      cat ? catalog_find_trace(cat, files[i]) : NULL,
 			      cfg, err);
 		if (!e && !cat && s->n > before &&

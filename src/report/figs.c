@@ -92,6 +92,8 @@ double rp_metric_of(const struct node_figs *f, enum rp_metric m)
 		return node_pkts_per_s(f);
 	case RP_AVG:
 		return node_avg_pkt_size(f);
+	case RP_RELAY: /* not in node_figs: node_metric() */
+		break;
 	}
 	return 0;
 }
@@ -247,7 +249,7 @@ static const char *err_words(enum rp_errkind ek)
 
 static const struct {
 	const char *id, *title, *ylabel, *what;
-} line_figs[3] = {
+} line_figs[4] = {
 	{ "fig2", "Fig. 2 \xe2\x80\x94 Conversations per second",
 	  "conversations per second",
 	  "Conversations per second: flows started in which the node takes "
@@ -259,7 +261,18 @@ static const struct {
 	{ "fig4", "Fig. 4 \xe2\x80\x94 Average packet size",
 	  "average packet size (bytes)",
 	  "Average packet size: bytes / packets (frame length)" },
+	{ "fig-relay", "Relayed queries per second (the peers' own counters)",
+	  "queries of other peers per second",
+	  "Queries of other peers a node handled per second (GNUnet's "
+	  "'GET requests received from other peers', catalog column "
+	  "fs_queries_in, over the run; nodes without it not shown)" },
 };
+
+/* A node's value for a line figure; 0 when it has none (RP_RELAY). */
+static double node_metric(const struct rp_node *n, enum rp_metric m)
+{
+	return m == RP_RELAY ? n->relay_qps : rp_metric_of(&n->fig, m);
+}
 
 static int build_line(const struct rp_set *s, const struct rp_opts *o,
 		      enum rp_metric m, struct rp_fig *f)
@@ -291,6 +304,8 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 	f->xcat = !numeric;
 	f->xlog = numeric && isfinite(lo) && hi / lo >= 4;
 	for (int i = 0; i < s->n; i++) {
+		if (m == RP_RELAY && !s->v[i].has_relay)
+			continue;
 		if (!rp_label(&s->v[i], o->x, xb, sizeof(xb))) {
 			f->nodes_left++;
 			continue;
@@ -350,9 +365,10 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 						   sizeof(sb)))
 					snprintf(sb, sizeof(sb), "(no %s)",
 						 o->series);
-				if (strcmp(sb, se->name))
+				if (strcmp(sb, se->name) ||
+				    (m == RP_RELAY && !s->v[i].has_relay))
 					continue;
-				vals[nv++] = rp_metric_of(&s->v[i].fig, m);
+				vals[nv++] = node_metric(&s->v[i], m);
 			}
 			if (!nv)
 				continue;
@@ -361,7 +377,11 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 			se->npts++;
 		}
 	}
-	if (!f->nodes_used)
+	if (!f->nodes_used && m == RP_RELAY)
+		f->note = fmt("No node has forwarding counters (the catalog "
+			      "column fs_queries_in, written by `lab run` for "
+			      "profile gnunet), so there is nothing to plot.");
+	else if (!f->nodes_used)
 		f->note = fmt("No node carries the label '%s' (the x axis), "
 			      "so there is nothing to plot. Label the nodes "
 			      "(e.g. rank=819.2 in the catalog) or choose "
@@ -514,14 +534,15 @@ out:
 }
 
 int rp_build_figs(const struct rp_set *s, const struct rp_opts *o,
-		  struct rp_fig figs[5], struct pt_err *err)
+		  struct rp_fig figs[RP_NFIGS], struct pt_err *err)
 {
-	memset(figs, 0, 5 * sizeof(figs[0]));
+	memset(figs, 0, RP_NFIGS * sizeof(figs[0]));
 	for (int m = 0; m < 3; m++)
 		if (build_line(s, o, (enum rp_metric)m, &figs[m]))
 			return pt_fail(err, PT_ENOMEM, "report",
 				       "out of memory");
-	if (build_sizes(s, o, 0, &figs[3]) || build_sizes(s, o, 1, &figs[4]))
+	if (build_sizes(s, o, 0, &figs[3]) || build_sizes(s, o, 1, &figs[4]) ||
+	    build_line(s, o, RP_RELAY, &figs[5]))
 		return pt_fail(err, PT_ENOMEM, "report", "out of memory");
 	return 0;
 }

@@ -371,12 +371,12 @@ void rp_observations(const struct rp_set *s, const struct rp_opts *o,
 	obs_avg(s, o, a, b, emit, arg);
 	g.ek = RP_ERR_SD;
 	{
-		struct rp_fig figs[5];
+		struct rp_fig figs[RP_NFIGS];
 		if (!rp_build_figs(s, &g, figs, &err)) {
 			f5 = figs[3];
 			obs_peaks(&f5, emit, arg);
 		}
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < RP_NFIGS; i++)
 			rp_fig_free(&figs[i]);
 	}
 	obs_similar(s, o, emit, arg);
@@ -685,7 +685,7 @@ static void tables(FILE *f, const struct rp_set *s, const struct rp_opts *o)
 }
 
 void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
-	     const struct rp_fig figs[5], char *const svgs[5])
+	     const struct rp_fig figs[RP_NFIGS], char *const svgs[RP_NFIGS])
 {
 	char when[64];
 	time_t now = time(NULL);
@@ -717,11 +717,11 @@ void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 				     : "\xc2\xb1 1 sample standard deviation",
 		P2PTRACE_VERSION, when);
 	fputs("<nav><a href=\"#observations\">Observations</a>", f);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < RP_NFIGS; i++)
 		fprintf(f, "<a href=\"#%s\">%s</a>", figs[i].id,
-			i == 4 ? "Fig. 5 fine"
-			       : (const char *[]){ "Fig. 2", "Fig. 3", "Fig. 4",
-						   "Fig. 5" }[i]);
+			(const char *[]){ "Fig. 2", "Fig. 3", "Fig. 4",
+					  "Fig. 5", "Fig. 5 fine",
+					  "Relayed queries" }[i]);
 	fputs("<a href=\"#tables\">Tables</a></nav>\n", f);
 
 	fputs("<section id=\"observations\"><h2>The paper's observations, "
@@ -753,7 +753,7 @@ void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 	}
 	rp_observations(s, o, emit_html, f);
 	fputs("</ul></section>\n<section id=\"figures\"><h2>Figures</h2>\n", f);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < RP_NFIGS; i++) {
 		fprintf(f, "<figure id=\"%s\"><h3>", figs[i].id);
 		rp_esc(f, figs[i].title);
 		fputs("</h3>\n", f);
@@ -794,10 +794,10 @@ static void emit_text(void *arg, const char *claim, const char *ours,
 }
 
 void rp_summary(FILE *f, const struct rp_set *s, const struct rp_opts *o,
-		const struct rp_fig figs[5])
+		const struct rp_fig figs[RP_NFIGS])
 {
-	for (int i = 0; i < 3; i++) {
-		const struct rp_fig *g = &figs[i];
+	for (int j = 0; j < 4; j++) { /* the line figures: 2, 3, 4, relay */
+		const struct rp_fig *g = &figs[j < 3 ? j : 5];
 		fprintf(f, "%s (mean %s, n)\n", g->title,
 			o->ek == RP_ERR_CI95 ? "\xc2\xb1 95% CI"
 					     : "\xc2\xb1 sd");

@@ -24,6 +24,10 @@ struct rp_node {
 	char *source; /* trace path, or "nodes.csv:LINE" */
 	char *input;  /* the INPUT it came from (folder or file base name) */
 	struct node_figs fig;
+	/* queries of other peers handled per second, from the catalog's
+	 * fs_queries_in over the run (profile gnunet); has_relay 0: none */
+	double relay_qps;
+	int has_relay;
 };
 
 struct rp_set {
@@ -95,13 +99,17 @@ struct rp_opts {
 };
 
 /* Metric of a node for figures 2-4. */
-enum rp_metric { RP_CONV = 0, RP_PPS = 1, RP_AVG = 2 };
+enum rp_metric { RP_CONV = 0, RP_PPS = 1, RP_AVG = 2, RP_RELAY = 3 };
+/* figures: fig2, fig3, fig4, fig5, fig5-fine, fig-relay */
+#define RP_NFIGS 6
 double rp_metric_of(const struct node_figs *f, enum rp_metric m);
 
-/* Build fig2..fig4 (metric vs x, one series per series label) and fig5 /
- * fig5-fine (size distribution per group). figs[5] in that order. */
+/* Build fig2..fig4 (metric vs x, one series per series label), fig5 /
+ * fig5-fine (size distribution per group) and fig-relay (relayed queries
+ * per second vs x, nodes with forwarding counters only). figs[RP_NFIGS]
+ * in that order. */
 int rp_build_figs(const struct rp_set *s, const struct rp_opts *o,
-		  struct rp_fig figs[5], struct pt_err *err);
+		  struct rp_fig figs[RP_NFIGS], struct pt_err *err);
 void rp_fig_free(struct rp_fig *f);
 /* The group name of a node ("--group app,mode" joins the values with
  * '/'), or NULL when it has none of the keys. buf holds it. */
@@ -118,10 +126,10 @@ void rp_esc(FILE *f, const char *s);
 
 /* ---- page (page.c) ---------------------------------------------------- */
 void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
-	     const struct rp_fig figs[5], char *const svgs[5]);
+	     const struct rp_fig figs[RP_NFIGS], char *const svgs[RP_NFIGS]);
 /* The text summary of the figures and the observations. */
 void rp_summary(FILE *f, const struct rp_set *s, const struct rp_opts *o,
-		const struct rp_fig figs[5]);
+		const struct rp_fig figs[RP_NFIGS]);
 /* One line per paper observation (what the paper says, our numbers,
  * agree / disagree). Each call of emit gets one observation. */
 void rp_observations(const struct rp_set *s, const struct rp_opts *o,

@@ -35,7 +35,8 @@ fi
 
 # ---- the lab ------------------------------------------------------------------
 why=$(need_root_netns) || { skip "demo with a lab run" "$why"; exit 0; }
-[ -f "$ROOT/examples/exp1-ranks.lab" ] || { skip "demo with a lab run" "examples/exp1-ranks.lab missing"; exit 0; }
+[ -f "$ROOT/examples/exp1-flood.lab" ] || { skip "demo with a lab run" "examples/exp1-flood.lab missing"; exit 0; }
+command -v gnunet-arm >/dev/null || { skip "demo with a lab run" "gnunet missing (make deps): Experiment I runs on GNUnet"; exit 0; }
 "$P2PTRACE" lab --help >/dev/null 2>&1 || { skip "demo with a lab run" "p2ptrace lab not built"; exit 0; }
 NAME=rd$$
 D="$TMPD/d2"

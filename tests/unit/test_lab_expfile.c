@@ -179,6 +179,22 @@ static const struct badcase bad[] = {
 	  "b.lab:2", "unknown group option 'qos'" },
 	{ "subnet 100.64.0.0/24\ngroup k edonkey download=yes\n", "b.lab:2",
 	  "download: expected on or off" },
+	/* profile gnunet: the overlay (issue 12) */
+	{ "group a gnunet count=3\ngroup b gnunet degree=4\n", "b.lab:2",
+	  "degree=4 is larger than the overlay: the lab has 4 gnunet nodes" },
+	{ "group a gnunet count=2 degree=0 links=a-1-a-2,a-2-zz\n", "b.lab:1",
+	  "links: 'a-2-zz' is not a pair of two different gnunet nodes" },
+	{ "group a gnunet count=2 degree=0\ngroup i idle\ngroup b gnunet links=b-i\n",
+	  "b.lab:3", "links: 'b-i'" },
+	{ "group a gnunet degree=0 links=a-a\n", "b.lab:1", "links: 'a-a'" },
+	{ "group a gnunet role=leech\n", "b.lab:1",
+	  "role: expected publisher, query, download or relay" },
+	{ "group a gnunet degree=x\n", "b.lab:1", "degree: expected a whole" },
+	{ "group a gnunet keyword=a;b\n", "b.lab:1", "keyword: expected" },
+	{ "group a gnunet role=publisher files=0\n", "b.lab:1",
+	  "needs files=1" },
+	{ "group a idle degree=2\n", "b.lab:1",
+	  "unknown group option 'degree'" },
 };
 
 static void test_bad(void **state)
@@ -307,6 +323,52 @@ static void test_rates(void **state)
 	assert_true(e.nodes[40].down_kbps == 0);
 	lab_exp_free(&e);
 	lab_exp_free(&e2);
+
+/* The friends graph of profile gnunet, as `lab check` prints it: explicit
+ * links exactly; degree=N gives every node at least N friends (hand-
+ * checked: a ring through all, then chords), the same graph each time. */
+static char *gn_plan_text(const char *text, char *buf, size_t len)
+{
+	struct lab_exp e;
+	struct pt_err err = { 0 };
+	FILE *f = fmemopen(buf, len, "w");
+
+	assert_non_null(f);
+	assert_int_equal(lab_exp_parse(&e, "g.lab", text, &err), 0);
+	for (unsigned i = 0; i < e.ngroups; i++)
+		lab_profile_gnunet.plan(&e, &e.groups[i], f);
+	fclose(f);
+	lab_exp_free(&e);
+	return buf;
+}
+
+static void test_gnunet_overlay(void **state)
+{
+	char a[4096], b[4096];
+	unsigned friends[12] = { 0 }, lines = 0;
+
+	(void)state;
+	gn_plan_text(
+		"group p gnunet role=publisher degree=0 links=p-r-1,r-1-r-2\n"
+		"group r gnunet count=2 degree=0\n",
+		a, sizeof(a));
+	assert_string_equal(
+		a, "gnunet p: role publisher, keyword winnylab, friends r-1\n"
+		   "gnunet r-1: role relay, keyword winnylab, friends p r-2\n"
+		   "gnunet r-2: role relay, keyword winnylab, friends r-1\n");
+	gn_plan_text("group n gnunet count=12 degree=3 seed=7\n", a, sizeof(a));
+	gn_plan_text("group n gnunet count=12 degree=3 seed=7\n", b, sizeof(b));
+	assert_string_equal(a, b);
+	for (char *l = strtok(a, "\n"); l; l = strtok(NULL, "\n"), lines++) {
+		char *fr = strstr(l, "friends");
+
+		assert_non_null(fr);
+		for (char *p = fr + 7; (p = strchr(p, ' ')); p++)
+			friends[lines]++;
+	}
+	assert_int_equal(lines, 12);
+	for (unsigned i = 0; i < 12; i++)
+		assert_true(friends[i] >= 3 && friends[i] <= 11);
 }
 
 static void test_shape(void **state)
@@ -321,11 +383,13 @@ static void test_shape(void **state)
 	s.kbps = 819.2;
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", &s), 0);
 	/* 10 ms burst (two frames at least); 500 ms queue */
-	assert_non_null(strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit "
-				  "burst 3028b limit 51200b"));
+	assert_non_null(
+		strstr(b, "dev v3 parent 1:2 handle 20: tbf rate 819200bit "
+			  "burst 3028b limit 51200b"));
 	s.queue_ms = 2000; /* queue=2s: 2 s of 102,400 B/s */
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "v3", &s), 0);
-	assert_non_null(strstr(b, "tbf rate 819200bit burst 3028b limit 204800b"));
+	assert_non_null(
+		strstr(b, "tbf rate 819200bit burst 3028b limit 204800b"));
 	s.kbps = 100000;
 	s.queue_ms = 0;
 	assert_int_equal(lab_shape_batch(b, sizeof(b), "eth0", &s), 0);
@@ -356,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_gnunet_overlay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
