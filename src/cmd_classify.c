@@ -40,12 +40,16 @@ struct copts {
 /* --portable: features a network or a capture sets rather than the
  * application (docs/classify.md, "Transfer"): times between packets and
  * the flow's length depend on the path's RTT and rate; packet and byte
- * totals on how long the capture ran; the connection rate on the host. */
+ * totals on how long the capture ran; SYN/FIN/RST counts and the OR of
+ * the flags on whether the capture saw the flow start and end; the host
+ * features on how many hosts the network has (a lab of 50 nodes against
+ * an office or an ISP link). */
 #define PORTABLE_DROP                                                          \
-	"duration_s,fwd_iat,rev_iat,first2_gap,first3_gap,first4_gap,"         \
-	"first5_gap,first6_gap,first7_gap,first8_gap,first9_gap,first10_gap,"  \
-	"fwd_pkts,rev_pkts,fwd_bytes,rev_bytes,fwd_payload,rev_payload,"       \
-	"host_orig_rate"
+	"duration_s,fwd_iat,rev_iat,first2_gap,first3_gap,first4_gap,"          \
+	"first5_gap,first6_gap,first7_gap,first8_gap,first9_gap,first10_gap,"   \
+	"fwd_pkts,rev_pkts,fwd_bytes,rev_bytes,fwd_payload,rev_payload,"        \
+	"fwd_syn,rev_syn,fwd_fin,rev_fin,fwd_rst,rev_rst,fwd_tcp_flags,"        \
+	"rev_tcp_flags,host_"
 
 static void usage(FILE *f)
 {
@@ -88,9 +92,10 @@ static void usage(FILE *f)
 		"missing (ablation)\n"
 		"  --portable       train without the features that depend on "
 		"the network's\n"
-		"                   timing (gaps, duration, rates) or on the "
-		"capture's length\n"
-		"                   (packet and byte totals)\n"
+		"                   timing (gaps, duration), its size (host_), "
+		"or the capture's\n"
+		"                   length (packet and byte totals, SYN/FIN/RST "
+		"counts)\n"
 		"  --unknown-quantile Q  train: open-set threshold = the Q "
 		"quantile of the\n"
 		"                   best probability over held-out nodes' flows "

@@ -101,6 +101,21 @@ PY
 expect_eq "eval --model: per class support/precision/F1/port F1, absent-class flows called a model class, unknown = Python's count from predict's CSV" \
 	"$v" "True [] True True True ['a', 'b', 'c', 'other']"
 
+# 2b. --portable: the trees never split on a feature it drops (read from
+#     the model file: split_indices against p2ptrace_features)
+"$P2PTRACE" classify train --portable --model "$TMPD/pt.json" "$TMPD/sep" 2>/dev/null
+v=$(python3 - "$TMPD/pt.json" <<'PY'
+import json, re, sys
+j = json.load(open(sys.argv[1])); L = j["learner"]
+names = L["attributes"]["p2ptrace_features"].split(",")
+used = {names[i] for t in L["gradient_booster"]["model"]["trees"]
+        for i, l in zip(t["split_indices"], t["left_children"]) if l >= 0}
+bad = [n for n in used if re.match(r"(duration_s|.*_iat_|first([2-9]|10)_gap|(fwd|rev)_(pkts|bytes_B|payload_B|syn|fin|rst|tcp_flags_or)$|host_)", n)]
+print(len(used) > 0, bad)
+PY
+)
+expect_eq "--portable: no split on gaps, duration, totals, SYN/FIN/RST, host_ features" "$v" "True []"
+
 # 3. eval (train/test split) counts the test flows of a class its training
 #    lacks ("c") and how many the model called a trained class
 "$P2PTRACE" classify eval --json --no-early --train "$TMPD/sep" --test "$TMPD/test" >"$TMPD/tt.json" 2>"$TMPD/err" ||
