@@ -58,9 +58,11 @@ if ! "$P2PTRACE" lab up "$TMPD/bt.lab" 2>"$TMPD/up.err"; then
 fi
 ok lab_up
 W=/var/tmp/p2ptrace/$NAME
-# every leecher finishes all its files (its client's hook writes DONE)
+# every leecher finishes all its files (its client's hook writes DONE);
+# 240 s at most: on a machine loaded far beyond its 2 cores (load average
+# 70), deluged took minutes to start
 i=0
-while [ $i -lt 120 ]; do
+while [ $i -lt 240 ]; do
 	left=0
 	while read -r node files rest; do
 		[ "$node" = seed ] && continue

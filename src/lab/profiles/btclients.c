@@ -346,9 +346,12 @@ static int rtorrent(const struct bt_node *n, struct lab_cmd *a,
 	unsigned up = up_limit(n, 1024); /* KiB/s */
 	size_t b = 0;
 	int rc, fd;
-	/* the default is no encryption at all */
+	/* rtorrent's own default is no encryption at all, not even from a
+	 * peer: in a swarm of clients that prefer encryption, an rtorrent that
+	 * announced first was never reached. Not given, the lab uses
+	 * "preferred"; encryption=off is rtorrent's own default. */
 	const char *enc =
-		o->enc == BT_ENC_PREFERRED
+		o->enc == BT_ENC_PREFERRED || o->enc == BT_ENC_DEFAULT
 			? "protocol.encryption.set = allow_incoming,try_outgoing,enable_retry\n"
 		: o->enc == BT_ENC_REQUIRED
 			? "protocol.encryption.set = allow_incoming,try_outgoing,require,require_RC4\n"
