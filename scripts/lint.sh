@@ -66,9 +66,12 @@ layer_allowed() {
 		echo "$UTIL pkt.h decode.h flow.h flowtab.h node.h hosts.h" ;;
 	include/p2ptrace/flowfeat.h | include/p2ptrace/forest.h | include/p2ptrace/model.h | lib/model/*)
 		echo "$UTIL pkt.h decode.h flow.h flowtab.h u64map.h flowfeat.h forest.h model.h" ;;
-	include/p2ptrace/label.h | lib/label/catalog.c) echo "$UTIL pkt.h label.h" ;;
+	include/p2ptrace/catalog.h | lib/label/catalog.c) echo "$UTIL pkt.h catalog.h" ;;
+	include/p2ptrace/ndpi.h | lib/label/ndpi.c) echo "$UTIL pkt.h source.h decode.h ndpi.h" ;;
+	include/p2ptrace/sink.h | lib/sink/*)
+		echo "$UTIL pkt.h decode.h flow.h flowtab.h node.h sink.h" ;;
 	include/p2ptrace/engine.h | lib/engine.c | lib/engine_par.c | lib/engine_int.h)
-		echo "$UTIL pkt.h source.h decode.h flow.h flowtab.h node.h hosts.h engine.h label.h" ;;
+		echo "$UTIL pkt.h source.h decode.h flow.h flowtab.h node.h hosts.h engine.h catalog.h" ;;
 	*) echo "" ;;
 	esac
 }
@@ -108,6 +111,18 @@ for f in $(find lib include -name '*.[ch]' | sort); do
 			;;
 		esac
 	done <"$tmp/inc"
+done
+
+# ---- 2b. header and source names pair: include/p2ptrace/X.h is the header
+# of lib/.../X.c or of the folder lib/X/ (source.h, sink.h, decode.h); pkt.h
+# only declares the packet every stage passes on --------------------------------
+
+for h in include/p2ptrace/*.h; do
+	b=$(basename "$h" .h)
+	[ "$b" = pkt ] && continue
+	[ -d "lib/$b" ] && continue
+	[ -n "$(find lib -name "$b.c" | head -1)" ] && continue
+	fail "$h: no lib/.../$b.c nor lib/$b/ (name a public header after its source file or folder)"
 done
 
 # ---- 3. banned calls in lib/ and src/ -------------------------------------------

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "p2ptrace/engine.h"
-#include "p2ptrace/label.h"
+#include "p2ptrace/catalog.h"
 #include "p2ptrace/sink.h"
 #include "p2ptrace/model.h"
 #include "flowq.h"
@@ -267,7 +267,7 @@ static void ev_warn(void *arg, const struct pt_err *w)
 
 /* ---- nodes ---------------------------------------------------------- */
 
-/* The node of a trace: one rule (label.h trace_node), shared with report
+/* The node of a trace: one rule (catalog.h trace_node), shared with report
  * and classify. */
 static void node_from_path(struct an *a, const char *path, struct source *src,
 			   struct node_info *n, char *namebuf, size_t nlen)

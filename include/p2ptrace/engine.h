@@ -49,16 +49,6 @@ uint64_t engine_default_budget(void);
  * the rest for buffers. */
 void engine_cfg_budget(struct engine_cfg *cfg, uint64_t bytes);
 
-struct node_info {
-	const char *name;   /* the trace's base name or its catalog node */
-	const char *labels; /* "k=v;k=v" or "" */
-	const char *trace;  /* the file(s) */
-	uint8_t addr[16];   /* the node's own address ... */
-	int ipver;	    /* ... 4 or 6, or 0 when unknown (then inferred:
-			       the address in most flows, then most
-			       packets) */
-};
-
 struct engine_stats {
 	uint64_t pkts, bytes, filtered;
 	uint64_t decode[DECODE_NSTATUS];

@@ -1,6 +1,6 @@
 /*
- * node.h -- the paper's per-node figures (its Figures 2-5), over a whole
- * trace and per time window.
+ * node.h -- a node (struct node_info: who it is) and the paper's per-node
+ * figures (its Figures 2-5), over a whole trace and per time window.
  *
  * A node is one trace (one file, unless --merge), or with --by-host one
  * address. Definitions (docs/OUTPUTS.md):
@@ -18,6 +18,18 @@
 #define P2PTRACE_NODE_H
 #include <stdint.h>
 #include "p2ptrace/flow.h"
+
+/* The node whose packets an engine run counts (engine.h) and whose rows a
+ * sink writes (sink.h). */
+struct node_info {
+	const char *name;   /* the trace's base name or its catalog node */
+	const char *labels; /* "k=v;k=v" or "" */
+	const char *trace;  /* the file(s) */
+	uint8_t addr[16];   /* the node's own address ... */
+	int ipver;	    /* ... 4 or 6, or 0 when unknown (then inferred:
+			       the address in most flows, then most
+			       packets) */
+};
 
 struct node_figs {
 	uint64_t first_ns, last_ns;

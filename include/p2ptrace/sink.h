@@ -2,15 +2,21 @@
  * sink.h -- where events go: rows of CSV (header line) or JSON lines, and
  * IPFIX files (libfixbuf). One row writer serves every table, so a column
  * has one name in CSV and JSON. Columns are documented in docs/OUTPUTS.md.
+ *
+ * The header of the folder lib/sink/ (as source.h is of lib/source/), one
+ * part per file: rows.c (the row writer), tables.c (the flow, node and
+ * window tables), ipfix.c (IPFIX). A sink sees flows and node figures,
+ * never the engine: the engine's events call it (src/cmd_analyze.c).
  */
 #ifndef P2PTRACE_SINK_H
 #define P2PTRACE_SINK_H
 #include <stdint.h>
 #include <stdio.h>
-#include "p2ptrace/engine.h"
 #include "p2ptrace/err.h"
+#include "p2ptrace/flow.h"
+#include "p2ptrace/node.h"
 
-/* ---- rows: CSV or JSON lines ----------------------------------------- */
+/* ---- rows.c: CSV or JSON lines --------------------------------------- */
 struct rowout;
 
 /* Open path ("-" = stdout) for rows. json: JSON lines, else CSV. */
@@ -28,8 +34,9 @@ void row_end(struct rowout *ro);
 int rowout_close(struct rowout *ro, struct pt_err *err);
 const char *rowout_path(const struct rowout *ro);
 
-/* The tables. extra_fn lets a caller append its own columns to a flow row
- * (classify adds the predicted class). */
+/* ---- tables.c: the tables ------------------------------------------ */
+/* One flow row. sink_flow_fields below gives the columns alone, so a
+ * caller can append its own (analyze --model adds the predicted class). */
 void sink_flow_row(struct rowout *ro, const struct node_info *n,
 		   const struct flow *f, enum flow_end why, unsigned groups);
 /* Optional column groups of a flow row (nfstream's convention: the
@@ -48,7 +55,7 @@ void sink_window_row(struct rowout *ro, const struct node_info *n,
 		     uint64_t start_ns, uint64_t len_ns,
 		     const struct node_figs *w);
 
-/* ---- IPFIX (RFC 7011) through libfixbuf ------------------------------ */
+/* ---- ipfix.c: IPFIX (RFC 7011) through libfixbuf --------------------- */
 struct ipfix_out;
 int ipfix_open(const char *path, struct ipfix_out **out, struct pt_err *err);
 int ipfix_flow(struct ipfix_out *io, const struct flow *f, enum flow_end why,

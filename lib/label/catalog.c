@@ -1,6 +1,6 @@
 /*
  * catalog.c -- the lab's catalog.tsv: one row per node with its labels
- * (ground truth by construction). See label.h and docs/lab.md.
+ * (ground truth by construction). See catalog.h and docs/lab.md.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "p2ptrace/label.h"
+#include "p2ptrace/catalog.h"
 
 static char **split_tabs(char *line, int *n)
 {

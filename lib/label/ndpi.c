@@ -1,7 +1,7 @@
 /*
  * ndpi.c -- labels from libndpi 4.2 for `classify --label ndpi`. The only
  * file that includes libndpi's headers (they define generic names: keep
- * them out of the rest of the code). See include/p2ptrace/ndpi_label.h.
+ * them out of the rest of the code). See include/p2ptrace/ndpi.h.
  *
  * Flows are bidirectional 5-tuples over the whole file (as ndpiReader
  * with no idle split); each flow gets at most MAX_DPI_PKTS packets of
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <ndpi_api.h>
 #include "p2ptrace/decode.h"
-#include "p2ptrace/ndpi_label.h"
+#include "p2ptrace/ndpi.h"
 #include "p2ptrace/source.h"
 
 #define MAX_DPI_PKTS 32

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
-#include "p2ptrace/label.h"
-#include "p2ptrace/ndpi_label.h"
+#include "p2ptrace/catalog.h"
+#include "p2ptrace/ndpi.h"
 #include "p2ptrace/source.h"
 #include "classify/dataset.h"
 
@@ -366,7 +366,7 @@ static int find_ndpi_out(const char *path, char *buf, size_t len)
 }
 
 /* Run one trace file; ROW: its catalog row, or NULL. The node's name,
- * labels and address follow label.h's trace_node rule. */
+ * labels and address follow catalog.h's trace_node rule. */
 static int load_file(struct dataset *ds, const char *path,
 		     const struct catalog_row *row, const struct ds_opts *o,
 		     struct pt_err *err)

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "p2ptrace/label.h"
+#include "p2ptrace/catalog.h"
 #include "lab/fsutil.h"
 #include "lab/lab.h"
 #include "lab/profile.h"

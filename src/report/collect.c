@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "p2ptrace/label.h"
+#include "p2ptrace/catalog.h"
 #include "p2ptrace/source.h"
 #include "report/report.h"
 #include "tool.h"
@@ -160,7 +160,7 @@ static int relay_of(const struct catalog *cat, const struct catalog_row *r,
 	return 1;
 }
 
-/* One trace = one node, named by the rule of label.h (trace_node). */
+/* One trace = one node, named by the rule of catalog.h (trace_node). */
 static int run_trace(struct rp_set *s, const char *path,
 		     const struct catalog *cat, const struct catalog_row *r,
 		     const struct engine_cfg *cfg, struct pt_err *err)

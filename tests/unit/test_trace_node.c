@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "p2ptrace/label.h"
+#include "p2ptrace/catalog.h"
 
 static void test_row_first(void **state)
 {

@@ -1,8 +1,8 @@
 /*
- * features.c -- flow -> feature vector, and the Karagiannis host context.
+ * flowfeat.c -- flow -> feature vector, and the Karagiannis host context.
  *
  * Units are in the names: _B bytes (frame length), _ms milliseconds,
- * _s seconds, _frac a share of the direction's packets. See features.h
+ * _s seconds, _frac a share of the direction's packets. See flowfeat.h
  * and docs/classify.md.
  */
 #include <math.h>

@@ -1,5 +1,5 @@
 /*
- * ndpi_label.h -- labels from libndpi (Debian's 4.2) for the flows of a
+ * ndpi.h -- labels from libndpi (Debian's 4.2) for the flows of a
  * trace: `classify --label ndpi`. lib/label/ndpi.c is the only file that
  * includes libndpi's headers; names here use the ptndpi_ prefix because
  * libndpi exports many generic names.
@@ -7,8 +7,8 @@
  * Caveat (research/data.md): libndpi 4.2 disagrees with the corpus's
  * .ndpi.out files on most P2P traces; it is a labeler for new traces.
  */
-#ifndef P2PTRACE_NDPI_LABEL_H
-#define P2PTRACE_NDPI_LABEL_H
+#ifndef P2PTRACE_NDPI_H
+#define P2PTRACE_NDPI_H
 #include <stdint.h>
 #include "p2ptrace/err.h"
 

@@ -1,13 +1,14 @@
 /*
- * label.h -- where labels come from: the lab's catalog (ground truth per
- * node) and, for classify, nDPI (see classify's docs).
+ * catalog.h -- the lab's catalog (ground truth per node: name, address,
+ * labels, trace file), the one rule that names a trace's node, and the
+ * "k=v;k=v" label strings (lib/label/catalog.c). nDPI's labels: ndpi.h.
  *
  * catalog.tsv: tab-separated, a header line naming the columns, one row per
  * node. Columns used here: node, addr, labels ("k=v;k=v"), trace (path
  * relative to the catalog's folder). Other columns are kept as text.
  */
-#ifndef P2PTRACE_LABEL_H
-#define P2PTRACE_LABEL_H
+#ifndef P2PTRACE_CATALOG_H
+#define P2PTRACE_CATALOG_H
 #include <stdint.h>
 #include "p2ptrace/err.h"
 
