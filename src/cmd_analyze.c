@@ -558,178 +558,222 @@ static int is_capture_file(const char *s)
 	return 1;
 }
 
-int cmd_analyze(int argc, char **argv)
-{
-	struct an a;
-	char **ifaces = NULL;
-	int nif = 0, c, rc = 0, nfiles;
-	uint64_t u;
-	struct pt_err err = { 0 };
-	char *filter = NULL;
-	uint64_t budget = engine_default_budget();
-	uint32_t max_flows = 0;
+/* What the options give besides struct an. */
+struct an_args {
+	char **ifaces; /* -i, argc entries */
+	int nif;
+	uint64_t budget;    /* --memory */
+	uint32_t max_flows; /* --max-flows, 0 = what the budget holds */
+};
 
-	memset(&a, 0, sizeof(a));
-	engine_cfg_init(&a.cfg);
-	/* one thread unless asked: with N > 1 flow rows come in an order
-	 * that varies between runs (docs/OUTPUTS.md) */
-	a.cfg.jobs = 1;
-	pthread_mutex_init(&a.lock, NULL);
-	ifaces = calloc((size_t)argc + 1, sizeof(char *));
-	if (!ifaces)
-		return 1;
+/* The options into a and g: -1 to go on, else the exit status. */
+static int parse_opts(struct an *a, struct an_args *g, int argc, char **argv)
+{
+	uint64_t u;
+	int c;
+
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+i:j:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_FLOWS:
-			a.flows_path = optarg;
+			a->flows_path = optarg;
 			break;
 		case O_NODES:
-			a.nodes_path = optarg;
+			a->nodes_path = optarg;
 			break;
 		case O_WINDOWS:
-			a.windows_path = optarg;
+			a->windows_path = optarg;
 			break;
 		case O_JSON:
-			a.json = 1;
+			a->json = 1;
 			break;
 		case O_IPFIX:
-			a.ipfix_path = optarg;
+			a->ipfix_path = optarg;
 			break;
 		case O_IDLE:
-			if (tool_parse_seconds_ns(optarg, &a.cfg.ft.idle_ns))
+			if (tool_parse_seconds_ns(optarg, &a->cfg.ft.idle_ns))
 				return bad_opt("--idle", optarg);
 			break;
 		case O_ACTIVE:
-			if (tool_parse_seconds_ns(optarg, &a.cfg.ft.active_ns))
+			if (tool_parse_seconds_ns(optarg, &a->cfg.ft.active_ns))
 				return bad_opt("--active", optarg);
 			break;
 		case O_NOTCP:
-			a.cfg.ft.tcp_end = 0;
+			a->cfg.ft.tcp_end = 0;
 			break;
 		case O_NOVLAN:
-			a.cfg.ft.vlan_key = 0;
+			a->cfg.ft.vlan_key = 0;
 			break;
 		case O_MAXF:
 			if (tool_parse_u64(optarg, &u) || u == 0 ||
 			    u > UINT32_MAX / 4)
 				return bad_opt("--max-flows", optarg);
-			max_flows = (uint32_t)u;
+			g->max_flows = (uint32_t)u;
 			break;
 		case O_MEMORY:
-			if (parse_size(optarg, &budget) || budget < (1u << 20))
+			if (parse_size(optarg, &g->budget) ||
+			    g->budget < (1u << 20))
 				return bad_opt("--memory", optarg);
 			break;
 		case O_WINDOW:
-			if (tool_parse_seconds_ns(optarg, &a.cfg.window_ns) ||
-			    a.cfg.window_ns == 0)
+			if (tool_parse_seconds_ns(optarg, &a->cfg.window_ns) ||
+			    a->cfg.window_ns == 0)
 				return bad_opt("--window", optarg);
 			break;
 		case O_BYHOST:
-			a.cfg.by_host = 1;
+			a->cfg.by_host = 1;
 			break;
 		case O_MERGE:
-			a.merge = 1;
+			a->merge = 1;
 			break;
 		case O_CATALOG:
-			a.catalog_path = optarg;
+			a->catalog_path = optarg;
 			break;
 		case O_MODEL:
-			a.model_path = optarg;
+			a->model_path = optarg;
 			break;
 		case O_FINE:
-			a.cfg.ft.fine_bins = 1;
+			a->cfg.ft.fine_bins = 1;
 			break;
 		case O_FEATURES:
-			a.groups = SINK_FLOW_STATS | SINK_FLOW_FIRSTN;
+			a->groups = SINK_FLOW_STATS | SINK_FLOW_FIRSTN;
 			break;
 		case 'i':
-			ifaces[nif++] = optarg;
+			g->ifaces[g->nif++] = optarg;
 			break;
 		case 'q':
-			a.quiet = 1;
+			a->quiet = 1;
 			break;
 		case 'j':
 			if (tool_parse_u64(optarg, &u) || u == 0 || u > 64)
 				return bad_opt("-j", optarg);
-			a.cfg.jobs = (int)u;
+			a->cfg.jobs = (int)u;
 			break;
 		case 'h':
 			usage(stdout);
-			free(ifaces);
 			return 0;
 		default:
 			usage(stderr);
-			free(ifaces);
 			return 2;
 		}
 	}
-	/* Files first; the first word that is not a readable file starts
-	 * the filter (tcpdump's trailing expression). */
-	nfiles = 0;
-	if (!nif)
-		while (optind + nfiles < argc &&
-		       is_capture_file(argv[optind + nfiles]))
-			nfiles++;
-	rc = tool_filter("analyze", argv + optind + nfiles,
-			 argc - optind - nfiles, &filter);
-	if (!rc && !nif && !nfiles) {
+	return -1;
+}
+
+/* After the options: the files, then the filter. The first word that is
+ * not a readable file starts the filter (tcpdump's trailing expression).
+ * 0, or the exit status. */
+static int split_inputs(const struct an_args *g, int argc, char **argv,
+			int *nfiles, char **filter)
+{
+	int rc, n = 0;
+
+	if (!g->nif)
+		while (optind + n < argc && is_capture_file(argv[optind + n]))
+			n++;
+	*nfiles = n;
+	rc = tool_filter("analyze", argv + optind + n, argc - optind - n,
+			 filter);
+	if (!rc && !g->nif && !n) {
 		if (optind < argc)
 			tool_msg("%s: cannot open: no such file", argv[optind]);
 		else
 			usage(stderr);
 		rc = 2;
 	}
-	if (rc) {
-		free(filter);
-		free(ifaces);
-		return rc;
-	}
-	a.cfg.filter = filter;
-	if (a.model_path)
-		a.cfg.ft.fine_bins = 1; /* the model's features include them */
+	return rc;
+}
+
+/* The engine's settings that follow from several options. */
+static void configure(struct an *a, const struct an_args *g)
+{
+	if (a->model_path)
+		a->cfg.ft.fine_bins = 1; /* the model's features include them */
 	/* per-flow statistics only for the outputs that show or use them */
-	a.cfg.ft.extras = a.groups != 0 || a.model_path;
-	engine_cfg_budget(&a.cfg, budget); /* at the cost of what is kept */
-	if (max_flows)
-		a.cfg.ft.max_flows = max_flows;
-	a.summary = !a.quiet && !(a.flows_path && !strcmp(a.flows_path, "-")) &&
-		    !(a.nodes_path && !strcmp(a.nodes_path, "-")) &&
-		    !(a.windows_path && !strcmp(a.windows_path, "-"));
-	if ((a.catalog_path && catalog_load(a.catalog_path, &a.cat, &err)) ||
-	    (a.model_path && model_load(a.model_path, &a.model, &err)) ||
-	    (a.flows_path &&
-	     rowout_open(a.flows_path, a.json, &a.flows, &err)) ||
-	    (a.nodes_path &&
-	     rowout_open(a.nodes_path, a.json, &a.nodes, &err)) ||
-	    (a.windows_path &&
-	     rowout_open(a.windows_path, a.json, &a.windows, &err)) ||
-	    (a.ipfix_path && ipfix_open(a.ipfix_path, &a.ipfix, &err))) {
+	a->cfg.ft.extras = a->groups != 0 || a->model_path;
+	engine_cfg_budget(&a->cfg, g->budget); /* at the cost of what is kept */
+	if (g->max_flows)
+		a->cfg.ft.max_flows = g->max_flows;
+	a->summary = !a->quiet &&
+		     !(a->flows_path && !strcmp(a->flows_path, "-")) &&
+		     !(a->nodes_path && !strcmp(a->nodes_path, "-")) &&
+		     !(a->windows_path && !strcmp(a->windows_path, "-"));
+}
+
+/* Catalog, model and every output, or the first error (reported): 0 or
+ * the exit status. What was opened is closed by close_outputs. */
+static int open_outputs(struct an *a)
+{
+	struct pt_err err = { 0 };
+
+	if ((a->catalog_path && catalog_load(a->catalog_path, &a->cat, &err)) ||
+	    (a->model_path && model_load(a->model_path, &a->model, &err)) ||
+	    (a->flows_path &&
+	     rowout_open(a->flows_path, a->json, &a->flows, &err)) ||
+	    (a->nodes_path &&
+	     rowout_open(a->nodes_path, a->json, &a->nodes, &err)) ||
+	    (a->windows_path &&
+	     rowout_open(a->windows_path, a->json, &a->windows, &err)) ||
+	    (a->ipfix_path && ipfix_open(a->ipfix_path, &a->ipfix, &err))) {
 		tool_perr(&err);
-		rc = 2;
-		goto out;
+		return 2;
 	}
+	return 0;
+}
+
+/* The engine runs: live interfaces or files. */
+static int run(struct an *a, const struct an_args *g, char **files, int nfiles)
+{
+	int rc;
+
 	/* with a model, flow rows and their predictions are made on a
 	 * second thread: the packet loop only copies each ended flow
 	 * (src/flowq.h). Without one a row costs about what the hand-over
 	 * does (cache lines moving between cores), so it stays inline. */
-	if (a.flows && a.model && flowq_start(&a.q, 2048, flow_row, &a)) {
+	if (a->flows && a->model && flowq_start(&a->q, 2048, flow_row, a)) {
 		tool_msg("cannot start the output thread: out of memory");
-		rc = 1;
-		goto out;
+		return 1;
 	}
-	rc = nif ? run_live(&a, ifaces, nif)
-		 : run_files(&a, argv + optind, nfiles);
-	flowq_stop(a.q); /* every row written */
-	if (a.out_err) {
-		tool_perr(&a.err);
+	rc = g->nif ? run_live(a, g->ifaces, g->nif)
+		    : run_files(a, files, nfiles);
+	flowq_stop(a->q); /* every row written */
+	if (a->out_err) {
+		tool_perr(&a->err);
 		rc = 1;
 	}
-out:
-	rc = close_outputs(&a, rc);
+	return rc;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct an a;
+	struct an_args g;
+	char *filter = NULL;
+	int rc, nfiles = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&g, 0, sizeof(g));
+	engine_cfg_init(&a.cfg);
+	/* one thread unless asked: with N > 1 flow rows come in an order
+	 * that varies between runs (docs/OUTPUTS.md) */
+	a.cfg.jobs = 1;
+	pthread_mutex_init(&a.lock, NULL);
+	g.budget = engine_default_budget();
+	g.ifaces = calloc((size_t)argc + 1, sizeof(char *));
+	if (!g.ifaces)
+		return 1;
+	rc = parse_opts(&a, &g, argc, argv);
+	if (rc < 0 && !(rc = split_inputs(&g, argc, argv, &nfiles, &filter))) {
+		a.cfg.filter = filter;
+		configure(&a, &g);
+		rc = open_outputs(&a);
+		if (!rc)
+			rc = run(&a, &g, argv + optind, nfiles);
+		rc = close_outputs(&a, rc);
+	}
 	catalog_free(a.cat);
 	model_free(a.model);
-	free(ifaces);
+	free(g.ifaces);
 	free(filter);
 	return rc;
 }

@@ -234,60 +234,58 @@ out:
 	return rc;
 }
 
-int cmd_report(int argc, char **argv)
-{
-	struct rp_opts o = { .x = "rank",
-			     .series = "mode",
-			     .group = "app",
-			     .title =
-				     "p2ptrace report: the paper's Figures 2-5",
-			     .ek = RP_ERR_SD };
-	const char *catalog = NULL, *out = "report.html", *figdir = NULL;
+/* The command line. */
+struct rep {
+	struct rp_opts o;
+	const char *catalog, *out, *figdir;
 	struct engine_cfg cfg;
-	struct rp_set set = { 0 };
-	struct pt_err err = { 0 };
-	char **traces = NULL;
-	int c, ntr = 0, quiet = 0, rc = 2;
+	int quiet;
+};
 
-	engine_cfg_init(&cfg);
+/* The options into r, checked: -1 to go on, else the exit status. */
+static int parse_opts(struct rep *r, int argc, char **argv)
+{
+	struct stat ob;
+	int c;
+
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			r->out = optarg;
 			break;
 		case O_FIGS:
-			figdir = optarg;
+			r->figdir = optarg;
 			break;
 		case O_CATALOG:
-			catalog = optarg;
+			r->catalog = optarg;
 			break;
 		case O_X:
-			o.x = optarg;
-			o.x_given = 1;
+			r->o.x = optarg;
+			r->o.x_given = 1;
 			break;
 		case O_SERIES:
-			o.series = optarg;
-			o.series_given = 1;
+			r->o.series = optarg;
+			r->o.series_given = 1;
 			break;
 		case O_GROUP:
-			o.group = optarg;
-			o.group_given = 1;
+			r->o.group = optarg;
+			r->o.group_given = 1;
 			break;
 		case O_TITLE:
-			o.title = optarg;
+			r->o.title = optarg;
 			break;
 		case O_CI:
-			o.ek = RP_ERR_CI95;
+			r->o.ek = RP_ERR_CI95;
 			break;
 		case O_IDLE:
-			if (tool_parse_seconds_ns(optarg, &cfg.ft.idle_ns)) {
+			if (tool_parse_seconds_ns(optarg, &r->cfg.ft.idle_ns)) {
 				tool_msg("--idle: bad value '%s'", optarg);
 				return 2;
 			}
 			break;
 		case 'q':
-			quiet = 1;
+			r->quiet = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -301,80 +299,86 @@ int cmd_report(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!o.x[0] || !o.series[0] || !o.group[0]) {
+	if (!r->o.x[0] || !r->o.series[0] || !r->o.group[0]) {
 		tool_msg("--x, --series and --group need a label name");
 		return 2;
 	}
-	{
-		struct stat ob;
-		if (!stat(out, &ob) && S_ISDIR(ob.st_mode)) {
-			tool_msg("-o %s: is a folder (give the page's file "
-				 "name)",
-				 out);
-			return 2;
-		}
+	if (!stat(r->out, &ob) && S_ISDIR(ob.st_mode)) {
+		tool_msg("-o %s: is a folder (give the page's file name)",
+			 r->out);
+		return 2;
 	}
-	traces = calloc((size_t)argc, sizeof(char *));
+	return -1;
+}
+
+/* The trace files given as INPUT: one input group, named after
+ * --catalog's folder ("traces" without one). 0, -1 out of memory, 1 an
+ * error in err. */
+static int add_traces(struct rep *r, struct rp_set *set, char **traces, int ntr,
+		      struct pt_err *err)
+{
+	int from = set->n, rc;
+	char *dir = strdup(r->catalog ? r->catalog : "traces");
+
+	if (!dir)
+		return -1;
+	if (r->catalog && strrchr(dir, '/')) {
+		*strrchr(dir, '/') = 0;
+	} else if (r->catalog) { /* "c.tsv" is shorter than "catalog" */
+		free(dir);
+		dir = strdup("catalog");
+		if (!dir)
+			return -1;
+	}
+	if (rp_add_traces(set, r->catalog, traces, ntr, &r->cfg, err)) {
+		free(dir);
+		return 1;
+	}
+	rc = rp_set_input(set, from, dir) ? -1 : 0;
+	free(dir);
+	return rc;
+}
+
+/* Every INPUT into set: folders, nodes CSVs, then the trace files
+ * together. 0, or the exit status (reported). */
+static int read_inputs(struct rep *r, struct rp_set *set, char **in, int nin)
+{
+	struct pt_err err = { 0 };
+	char **traces = calloc((size_t)nin, sizeof(char *));
+	int ntr = 0, rc = 2, e;
+
 	if (!traces)
 		return 1;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < nin; i++) {
 		struct stat sb;
-		if (stat(argv[i], &sb)) {
-			tool_msg("%s: no such file or folder", argv[i]);
+		int from = set->n;
+		if (stat(in[i], &sb)) {
+			tool_msg("%s: no such file or folder", in[i]);
 			goto out;
 		}
 		if (S_ISDIR(sb.st_mode)) {
-			int from = set.n;
-			if (rp_add_folder(&set, argv[i], &cfg, &err))
+			if (rp_add_folder(set, in[i], &r->cfg, &err))
 				goto perr;
-			if (rp_set_input(&set, from, argv[i]))
-				goto nomem;
-		} else if (rp_is_nodes_csv(argv[i])) {
-			int from = set.n;
-			if (rp_add_csv(&set, argv[i], &err))
+		} else if (rp_is_nodes_csv(in[i])) {
+			if (rp_add_csv(set, in[i], &err))
 				goto perr;
-			if (rp_set_input(&set, from, argv[i]))
-				goto nomem;
 		} else {
-			traces[ntr++] = argv[i];
+			traces[ntr++] = in[i];
+			continue;
 		}
-	}
-	if (ntr) {
-		int from = set.n;
-		char *dir = strdup(catalog ? catalog : "traces");
-		if (!dir)
+		if (rp_set_input(set, from, in[i]))
 			goto nomem;
-		if (catalog && strrchr(dir, '/'))
-			*strrchr(dir, '/') = 0;
-		else if (catalog) { /* "c.tsv" is shorter than "catalog" */
-			free(dir);
-			dir = strdup("catalog");
-			if (!dir)
-				goto nomem;
-		}
-		if (rp_add_traces(&set, catalog, traces, ntr, &cfg, &err)) {
-			free(dir);
-			goto perr;
-		}
-		if (rp_set_input(&set, from, dir)) {
-			free(dir);
-			goto nomem;
-		}
-		free(dir);
 	}
-	if (catalog && !ntr)
+	if (ntr && (e = add_traces(r, set, traces, ntr, &err))) {
+		if (e < 0)
+			goto nomem;
+		goto perr;
+	}
+	if (r->catalog && !ntr)
 		tool_msg("warning: --catalog %s is used for trace files only; "
 			 "folders have their own catalog.tsv",
-			 catalog);
-	if (!set.n) {
-		tool_msg("report: no nodes in the input");
-		goto out;
-	}
-	if ((o.x_given && check_labels(&set, "--x", o.x)) ||
-	    (o.series_given && check_labels(&set, "--series", o.series)) ||
-	    (o.group_given && check_labels(&set, "--group", o.group)))
-		goto out;
-	rc = write_all(&set, &o, out, figdir, quiet);
+			 r->catalog);
+	rc = 0;
 	goto out;
 nomem:
 	tool_msg("report: out of memory");
@@ -384,7 +388,47 @@ perr:
 	tool_perr(&err);
 	rc = 2;
 out:
-	rp_set_free(&set);
 	free(traces);
+	return rc;
+}
+
+/* The label keys given by --x, --series and --group are carried by some
+ * node: 0, or -1 (reported). */
+static int check_axes(const struct rp_set *s, const struct rp_opts *o)
+{
+	if ((o->x_given && check_labels(s, "--x", o->x)) ||
+	    (o->series_given && check_labels(s, "--series", o->series)) ||
+	    (o->group_given && check_labels(s, "--group", o->group)))
+		return -1;
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct rep r = {
+		.o = { .x = "rank",
+		       .series = "mode",
+		       .group = "app",
+		       .title = "p2ptrace report: the paper's Figures 2-5",
+		       .ek = RP_ERR_SD },
+		.out = "report.html",
+	};
+	struct rp_set set = { 0 };
+	int rc;
+
+	engine_cfg_init(&r.cfg);
+	rc = parse_opts(&r, argc, argv);
+	if (rc >= 0)
+		return rc;
+	rc = read_inputs(&r, &set, argv + optind, argc - optind);
+	if (!rc && !set.n) {
+		tool_msg("report: no nodes in the input");
+		rc = 2;
+	} else if (!rc && check_axes(&set, &r.o)) {
+		rc = 2;
+	} else if (!rc) {
+		rc = write_all(&set, &r.o, r.out, r.figdir, r.quiet);
+	}
+	rp_set_free(&set);
 	return rc;
 }
