@@ -133,12 +133,170 @@ static int parse_u(const char *opt, const char *v, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
+/* The parse_* helpers below take one option a with its value v (NULL at
+ * the end of the line): 1 when they used v, 0 when a is not theirs (or
+ * lacks its value: the caller then calls it unknown), -1 on a bad value
+ * (reported). */
+
+/* What the rows are: labels, classes, windows, features, packets. */
+static int parse_data(struct copts *o, const char *a, const char *v)
+{
+	if (!strcmp(a, "--label") && v) {
+		if (!strcmp(v, "catalog"))
+			o->ds.label = LS_CATALOG;
+		else if (!strcmp(v, "ndpi"))
+			o->ds.label = LS_NDPI;
+		else if (!strcmp(v, "ndpi-out"))
+			o->ds.label = LS_NDPI_OUT;
+		else if (!strcmp(v, "ndpi-any"))
+			o->ds.label = LS_NDPI_ANY;
+		else {
+			tool_msg("--label: '%s' is not catalog, ndpi, "
+				 "ndpi-out or ndpi-any",
+				 v);
+			return -1;
+		}
+	} else if (!strcmp(a, "--label-key") && v) {
+		o->ds.label_key = v;
+	} else if (!strcmp(a, "--classes") && v) {
+		o->classes = v;
+	} else if (!strcmp(a, "--window")) {
+		if (!v || tool_parse_seconds_ns(v, &o->ds.cfg.window_ns) ||
+		    !o->ds.cfg.window_ns) {
+			tool_msg("--window: bad value '%s'", v ? v : "");
+			return -1;
+		}
+	} else if (!strcmp(a, "--drop-features") && v) {
+		if (o->ds.drop == o->dropbuf) {
+			size_t l = strlen(o->dropbuf);
+			snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l, ",%s",
+				 v);
+		} else
+			o->ds.drop = v;
+	} else if (!strcmp(a, "--min-pkts")) {
+		if (parse_u(a, v, 1, UINT32_MAX, &o->ds.min_pkts))
+			return -1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* How the model learns and when it says unknown. */
+static int parse_learn(struct copts *o, const char *a, const char *v)
+{
+	uint64_t u;
+	char *e;
+	double d;
+
+	if (!strcmp(a, "--model") && v) {
+		o->model = v;
+	} else if (!strcmp(a, "--seed")) {
+		if (parse_u(a, v, 0, UINT32_MAX, &o->ev.xp.seed))
+			return -1;
+	} else if (!strcmp(a, "--rounds")) {
+		if (parse_u(a, v, 1, 10000, &u))
+			return -1;
+		o->ev.xp.rounds = (int)u;
+	} else if (!strcmp(a, "--eta") && v) {
+		d = strtod(v, &e);
+		if (*e || !(d > 0 && d <= 1)) {
+			tool_msg("--eta: '%s' is not a number in (0, 1]", v);
+			return -1;
+		}
+		o->ev.xp.eta = d;
+	} else if (!strcmp(a, "--depth")) {
+		if (parse_u(a, v, 1, 20, &u))
+			return -1;
+		o->ev.xp.max_depth = (int)u;
+	} else if (!strcmp(a, "--unknown-quantile") && v) {
+		d = strtod(v, &e);
+		if (*e || !(d >= 0 && d < 1)) {
+			tool_msg("--unknown-quantile: '%s' is not a "
+				 "number in [0, 1)",
+				 v);
+			return -1;
+		}
+		o->unknown_q = d;
+		o->unknown_given = 1;
+	} else if (!strcmp(a, "--train-min-pkts")) {
+		if (parse_u(a, v, 1, UINT32_MAX, &o->ev.train_min_pkts))
+			return -1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* eval only: folds, segments, scoring. */
+static int parse_eval(struct copts *o, const char *a, const char *v)
+{
+	uint64_t u;
+
+	if (!strcmp(a, "--kfold")) {
+		if (parse_u(a, v, 2, 100, &u))
+			return -1;
+		o->kfold = (int)u;
+	} else if (!strcmp(a, "--segments")) {
+		if (parse_u(a, v, 1, 100, &u))
+			return -1;
+		o->ev.segments = (int)u;
+	} else if (!strcmp(a, "--min-support")) {
+		if (parse_u(a, v, 1, UINT32_MAX, &u))
+			return -1;
+		o->sc.min_support = (long)u;
+	} else if (!strcmp(a, "--macro-classes") && v) {
+		o->sc.apps = v;
+	} else if (!strcmp(a, "--node-min-pkts")) {
+		if (parse_u(a, v, 1, UINT32_MAX, &o->ev.node_min_pkts))
+			return -1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* The options without a value: 1 when a is one of them, else 0. */
+static int parse_flag(struct copts *o, const char *a, int is_eval)
+{
+	if (!strcmp(a, "--portable")) {
+		size_t l = strlen(o->dropbuf);
+		if (o->ds.drop && o->ds.drop != o->dropbuf)
+			l = (size_t)snprintf(o->dropbuf, sizeof(o->dropbuf),
+					     "%s", o->ds.drop);
+		snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l, "%s%s",
+			 l ? "," : "", PORTABLE_DROP);
+		o->ds.drop = o->dropbuf;
+	} else if (!strcmp(a, "--compact")) {
+		o->ev.xp.rounds = COMPACT_ROUNDS;
+		o->ev.xp.max_depth = COMPACT_DEPTH;
+		o->ev.xp.eta = COMPACT_ETA;
+		snprintf(o->dropbuf, sizeof(o->dropbuf), "host_%s%s",
+			 o->ds.drop ? "," : "", o->ds.drop ? o->ds.drop : "");
+		o->ds.drop = o->dropbuf;
+	} else if (!strcmp(a, "--use-ports")) {
+		o->ds.ports = 1;
+	} else if (!strcmp(a, "--all-confidence")) {
+		o->ds.all_confidence = 1;
+	} else if (!strcmp(a, "--windows")) {
+		o->ev.windows = 1;
+	} else if (!strcmp(a, "--no-balance")) {
+		o->ev.xp.balance = 0;
+	} else if (!strcmp(a, "--no-early")) {
+		o->ev.early = 0;
+	} else if (!strcmp(a, "--json") && is_eval) {
+		o->json = 1;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* Options anywhere; --train / --test switch where bare words go. */
 static int parse(int argc, char **argv, struct copts *o, int is_eval)
 {
 	char ***list = &o->traces;
 	int *cnt = &o->ntraces;
-	uint64_t u;
 
 	o->traces = calloc((size_t)argc + 1, sizeof(char *));
 	o->train = calloc((size_t)argc + 1, sizeof(char *));
@@ -147,147 +305,24 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 		return -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int r;
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 1;
-		} else if (!strcmp(a, "--model") && v) {
-			o->model = v;
+		}
+		r = parse_data(o, a, v);
+		if (!r)
+			r = parse_learn(o, a, v);
+		if (!r && is_eval)
+			r = parse_eval(o, a, v);
+		if (r < 0)
+			return -1;
+		if (r > 0) {
 			i++;
-		} else if (!strcmp(a, "--label") && v) {
-			if (!strcmp(v, "catalog"))
-				o->ds.label = LS_CATALOG;
-			else if (!strcmp(v, "ndpi"))
-				o->ds.label = LS_NDPI;
-			else if (!strcmp(v, "ndpi-out"))
-				o->ds.label = LS_NDPI_OUT;
-			else if (!strcmp(v, "ndpi-any"))
-				o->ds.label = LS_NDPI_ANY;
-			else {
-				tool_msg("--label: '%s' is not catalog, ndpi, "
-					 "ndpi-out or ndpi-any",
-					 v);
-				return -1;
-			}
-			i++;
-		} else if (!strcmp(a, "--label-key") && v) {
-			o->ds.label_key = v;
-			i++;
-		} else if (!strcmp(a, "--classes") && v) {
-			o->classes = v;
-			i++;
-		} else if (!strcmp(a, "--seed")) {
-			if (parse_u(a, v, 0, UINT32_MAX, &o->ev.xp.seed))
-				return -1;
-			i++;
-		} else if (!strcmp(a, "--rounds")) {
-			if (parse_u(a, v, 1, 10000, &u))
-				return -1;
-			o->ev.xp.rounds = (int)u;
-			i++;
-		} else if (!strcmp(a, "--eta") && v) {
-			char *e;
-			double d = strtod(v, &e);
-			if (*e || !(d > 0 && d <= 1)) {
-				tool_msg(
-					"--eta: '%s' is not a number in (0, 1]",
-					v);
-				return -1;
-			}
-			o->ev.xp.eta = d;
-			i++;
-		} else if (!strcmp(a, "--depth")) {
-			if (parse_u(a, v, 1, 20, &u))
-				return -1;
-			o->ev.xp.max_depth = (int)u;
-			i++;
-		} else if (!strcmp(a, "--kfold") && is_eval) {
-			if (parse_u(a, v, 2, 100, &u))
-				return -1;
-			o->kfold = (int)u;
-			i++;
-		} else if (!strcmp(a, "--segments") && is_eval) {
-			if (parse_u(a, v, 1, 100, &u))
-				return -1;
-			o->ev.segments = (int)u;
-			i++;
-		} else if (!strcmp(a, "--window")) {
-			if (!v ||
-			    tool_parse_seconds_ns(v, &o->ds.cfg.window_ns) ||
-			    !o->ds.cfg.window_ns) {
-				tool_msg("--window: bad value '%s'",
-					 v ? v : "");
-				return -1;
-			}
-			i++;
-		} else if (!strcmp(a, "--drop-features") && v) {
-			if (o->ds.drop == o->dropbuf) {
-				size_t l = strlen(o->dropbuf);
-				snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l,
-					 ",%s", v);
-			} else
-				o->ds.drop = v;
-			i++;
-		} else if (!strcmp(a, "--unknown-quantile") && v) {
-			char *e;
-			double d = strtod(v, &e);
-			if (*e || !(d >= 0 && d < 1)) {
-				tool_msg("--unknown-quantile: '%s' is not a "
-					 "number in [0, 1)",
-					 v);
-				return -1;
-			}
-			o->unknown_q = d;
-			o->unknown_given = 1;
-			i++;
-		} else if (!strcmp(a, "--min-support") && is_eval) {
-			if (parse_u(a, v, 1, UINT32_MAX, &u))
-				return -1;
-			o->sc.min_support = (long)u;
-			i++;
-		} else if (!strcmp(a, "--macro-classes") && v && is_eval) {
-			o->sc.apps = v;
-			i++;
-		} else if (!strcmp(a, "--portable")) {
-			size_t l = strlen(o->dropbuf);
-			if (o->ds.drop && o->ds.drop != o->dropbuf)
-				l = (size_t)snprintf(o->dropbuf,
-						     sizeof(o->dropbuf), "%s",
-						     o->ds.drop);
-			snprintf(o->dropbuf + l, sizeof(o->dropbuf) - l, "%s%s",
-				 l ? "," : "", PORTABLE_DROP);
-			o->ds.drop = o->dropbuf;
-		} else if (!strcmp(a, "--min-pkts")) {
-			if (parse_u(a, v, 1, UINT32_MAX, &o->ds.min_pkts))
-				return -1;
-			i++;
-		} else if (!strcmp(a, "--train-min-pkts")) {
-			if (parse_u(a, v, 1, UINT32_MAX, &o->ev.train_min_pkts))
-				return -1;
-			i++;
-		} else if (!strcmp(a, "--node-min-pkts") && is_eval) {
-			if (parse_u(a, v, 1, UINT32_MAX, &o->ev.node_min_pkts))
-				return -1;
-			i++;
-		} else if (!strcmp(a, "--compact")) {
-			o->ev.xp.rounds = COMPACT_ROUNDS;
-			o->ev.xp.max_depth = COMPACT_DEPTH;
-			o->ev.xp.eta = COMPACT_ETA;
-			snprintf(o->dropbuf, sizeof(o->dropbuf), "host_%s%s",
-				 o->ds.drop ? "," : "",
-				 o->ds.drop ? o->ds.drop : "");
-			o->ds.drop = o->dropbuf;
-		} else if (!strcmp(a, "--use-ports")) {
-			o->ds.ports = 1;
-		} else if (!strcmp(a, "--all-confidence")) {
-			o->ds.all_confidence = 1;
-		} else if (!strcmp(a, "--windows")) {
-			o->ev.windows = 1;
-		} else if (!strcmp(a, "--no-balance")) {
-			o->ev.xp.balance = 0;
-		} else if (!strcmp(a, "--no-early")) {
-			o->ev.early = 0;
-		} else if (!strcmp(a, "--json") && is_eval) {
-			o->json = 1;
+			continue;
+		}
+		if (parse_flag(o, a, is_eval)) {
+			continue;
 		} else if (!strcmp(a, "--train") && is_eval) {
 			list = &o->train;
 			cnt = &o->ntrain;
