@@ -274,23 +274,16 @@ static double node_metric(const struct rp_node *n, enum rp_metric m)
 	return m == RP_RELAY ? n->relay_qps : rp_metric_of(&n->fig, m);
 }
 
-static int build_line(const struct rp_set *s, const struct rp_opts *o,
-		      enum rp_metric m, struct rp_fig *f)
+/* The x axis of a line figure: categories unless every x is a number; a
+ * log axis when the positive ones span at least 4x (nodes at x <= 0, rank
+ * 0 = not shaped, are then left out). Returns 1 when numeric. */
+static int line_xaxis(const struct rp_set *s, const struct rp_opts *o,
+		      struct rp_fig *f)
 {
-	struct strs xs = { 0 }, ss = { 0 };
-	char xb[128], sb[128];
-	int numeric = 1, rc = -1, have_series = rp_has_label(s, o->series);
-	int nonpos = 0;
+	char xb[128];
+	int numeric = 1;
 	double v, lo = INFINITY, hi = -INFINITY;
-	double *vals = calloc((size_t)s->n + 1, sizeof(double));
 
-	if (!vals)
-		return -1;
-	f->id = line_figs[m].id;
-	f->title = strdup(line_figs[m].title);
-	f->ylabel = strdup(line_figs[m].ylabel);
-	/* A log axis when every x is a number and the positive ones span at
-	 * least 4x; nodes at x <= 0 (rank 0 = not shaped) are then left out. */
 	for (int i = 0; i < s->n; i++) {
 		if (!rp_label(&s->v[i], o->x, xb, sizeof(xb)))
 			continue;
@@ -303,6 +296,100 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 	}
 	f->xcat = !numeric;
 	f->xlog = numeric && isfinite(lo) && hi / lo >= 4;
+	return numeric;
+}
+
+/* The series (line) a node belongs to, into sb. */
+static void line_series(const struct rp_node *n, const struct rp_opts *o,
+			int have_series, char *sb, size_t len)
+{
+	if (!have_series)
+		snprintf(sb, len, "all nodes");
+	else if (!rp_label(n, o->series, sb, len))
+		snprintf(sb, len, "(no %s)", o->series);
+}
+
+/* One series' points: at each x, the mean (and error) of its nodes.
+ * vals: room for s->n values. */
+static void line_points(const struct rp_set *s, const struct rp_opts *o,
+			enum rp_metric m, const struct rp_fig *f,
+			int have_series, struct rp_series *se, double *vals)
+{
+	char xb[128], sb[128];
+
+	for (int c = 0; c < f->nxcats; c++) {
+		int nv = 0;
+		for (int i = 0; i < s->n; i++) {
+			if (!rp_label(&s->v[i], o->x, xb, sizeof(xb)) ||
+			    strcmp(xb, f->xcats[c]))
+				continue;
+			line_series(&s->v[i], o, have_series, sb, sizeof(sb));
+			if (strcmp(sb, se->name) ||
+			    (m == RP_RELAY && !s->v[i].has_relay))
+				continue;
+			vals[nv++] = node_metric(&s->v[i], m);
+		}
+		if (!nv)
+			continue;
+		se->x[se->npts] = f->xticks[c];
+		rp_stat_of(vals, nv, o->ek, &se->y[se->npts]);
+		se->npts++;
+	}
+}
+
+/* The note (nothing to plot) and the caption of a line figure. */
+static void line_caption(struct rp_fig *f, const struct rp_opts *o,
+			 enum rp_metric m, int have_series, int nonpos)
+{
+	char left[256] = "", per[160];
+
+	if (!f->nodes_used && m == RP_RELAY)
+		f->note = fmt("No node has forwarding counters (the catalog "
+			      "column fs_queries_in, written by `lab run` for "
+			      "profile gnunet), so there is nothing to plot.");
+	else if (!f->nodes_used)
+		f->note = fmt("No node carries the label '%s' (the x axis), "
+			      "so there is nothing to plot. Label the nodes "
+			      "(e.g. rank=819.2 in the catalog) or choose "
+			      "another label with --x.",
+			      o->x);
+	if (f->nodes_left)
+		snprintf(left, sizeof(left),
+			 "; %d without the label %s not shown", f->nodes_left,
+			 o->x);
+	if (nonpos)
+		snprintf(left + strlen(left), sizeof(left) - strlen(left),
+			 "; %d with %s <= 0 not shown (log axis)", nonpos,
+			 o->x);
+	if (have_series)
+		snprintf(per, sizeof(per), "one line per %s", o->series);
+	else
+		snprintf(per, sizeof(per),
+			 "one line (no node has the label %s)", o->series);
+	f->caption = fmt("%s, against %s; %s. A point is the mean "
+			 "over the nodes of that %s and %s; %s. %d "
+			 "node%s shown%s.",
+			 line_figs[m].what, o->x, per, o->x,
+			 have_series ? o->series : "group", err_words(o->ek),
+			 f->nodes_used, f->nodes_used == 1 ? "" : "s", left);
+}
+
+static int build_line(const struct rp_set *s, const struct rp_opts *o,
+		      enum rp_metric m, struct rp_fig *f)
+{
+	struct strs xs = { 0 }, ss = { 0 };
+	char xb[128], sb[128];
+	int numeric, rc = -1, have_series = rp_has_label(s, o->series);
+	int nonpos = 0;
+	double v;
+	double *vals = calloc((size_t)s->n + 1, sizeof(double));
+
+	if (!vals)
+		return -1;
+	f->id = line_figs[m].id;
+	f->title = strdup(line_figs[m].title);
+	f->ylabel = strdup(line_figs[m].ylabel);
+	numeric = line_xaxis(s, o, f);
 	for (int i = 0; i < s->n; i++) {
 		if (m == RP_RELAY && !s->v[i].has_relay)
 			continue;
@@ -317,10 +404,7 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 		f->nodes_used++;
 		if (strs_add(&xs, xb) < 0)
 			goto out;
-		if (!have_series)
-			snprintf(sb, sizeof(sb), "all nodes");
-		else if (!rp_label(&s->v[i], o->series, sb, sizeof(sb)))
-			snprintf(sb, sizeof(sb), "(no %s)", o->series);
+		line_series(&s->v[i], o, have_series, sb, sizeof(sb));
 		if (strs_add(&ss, sb) < 0)
 			goto out;
 	}
@@ -353,66 +437,9 @@ static int build_line(const struct rp_set *s, const struct rp_opts *o,
 		se->y = calloc((size_t)f->nxcats + 1, sizeof(*se->y));
 		if (!se->name || !se->x || !se->y)
 			goto out;
-		for (int c = 0; c < f->nxcats; c++) {
-			int nv = 0;
-			for (int i = 0; i < s->n; i++) {
-				if (!rp_label(&s->v[i], o->x, xb, sizeof(xb)) ||
-				    strcmp(xb, f->xcats[c]))
-					continue;
-				if (!have_series)
-					snprintf(sb, sizeof(sb), "all nodes");
-				else if (!rp_label(&s->v[i], o->series, sb,
-						   sizeof(sb)))
-					snprintf(sb, sizeof(sb), "(no %s)",
-						 o->series);
-				if (strcmp(sb, se->name) ||
-				    (m == RP_RELAY && !s->v[i].has_relay))
-					continue;
-				vals[nv++] = node_metric(&s->v[i], m);
-			}
-			if (!nv)
-				continue;
-			se->x[se->npts] = f->xticks[c];
-			rp_stat_of(vals, nv, o->ek, &se->y[se->npts]);
-			se->npts++;
-		}
+		line_points(s, o, m, f, have_series, se, vals);
 	}
-	if (!f->nodes_used && m == RP_RELAY)
-		f->note = fmt("No node has forwarding counters (the catalog "
-			      "column fs_queries_in, written by `lab run` for "
-			      "profile gnunet), so there is nothing to plot.");
-	else if (!f->nodes_used)
-		f->note = fmt("No node carries the label '%s' (the x axis), "
-			      "so there is nothing to plot. Label the nodes "
-			      "(e.g. rank=819.2 in the catalog) or choose "
-			      "another label with --x.",
-			      o->x);
-	{
-		char left[256] = "", per[160];
-		if (f->nodes_left)
-			snprintf(left, sizeof(left),
-				 "; %d without the label %s not shown",
-				 f->nodes_left, o->x);
-		if (nonpos)
-			snprintf(left + strlen(left),
-				 sizeof(left) - strlen(left),
-				 "; %d with %s <= 0 not shown (log axis)",
-				 nonpos, o->x);
-		if (have_series)
-			snprintf(per, sizeof(per), "one line per %s",
-				 o->series);
-		else
-			snprintf(per, sizeof(per),
-				 "one line (no node has the label %s)",
-				 o->series);
-		f->caption =
-			fmt("%s, against %s; %s. A point is the mean "
-			    "over the nodes of that %s and %s; %s. %d "
-			    "node%s shown%s.",
-			    line_figs[m].what, o->x, per, o->x,
-			    have_series ? o->series : "group", err_words(o->ek),
-			    f->nodes_used, f->nodes_used == 1 ? "" : "s", left);
-	}
+	line_caption(f, o, m, have_series, nonpos);
 	rc = f->title && f->ylabel && f->xlabel && f->caption ? 0 : -1;
 out:
 	strs_free(&xs);
