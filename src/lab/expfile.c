@@ -18,66 +18,6 @@
 
 #define MAXTOK 64
 
-const char *lab_addr_str(uint32_t a, char *buf, size_t len)
-{
-	snprintf(buf, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255,
-		 (a >> 8) & 255, a & 255);
-	return buf;
-}
-
-/* Number followed by a unit from the table; unit "" is the default. */
-static int parse_unit(const char *s, double *out, const char *const *units,
-		      const double *mult)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -1;
-	for (int i = 0; units[i]; i++)
-		if (!strcasecmp(end, units[i])) {
-			*out = v * mult[i];
-			return 0;
-		}
-	return -1;
-}
-
-int lab_parse_rate(const char *s, double *kbps)
-{
-	static const char *const u[] = {
-		"", "kbit", "bit", "mbit", "gbit", NULL
-	};
-	static const double m[] = { 1, 1, 0.001, 1000, 1000000 };
-
-	return parse_unit(s, kbps, u, m);
-}
-
-int lab_parse_size(const char *s, uint64_t *bytes)
-{
-	static const char *const u[] = { "",   "B",  "KiB", "MiB", "GiB",
-					 "kB", "MB", "GB",  NULL };
-	static const double m[] = { 1,	 1,   1024.0, 1048576.0, 1073741824.0,
-				    1e3, 1e6, 1e9 };
-	double v;
-
-	if (parse_unit(s, &v, u, m) || v > 1e12 || v != floor(v))
-		return -1;
-	*bytes = (uint64_t)v;
-	return 0;
-}
-
-static int parse_seconds(const char *s, double *sec)
-{
-	static const char *const u[] = { "", "s", "m", "h", NULL };
-	static const double m[] = { 1, 1, 60, 3600 };
-
-	return parse_unit(s, sec, u, m);
-}
-
 struct pctx {
 	struct lab_exp *exp;
 	const char *where;
@@ -137,52 +77,6 @@ static int tokenize(struct pctx *c, char *s, char **tok, int max)
 		*w = 0;
 	}
 	return n;
-}
-
-int lab_valid_name(const char *s, size_t max, int lab)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (lab ? !(islower(ch) || isdigit(ch) || ch == '-')
-			: !(isalnum(ch) || ch == '-' || ch == '_' || ch == '.'))
-			return 0;
-	}
-	return s[0] != '-' && s[0] != '.';
-}
-
-static int parse_cidr(const char *s, uint32_t *net, unsigned *prefix)
-{
-	unsigned a, b, c, d, p;
-	char tail;
-
-	if (sscanf(s, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &p, &tail) != 5 ||
-	    a > 255 || b > 255 || c > 255 || d > 255 || p < 8 || p > 30)
-		return -1;
-	*net = a << 24 | b << 16 | c << 8 | d;
-	*prefix = p;
-	return 0;
-}
-
-static uint32_t mask_of(unsigned prefix)
-{
-	return prefix ? 0xffffffffu << (32 - prefix) : 0;
-}
-
-/* The only ranges a lab may use: RFC 2544 benchmarking and RFC 6598. */
-static int subnet_allowed(uint32_t net, unsigned prefix)
-{
-	uint32_t bench = 198u << 24 | 18u << 16, cgn = 100u << 24 | 64u << 16;
-
-	if (net & ~mask_of(prefix))
-		return 0;
-	if (prefix >= 15 && (net & mask_of(15)) == bench)
-		return 1;
-	return prefix >= 10 && (net & mask_of(10)) == cgn;
 }
 
 static int find_group(const struct lab_exp *e, const char *name)
@@ -287,36 +181,6 @@ static int profile_opt(struct pctx *c, struct lab_group *g, const char *k,
 	return 0;
 }
 
-/* "2mbit", "256kbit..4mbit" (range) or "1mbit,2mbit,512kbit" (list). */
-static int parse_rates(const char *v, struct lab_rates *set)
-{
-	char buf[256], *p, *save = NULL;
-	const char *dots = strstr(v, "..");
-
-	memset(set, 0, sizeof(*set));
-	if (strlen(v) >= sizeof(buf))
-		return -1;
-	snprintf(buf, sizeof(buf), "%s", v);
-	if (dots) {
-		buf[dots - v] = 0;
-		if (lab_parse_rate(buf, &set->v[0]) ||
-		    lab_parse_rate(buf + (dots - v) + 2, &set->v[1]) ||
-		    set->v[0] < 0.1 || set->v[1] > 10e6 ||
-		    set->v[0] >= set->v[1])
-			return -1;
-		set->n = 2;
-		set->range = 1;
-		return 0;
-	}
-	for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		if (set->n == 8 || lab_parse_rate(p, &set->v[set->n]) ||
-		    set->v[set->n] < 0.1 || set->v[set->n] > 10e6)
-			return -1;
-		set->n++;
-	}
-	return set->n ? 0 : -1;
-}
-
 /* file=NAME or file=A,B,...: the swarms a BitTorrent node joins. */
 static int group_files(struct pctx *c, struct lab_group *g, const char *v)
 {
@@ -358,7 +222,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 	} else if (!strcmp(k, "up") || !strcmp(k, "down")) {
 		struct lab_rates *set = k[0] == 'u' ? &g->up_set : &g->down_set;
 
-		if (parse_rates(v, set))
+		if (lab_parse_rates(v, set))
 			return perr(
 				c,
 				"%s: expected a rate such as 6.4kbit or 2mbit (0.1 kbit .. 10 gbit), a range A..B (A < B) or a list A,B,... (at most 8), got '%s'",
@@ -373,7 +237,8 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		static const char *const ju[] = { "", "ms", "s", NULL };
 		static const double jm[] = { 1, 1, 1000 };
 
-		if (parse_unit(v, &g->jitter_ms, ju, jm) || g->jitter_ms > 10000)
+		if (lab_parse_unit(v, &g->jitter_ms, ju, jm) ||
+		    g->jitter_ms > 10000)
 			return perr(
 				c,
 				"jitter: expected e.g. 5ms (at most 10 s), got '%s'",
@@ -382,7 +247,8 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		static const char *const du[] = { "", "ms", "s", NULL };
 		static const double dm[] = { 1, 1, 1000 };
 
-		if (parse_unit(v, &g->delay_ms, du, dm) || g->delay_ms > 10000)
+		if (lab_parse_unit(v, &g->delay_ms, du, dm) ||
+		    g->delay_ms > 10000)
 			return perr(
 				c,
 				"delay: expected e.g. 20ms (at most 10 s), got '%s'",
@@ -391,8 +257,8 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 		static const char *const qu[] = { "", "ms", "s", NULL };
 		static const double qm[] = { 1, 1, 1000 };
 
-		if (parse_unit(v, &g->queue_ms, qu, qm) || g->queue_ms < 10 ||
-		    g->queue_ms > 10000)
+		if (lab_parse_unit(v, &g->queue_ms, qu, qm) ||
+		    g->queue_ms < 10 || g->queue_ms > 10000)
 			return perr(
 				c,
 				"queue: expected the shaper's queue as a time, e.g. 500ms or 2s (10 ms .. 10 s), got '%s'",
@@ -404,8 +270,8 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 
 		snprintf(tmp, sizeof(tmp), "%.*s",
 			 (int)(l && v[l - 1] == '%' ? l - 1 : l), v);
-		if (parse_unit(tmp, &p, (const char *const[]){ "", NULL },
-			       (const double[]){ 1 }) ||
+		if (lab_parse_unit(tmp, &p, (const char *const[]){ "", NULL },
+				   (const double[]){ 1 }) ||
 		    p > 100)
 			return perr(
 				c,
@@ -423,7 +289,7 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 	} else if (!strcmp(k, "interval") || !strcmp(k, "start")) {
 		double s;
 
-		if (parse_seconds(v, &s) || s > 86400)
+		if (lab_parse_seconds(v, &s) || s > 86400)
 			return perr(
 				c,
 				"%s: expected seconds such as 2 or 0.5, got '%s'",
@@ -569,12 +435,12 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 	} else if (!strcmp(tok[0], "subnet")) {
 		if ((rc = need_args(c, n, 2, "subnet A.B.C.D/PREFIX")))
 			return rc;
-		if (parse_cidr(tok[1], &e->net, &e->prefix))
+		if (lab_parse_cidr(tok[1], &e->net, &e->prefix))
 			return perr(
 				c,
 				"expected a subnet such as 198.18.0.0/16, got '%s'",
 				tok[1]);
-		if (!subnet_allowed(e->net, e->prefix))
+		if (!lab_subnet_allowed(e->net, e->prefix))
 			return perr(
 				c,
 				"subnet %s is not inside 198.18.0.0/15 or 100.64.0.0/10 (the only ranges a lab may use), or has host bits set",
@@ -584,7 +450,7 @@ static int parse_line(struct pctx *c, char *s, char (*servers)[LAB_NODE_MAX])
 
 		if ((rc = need_args(c, n, 2, "duration SECONDS")))
 			return rc;
-		if (parse_seconds(tok[1], &sec) || sec < 1 || sec > 7 * 86400)
+		if (lab_parse_seconds(tok[1], &sec) || sec < 1 || sec > 7 * 86400)
 			return perr(
 				c,
 				"duration: expected seconds (1 .. 604800) such as 600 or 10m, got '%s'",

@@ -100,6 +100,7 @@ void lab_exp_free(struct lab_exp *exp);
 const struct lab_profile *lab_profile_parse(const char *s);
 const char *lab_profile_name(const struct lab_profile *p);
 void lab_profile_list(char *buf, size_t len);
+/* values.c: "a.b.c.d" of a host-order address into buf. */
 const char *lab_addr_str(uint32_t addr, char *buf, size_t len);
 /* Rate in kbit/s: "6.4", "6.4kbit", "2mbit", "800bit". 0 ok, -1 bad. */
 int lab_parse_rate(const char *s, double *kbps);
@@ -108,6 +109,20 @@ int lab_parse_size(const char *s, uint64_t *bytes);
 /* A name of at most MAX characters: lab names [a-z0-9-] (lab 1), node,
  * file and user names [A-Za-z0-9._-] not starting with '-' or '.'. */
 int lab_valid_name(const char *s, size_t max, int lab);
+/* A number >= 0 followed by one of the units (NULL-terminated, compared
+ * without case; "" = no unit), times that unit's mult. 0 ok, -1 bad. */
+int lab_parse_unit(const char *s, double *out, const char *const *units,
+		   const double *mult);
+/* Seconds: "90", "90s", "5m", "2h". 0 ok, -1 bad. */
+int lab_parse_seconds(const char *s, double *sec);
+/* "198.18.0.0/24" (prefix 8..30) into a host-order network and prefix. */
+int lab_parse_cidr(const char *s, uint32_t *net, unsigned *prefix);
+/* 1 when net/prefix is a network address inside the only ranges a lab may
+ * use (RFC 2544's 198.18.0.0/15, RFC 6598's 100.64.0.0/10), else 0. */
+int lab_subnet_allowed(uint32_t net, unsigned prefix);
+/* "2mbit", "256kbit..4mbit" (range) or "1mbit,2mbit,512kbit" (list), each
+ * rate 0.1 kbit/s .. 10 Gbit/s, at most 8. 0 ok, -1 bad. */
+int lab_parse_rates(const char *v, struct lab_rates *set);
 
 /* state.c: the undo log /run/p2ptrace/LAB.state (append-only lines). */
 struct lab_state {
