@@ -5,12 +5,16 @@
 #      include only upstream stages (DESIGN.md: decode knows nothing of
 #      flows, flow nothing of sinks), by the table in layer_allowed below,
 #      checked on every file of lib/ and include/p2ptrace/;
+#   2b. header/source pairing: include/p2ptrace/X.h is the header of
+#      lib/.../X.c or of the folder lib/X/;
 #   3. banned calls in lib/ and src/: unbounded string functions (sprintf,
 #      vsprintf, strcpy, strcat, strncat, gets, atoi, strtok); in lib/ also
-#      printing/exiting (printf,
-#      puts, perror, exit, fprintf to stdout/stderr): the engine reports
-#      through struct pt_err and never prints; src/AREA/ includes only
-#      include/p2ptrace/, its own folder and src/tool.h;
+#      printing/exiting (printf, puts, perror, exit, fprintf to
+#      stdout/stderr): the engine reports through struct pt_err and never
+#      prints; src/AREA/ includes only include/p2ptrace/, its own folder
+#      and src/tool.h;
+#   3c. sizes (scripts/fnlen.sh): no function over 120 lines, no file over
+#      800 lines in src/, lib/ and include/;
 #   4. symbol clashes: the global symbols defined by build/libp2ptrace.a
 #      (and build/libp2ptool.a) against each other and against the shared
 #      libraries the tool links (libpcap, libndpi, libfixbuf, libxgboost,
@@ -158,6 +162,10 @@ if [ -s "$tmp/print" ]; then
 	cat "$tmp/print"
 	fail "lib/ prints or exits (above): return a PT_E code with struct pt_err"
 fi
+
+# ---- 3c. sizes: functions <= 120 lines, files <= 800 (scripts/fnlen.sh) ----------
+
+sh scripts/fnlen.sh || fail "functions or files too long (above): split them along their steps"
 
 # ---- 4. symbol clashes ------------------------------------------------------------
 
