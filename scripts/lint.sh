@@ -13,6 +13,8 @@
 #      stdout/stderr): the engine reports through struct pt_err and never
 #      prints; src/AREA/ includes only include/p2ptrace/, its own folder
 #      and src/tool.h;
+#   3b'. no `x_close(a) || y_close(b)` chains (a failed close skips the
+#      rest, whose data is then lost);
 #   3c. sizes (scripts/fnlen.sh): no function over 120 lines, no file over
 #      800 lines in src/, lib/ and include/;
 #   4. symbol clashes: the global symbols defined by build/libp2ptrace.a
@@ -161,6 +163,26 @@ grep -rnE '(^|[^_a-zA-Z0-9])(printf|vprintf|puts|perror|exit|_exit)[[:space:]]*\
 if [ -s "$tmp/print" ]; then
 	cat "$tmp/print"
 	fail "lib/ prints or exits (above): return a PT_E code with struct pt_err"
+fi
+
+# ---- 3b'. no chains of closes (`a_close(x) || b_close(y)`): when one fails
+# the rest are never flushed; close each and collect the errors -------------------
+
+find src lib -name '*.c' | sort | xargs awk '
+FNR == 1 { stmt = "" }
+{
+	if (stmt == "")
+		start = FNR
+	stmt = stmt " " $0
+	if ($0 ~ /[;{}][[:space:]]*$/) {
+		if (stmt ~ /close\([^;]*\)[^;]*(\|\||&&)[^;]*close\(/)
+			print FILENAME ":" start ":" stmt
+		stmt = ""
+	}
+}' >"$tmp/closes"
+if [ -s "$tmp/closes" ]; then
+	cat "$tmp/closes"
+	fail "closes chained with || or && (above): a failing close skips the others"
 fi
 
 # ---- 3c. sizes: functions <= 120 lines, files <= 800 (scripts/fnlen.sh) ----------
