@@ -6,8 +6,9 @@
 #   - the time from `lab up` returning until every peer has all its friends
 #     connected (GNUnet's own "# peers connected", asked every 2 s; target
 #     <= 30 s for 40 peers);
-#   - peak CPU of the lab: the CPU time of every process running for the
-#     lab (gnunet services, shells, capture), in cores, over 5 s windows;
+#   - peak and mean CPU of the lab: the CPU time of every process running
+#     for the lab (gnunet services, shells, capture; the lab's cgroup
+#     cpu.stat), in cores, over 5 s windows;
 #   - per rank and mode: the paper's four figures from `p2ptrace analyze
 #     --nodes` (conversations/s, packets/s, average packet size, the size
 #     distribution in the paper's bins), and the peers' own forwarding
@@ -41,7 +42,21 @@ while ! grep -q "lab $NAME up" "$T/run.out" 2>/dev/null && kill -0 $RUN 2>/dev/n
 tup=$(date +%s.%N)
 echo "bench-flood: $npeers peers, lab up after $(echo "$tup - $t0" | bc) s; run $DUR s"
 conn=""
-lab_cpu() { ps -eo cputimes,args | awk -v w="$W/" -v n="$NAME" 'index($0,w)||index($0,"--name " n){s+=$1} END{print s+0}'; }
+# the lab's cgroup (every process lab up started, capture included:
+# src/lab/cgroup.c) counts CPU time in microseconds; without one, the CPU
+# seconds of the processes whose command line names the lab (whole
+# seconds per process: coarse)
+CG=
+for r in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	[ -r "$r/p2ptrace-$NAME/cpu.stat" ] && CG=$r/p2ptrace-$NAME
+done
+lab_cpu() {
+	if [ -n "$CG" ]; then
+		awk '$1=="usage_usec"{printf "%.6f\n", $2/1e6}' "$CG/cpu.stat" 2>/dev/null
+	else
+		ps -eo cputimes,args | awk -v w="$W/" -v n="$NAME" 'index($0,w)||index($0,"--name " n){s+=$1} END{print s+0}'
+	fi
+}
 # CPU of the lab's processes, sampled every 5 s in the background (the
 # connectivity poll below can take long on a loaded machine)
 (
@@ -73,7 +88,8 @@ rc=$?
 wait
 peak=$(sort -g "$T/cpu" 2>/dev/null | tail -1)
 [ -n "$conn" ] || echo "bench-flood: overlay NOT fully connected during the run"
-printf 'bench-flood: peak CPU of the lab: %.2f cores (5 s windows; machine has %s; load average now %s)\n' "${peak:-0}" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+mean=$(awk '{s+=$1;n++} END{if(n)printf "%.2f", s/n; else print 0}' "$T/cpu" 2>/dev/null)
+printf 'bench-flood: peak CPU of the lab: %.2f cores, mean %s (5 s windows, %s; machine has %s; load average now %s)\n' "${peak:-0}" "$mean" "${CG:+cgroup $CG cpu.stat}${CG:-ps cputimes}" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
 [ $rc = 0 ] || { echo "bench-flood: lab run failed (exit $rc):"; tail -5 "$T/run.out"; exit 1; }
 (cd "$OUT" && "$P" analyze -q --catalog catalog.tsv --nodes nodes.csv traces/*.pcapng) || exit 1
 # per rank and mode: the paper's figures (analyze) + the fs counters / s
