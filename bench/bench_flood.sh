@@ -50,22 +50,25 @@ CG=
 for r in /sys/fs/cgroup /sys/fs/cgroup/unified; do
 	[ -r "$r/p2ptrace-$NAME/cpu.stat" ] && CG=$r/p2ptrace-$NAME
 done
+# "SECONDS-SINCE-BOOT CPU-SECONDS", read by one process so that a loaded
+# machine does not put time between the two; nothing once the lab is gone
 lab_cpu() {
 	if [ -n "$CG" ]; then
-		awk '$1=="usage_usec"{printf "%.6f\n", $2/1e6}' "$CG/cpu.stat" 2>/dev/null
+		awk 'FILENAME=="/proc/uptime"{u=$1;next} $1=="usage_usec"{c=$2/1e6} END{if(c!="")printf "%s %.6f\n", u, c}' /proc/uptime "$CG/cpu.stat" 2>/dev/null
 	else
-		ps -eo cputimes,args | awk -v w="$W/" -v n="$NAME" 'index($0,w)||index($0,"--name " n){s+=$1} END{print s+0}'
+		ps -eo cputimes,args | awk -v w="$W/" -v n="$NAME" 'NR==1{getline u < "/proc/uptime"; split(u,a," ")} index($0,w)||index($0,"--name " n){s+=$1} END{print a[1], s+0}'
 	fi
 }
 # CPU of the lab's processes, sampled every 5 s in the background (the
 # connectivity poll below can take long on a loaded machine)
 (
-	p=$(lab_cpu); tp=$(date +%s.%N)
-	while kill -0 $RUN 2>/dev/null; do
+	set -- $(lab_cpu); tp=$1 p=$2
+	while [ -n "$p" ] && kill -0 $RUN 2>/dev/null; do
 		sleep 5
-		c=$(lab_cpu); now=$(date +%s.%N)
-		echo "($c - $p) / ($now - $tp)" | bc -l
-		p=$c; tp=$now
+		s=$(lab_cpu); [ -n "$s" ] || break
+		set -- $s
+		echo "($2 - $p) / ($1 - $tp)" | bc -l
+		tp=$1 p=$2
 	done >"$T/cpu"
 ) &
 el=0
@@ -89,7 +92,7 @@ wait
 peak=$(sort -g "$T/cpu" 2>/dev/null | tail -1)
 [ -n "$conn" ] || echo "bench-flood: overlay NOT fully connected during the run"
 mean=$(awk '{s+=$1;n++} END{if(n)printf "%.2f", s/n; else print 0}' "$T/cpu" 2>/dev/null)
-printf 'bench-flood: peak CPU of the lab: %.2f cores, mean %s (5 s windows, %s; machine has %s; load average now %s)\n' "${peak:-0}" "$mean" "${CG:+cgroup $CG cpu.stat}${CG:-ps cputimes}" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+printf 'bench-flood: peak CPU of the lab: %.2f cores, mean %s (5 s windows, %s; machine has %s; load average now %s)\n' "${peak:-0}" "$mean" "$([ -n "$CG" ] && echo "$CG/cpu.stat" || echo "ps cputimes")" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
 [ $rc = 0 ] || { echo "bench-flood: lab run failed (exit $rc):"; tail -5 "$T/run.out"; exit 1; }
 (cd "$OUT" && "$P" analyze -q --catalog catalog.tsv --nodes nodes.csv traces/*.pcapng) || exit 1
 # per rank and mode: the paper's figures (analyze) + the fs counters / s
