@@ -59,7 +59,9 @@ if ! command -v tcpdump >/dev/null 2>&1 || ! command -v tshark >/dev/null 2>&1; 
 fi
 files=""
 for f in "$FX"/*.pcap "$FX"/*.pcapng; do
-	case $(basename "$f") in bad_* | trunc_*) ;; *) files="$files $f" ;; esac
+	# ip6_plen0: tshark 4.0 decodes no ports under IPv6 payload length 0
+	# (BIG TCP, UDP length 0): test_linkgaps checks it against hand counts
+	case $(basename "$f") in bad_* | trunc_* | ip6_plen0.pcap) ;; *) files="$files $f" ;; esac
 done
 if [ -n "$SHARED" ]; then
 	for n in $(awk -F'\t' 'NR > 1 && $8 ~ /^(bittorrent|gnutella|edonkey|p2p-other)$/ { print $1 }' "$SHARED/MANIFEST.tsv"); do

@@ -134,13 +134,6 @@ fi
 if [ "$nfail" = 0 ] && [ "$nok" -gt 0 ]; then
 	ok "shared: flows and bins of $nok files equal tshark's ($flows flow keys; $xflows keys and $nexf files left out, see above)"
 fi
-load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
-ncpu=$(nproc 2>/dev/null || echo 1)
-if [ "$secs" -lt 120 ]; then
-	ok "shared: all traces checked in ${secs}s (< 120 s)"
-elif awk -v l="${load:-0}" -v n="$ncpu" 'BEGIN { exit !(l > n + 1) }'; then
-	skip "shared: all traces checked in < 120 s" "took ${secs}s, but the machine was busy (load $load on $ncpu CPUs)"
-else
-	not_ok "shared: all traces checked in < 120 s" "took ${secs}s (load $load)"
-fi
+# the time is information, not a test: speed is shown by make bench
+echo "   (all traces checked in ${secs}s; load $(cut -d' ' -f1 /proc/loadavg 2>/dev/null))"
 exit 0

@@ -323,6 +323,7 @@ static void test_rates(void **state)
 	assert_true(e.nodes[40].down_kbps == 0);
 	lab_exp_free(&e);
 	lab_exp_free(&e2);
+}
 
 /* The friends graph of profile gnunet, as `lab check` prints it: explicit
  * links exactly; degree=N gives every node at least N friends (hand-
