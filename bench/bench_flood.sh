@@ -6,8 +6,9 @@
 #   - the time from `lab up` returning until every peer has all its friends
 #     connected (GNUnet's own "# peers connected", asked every 2 s; target
 #     <= 30 s for 40 peers);
-#   - peak CPU of the lab: the CPU time of every process running for the
-#     lab (gnunet services, shells, capture), in cores, over 5 s windows;
+#   - peak and mean CPU of the lab: the CPU time of every process running
+#     for the lab (gnunet services, shells, capture; the lab's cgroup
+#     cpu.stat), in cores, over 5 s windows;
 #   - per rank and mode: the paper's four figures from `p2ptrace analyze
 #     --nodes` (conversations/s, packets/s, average packet size, the size
 #     distribution in the paper's bins), and the peers' own forwarding
@@ -41,16 +42,33 @@ while ! grep -q "lab $NAME up" "$T/run.out" 2>/dev/null && kill -0 $RUN 2>/dev/n
 tup=$(date +%s.%N)
 echo "bench-flood: $npeers peers, lab up after $(echo "$tup - $t0" | bc) s; run $DUR s"
 conn=""
-lab_cpu() { ps -eo cputimes,args | awk -v w="$W/" -v n="$NAME" 'index($0,w)||index($0,"--name " n){s+=$1} END{print s+0}'; }
+# the lab's cgroup (every process lab up started, capture included:
+# src/lab/cgroup.c) counts CPU time in microseconds; without one, the CPU
+# seconds of the processes whose command line names the lab (whole
+# seconds per process: coarse)
+CG=
+for r in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	[ -r "$r/p2ptrace-$NAME/cpu.stat" ] && CG=$r/p2ptrace-$NAME
+done
+# "SECONDS-SINCE-BOOT CPU-SECONDS", read by one process so that a loaded
+# machine does not put time between the two; nothing once the lab is gone
+lab_cpu() {
+	if [ -n "$CG" ]; then
+		awk 'FILENAME=="/proc/uptime"{u=$1;next} $1=="usage_usec"{c=$2/1e6} END{if(c!="")printf "%s %.6f\n", u, c}' /proc/uptime "$CG/cpu.stat" 2>/dev/null
+	else
+		ps -eo cputimes,args | awk -v w="$W/" -v n="$NAME" 'NR==1{getline u < "/proc/uptime"; split(u,a," ")} index($0,w)||index($0,"--name " n){s+=$1} END{print a[1], s+0}'
+	fi
+}
 # CPU of the lab's processes, sampled every 5 s in the background (the
 # connectivity poll below can take long on a loaded machine)
 (
-	p=$(lab_cpu); tp=$(date +%s.%N)
-	while kill -0 $RUN 2>/dev/null; do
+	set -- $(lab_cpu); tp=$1 p=$2
+	while [ -n "$p" ] && kill -0 $RUN 2>/dev/null; do
 		sleep 5
-		c=$(lab_cpu); now=$(date +%s.%N)
-		echo "($c - $p) / ($now - $tp)" | bc -l
-		p=$c; tp=$now
+		s=$(lab_cpu); [ -n "$s" ] || break
+		set -- $s
+		echo "($2 - $p) / ($1 - $tp)" | bc -l
+		tp=$1 p=$2
 	done >"$T/cpu"
 ) &
 el=0
@@ -73,7 +91,8 @@ rc=$?
 wait
 peak=$(sort -g "$T/cpu" 2>/dev/null | tail -1)
 [ -n "$conn" ] || echo "bench-flood: overlay NOT fully connected during the run"
-printf 'bench-flood: peak CPU of the lab: %.2f cores (5 s windows; machine has %s; load average now %s)\n' "${peak:-0}" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
+mean=$(awk '{s+=$1;n++} END{if(n)printf "%.2f", s/n; else print 0}' "$T/cpu" 2>/dev/null)
+printf 'bench-flood: peak CPU of the lab: %.2f cores, mean %s (5 s windows, %s; machine has %s; load average now %s)\n' "${peak:-0}" "$mean" "$([ -n "$CG" ] && echo "$CG/cpu.stat" || echo "ps cputimes")" "$(nproc)" "$(cut -d' ' -f1 /proc/loadavg)"
 [ $rc = 0 ] || { echo "bench-flood: lab run failed (exit $rc):"; tail -5 "$T/run.out"; exit 1; }
 (cd "$OUT" && "$P" analyze -q --catalog catalog.tsv --nodes nodes.csv traces/*.pcapng) || exit 1
 # per rank and mode: the paper's figures (analyze) + the fs counters / s

@@ -8,7 +8,14 @@
 # trace (tshark) and non-zero forwarding counters in the catalog (GNUnet's
 # own statistics). No packet of any trace outside the lab subnet, no
 # IPv6; nothing left after lab down, nor after lab run was SIGKILLed and
-# lab down ran. Bad overlay settings (degree larger than the overlay, a
+# lab down ran. r1 forwards: a segment from r2 (the searcher's side) is
+# followed within 1 s by one of the same length to pub (a query sent on:
+# GAP may hold it back some 100 ms), and one from pub by one of the same
+# length to r2 (a reply relayed).
+# GNUnet's own quota: each peer's gnunet.conf has [ats] LAN/WAN_QUOTA_OUT
+# and _IN as computed here from its up=/down= and its 2 friends (r5's rank
+# below GNUnet's minimum of 2 x (1 MiB + 1) B/s: clamped to it, and lab
+# check says so). Bad overlay settings (degree larger than the overlay, a
 # link to an unknown node) give exit 2, the file and line, and create
 # nothing.
 . "$(dirname "$0")/../lib.sh"
@@ -21,7 +28,7 @@ OUT=$TMPD/out
 trap '"$P2PTRACE" lab down "$NAME" >/dev/null 2>&1' EXIT INT TERM
 
 left() { # processes, namespaces, work folder, undo log of lab $1
-	p=$(ps -eo args | grep -c "[/]var/tmp/p2ptrace/$1/")
+	p=$(ps -eo args | grep -c "[/]var/lib/p2ptrace/work/$1/")
 	n=$(ip netns list | grep -c -e "-$1-" -e "p2psw-$1\$" -e "p2psw-$1 ")
 	w=0; [ -e "/var/lib/p2ptrace/work/$1" ] && w=1
 	s=0; [ -e "/run/p2ptrace/$1.state" ] && s=1
@@ -38,8 +45,8 @@ group pub gnunet role=publisher files=1 size=512KiB degree=0 links=pub-r1,r1-r2,
 group r1 gnunet role=relay degree=0 labels app=gnunet mode=relay rank=0
 group r2 gnunet role=relay degree=0 labels app=gnunet mode=relay rank=0
 group dl gnunet role=download degree=0 interval=5 labels app=gnunet mode=download rank=0
-group r4 gnunet role=relay degree=0 labels app=gnunet mode=relay rank=0
-group r5 gnunet role=relay degree=0 labels app=gnunet mode=relay rank=0
+group r4 gnunet role=relay degree=0 up=20mbit down=40mbit labels app=gnunet mode=relay rank=0
+group r5 gnunet role=relay degree=0 up=800kbit down=2048kbit labels app=gnunet mode=relay rank=0
 EOT
 }
 
@@ -59,14 +66,29 @@ done
 
 # --- the ring: download at 3 hops, relaying in the middle ----------------
 ring "$NAME" "$OUT" >"$TMPD/ring.lab"
+W=/var/lib/p2ptrace/work/$NAME
+"$P2PTRACE" lab check "$TMPD/ring.lab" >"$TMPD/plan.out" 2>&1
+grep -q "^  gnunet quota out 2097154 B/s (2048.0 KiB/s), in 2097154 B/s .*below GNUnet's minimum for 2 friends" "$TMPD/plan.out" &&
+	ok check_prints_quota_clamp || not_ok check_prints_quota_clamp "$(grep quota "$TMPD/plan.out" | head -6)"
 if ! "$P2PTRACE" lab up "$TMPD/ring.lab" 2>"$TMPD/up.err"; then
 	not_ok lab_up "$(tail -3 "$TMPD/up.err")"; exit 0
 fi
 ok lab_up
+# expected quota (bytes/s) of each peer: its rate x 125, at least 2 friends
+# x (1 MiB + 1) (GNUnet 0.19's minimum per connected peer); no rate: none
+q() { [ "$1" = 0 ] && echo unlimited || awk -v r="$1" 'BEGIN{b=r*125; m=2*(1048576+1); printf "%d", (b<m?m:b)}'; }
+for nr in pub:0:0 r1:0:0 r2:0:0 dl:0:0 r4:20000:40000 r5:800:2048; do
+	n=${nr%%:*} r=${nr#*:}
+	want="$(q "${r%%:*}") $(q "${r#*:}")"
+	for net in LAN WAN; do
+		got="$(awk -v k="${net}_QUOTA_OUT" '$1==k{print $3}' "$W/$n/gnunet.conf") $(awk -v k="${net}_QUOTA_IN" '$1==k{print $3}' "$W/$n/gnunet.conf")"
+		expect_eq "quota_${n}_${net}_out_in" "$got" "$want"
+	done
+done
 t=0
 while [ $t -lt 240 ] && ! grep -q downloaded "$OUT/logs/dl.out" 2>/dev/null; do sleep 5; t=$((t+5)); done
 got=$(grep -m1 downloaded "$OUT/logs/dl.out" | awk '{print $3}')
-want=$(sha256sum </var/lib/p2ptrace/work/$NAME/pub/pub/pub-1.bin | cut -c1-64)
+want=$(sha256sum <"$W/pub/pub/pub-1.bin" | cut -c1-64)
 echo "dl's first download after ~$t s: ${got:-none}; pub's file: $want"
 expect_eq download_3_hops_sha256 "${got:-none}" "$want"
 sleep 5 # a few more searches pass through r1
@@ -87,6 +109,21 @@ for nb in 1 3; do
 		check "r1_payload_$(echo "$d" | tr -dc '0-9.' | cut -c1-40)" test "$k" -gt 0
 	done
 done
+# r1 forwards (tshark's view): segments from $1 followed within 1 s by
+# one of the same length from r1 to $2 (a query from r2 sent on to pub; a
+# reply from pub relayed to r2)
+fwd() {
+	tshark -r "$OUT/traces/r1.pcapng" -Y "tcp.len>0" -T fields -e frame.time_epoch -e ip.src -e ip.dst -e tcp.len 2>/dev/null |
+		awk -v a="198.18.7.$1" -v b="198.18.7.$2" -v r=198.18.7.2 -v max="$3" '
+		$4 > max { next }
+		$2 == a && $3 == r { seen[$4] = $1 }
+		$2 == r && $3 == b && ($4 in seen) && $1 - seen[$4] <= 1 && $1 >= seen[$4] { n++ }
+		END { print n + 0 }'
+}
+k=$(fwd 3 1 400); echo "r1: $k segments from r2 sent on to pub within 1 s (queries, <= 400 B)"
+check r1_forwards_queries test "$k" -gt 0
+k=$(fwd 1 3 100000); echo "r1: $k segments from pub relayed to r2 within 1 s (replies)"
+check r1_relays_replies test "$k" -gt 0
 # the report's relayed-queries figure: relay nodes (rank 0), mean of
 # fs_queries_in / (stop_ns - start_ns), computed here from the catalog
 want=$(awk -F'\t' 'NR==1{for(i=1;i<=NF;i++)h[$i]=i;next} $h["labels"]~/mode=relay/{s+=$h["fs_queries_in"]/(($h["stop_ns"]-$h["start_ns"])/1e9);n++} END{printf "%.4g", s/n}' "$OUT/catalog.tsv")

@@ -20,10 +20,9 @@
  * bootstrap HELLO, no UPnP/STUN, the DHT's and CADET's start on demand
  * only; NSE proof-of-work 1 bit on every peer (15 costs a core minutes).
  *
- * The upload rank is tc's (the node's link). GNUnet's own quota ([ats]
- * *_QUOTA_OUT) is NOT set from it: in our runs any outbound quota below
- * ~2-4 MiB/s kept peers from connecting at all (ATS activated the address
- * and the transport dropped it again), see docs/lab.md.
+ * The upload rank: tc on the node's link, and GNUnet's own bandwidth
+ * quota from the node's up=/down= rates (quota=), clamped to the least
+ * GNUnet works with (gnunet_quota.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +45,7 @@ struct gn_opts {
 	unsigned files;	  /* publisher: files published */
 	char keyword[32]; /* published under / searched for */
 	char links[400];  /* "A-B,C-D" */
+	double quota;	  /* kbit/s; -1 auto (from up=/down=), 0 none */
 };
 
 static void gn_defaults(struct lab_group *g)
@@ -55,6 +55,7 @@ static void gn_defaults(struct lab_group *g)
 	o->degree = -1;
 	o->seed = 1;
 	o->files = 3;
+	o->quota = -1;
 	snprintf(o->keyword, sizeof(o->keyword), "winnylab");
 	g->interval_s = 10;
 }
@@ -101,6 +102,21 @@ static int gn_option(struct lab_group *g, const char *k, const char *v,
 			return -1;
 		}
 		snprintf(o->links, sizeof(o->links), "%s", v);
+		return 0;
+	}
+	if (!strcmp(k, "quota")) {
+		if (!strcmp(v, "auto"))
+			o->quota = -1;
+		else if (!strcmp(v, "none"))
+			o->quota = 0;
+		else if (lab_parse_rate(v, &o->quota) || o->quota < 0.008 ||
+			 o->quota > 32e6) {
+			snprintf(
+				msg, len,
+				"quota: expected auto, none or a rate (e.g. 256kbit, 1mbit), got '%s'",
+				v);
+			return -1;
+		}
 		return 0;
 	}
 	if (strcmp(k, "degree") && strcmp(k, "seed") && strcmp(k, "files"))
@@ -345,14 +361,22 @@ static void gn_plan(const struct lab_exp *e, const struct lab_group *g, FILE *f)
 		idx ? graph_of(e, &n, idx, msg, sizeof(msg)) : NULL;
 
 	for (unsigned j = 0; adj && j < n; j++) {
-		if (e->nodes[idx[j]].group != (unsigned)(g - e->groups))
+		const struct lab_node *nd = &e->nodes[idx[j]];
+		unsigned nf = 0;
+		struct gn_quota q;
+
+		if (nd->group != (unsigned)(g - e->groups))
 			continue;
-		fprintf(f, "gnunet %s: role %s, keyword %s, friends",
-			e->nodes[idx[j]].name, role_names[o->role], o->keyword);
+		fprintf(f, "gnunet %s: role %s, keyword %s, friends", nd->name,
+			role_names[o->role], o->keyword);
 		for (unsigned k = 0; k < n; k++)
-			if (adj[j * n + k])
+			if (adj[j * n + k]) {
 				fprintf(f, " %s", e->nodes[idx[k]].name);
+				nf++;
+			}
 		fputc('\n', f);
+		gn_quota_of(nd->up_kbps, nd->down_kbps, nf, o->quota, &q);
+		gn_quota_plan(&q, nd->up_kbps, nd->down_kbps, nf, f);
 	}
 	free(adj);
 	free(idx);
@@ -446,7 +470,7 @@ static const char conf_fmt[] =
 	"[gns]\nIMMEDIATE_START = NO\nSTART_ON_DEMAND = NO\n"
 	"[zonemaster]\nIMMEDIATE_START = NO\nSTART_ON_DEMAND = NO\n"
 	"[rest]\nIMMEDIATE_START = NO\nSTART_ON_DEMAND = NO\n"
-	"[revocation]\nIMMEDIATE_START = NO\nSTART_ON_DEMAND = NO\n";
+	"[revocation]\nIMMEDIATE_START = NO\nSTART_ON_DEMAND = NO\n%s";
 
 /* The peer's script: arm, its HELLO for the lab, its friends' HELLOs
  * from the lab, then its role's loop. */
@@ -518,8 +542,10 @@ static int gn_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	const struct lab_group *g = &e->groups[nd->group];
 	const struct gn_opts *o = g->opts;
 	static char sc[4096];
-	char path[900], addr[32], msg[200], fr[8192] = "";
-	unsigned n = 0, me = 0, *idx = calloc(e->nnodes + 1, sizeof(unsigned));
+	char path[900], addr[32], msg[200], fr[8192] = "", ats[300];
+	struct gn_quota q;
+	unsigned n = 0, me = 0, nf = 0;
+	unsigned *idx = calloc(e->nnodes + 1, sizeof(unsigned));
 	unsigned char *adj =
 		idx ? graph_of(e, &n, idx, msg, sizeof(msg)) : NULL;
 	size_t fl = 0;
@@ -535,11 +561,14 @@ static int gn_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 
 		snprintf(path, sizeof(path), "%s/gnunet/%s.id", ctx->work,
 			 e->nodes[idx[k]].name);
+		nf += adj[me * n + k];
 		if (adj[me * n + k] && !read_small(path, id, sizeof(id)) &&
 		    fl + 60 < sizeof(fr))
 			fl += (size_t)snprintf(fr + fl, sizeof(fr) - fl, "%s\n",
 					       id);
 	}
+	gn_quota_of(nd->up_kbps, nd->down_kbps, nf, o->quota, &q);
+	gn_quota_conf(&q, ats, sizeof(ats));
 	free(adj);
 	free(idx);
 	lab_addr_str(nd->addr, addr, sizeof(addr));
@@ -553,7 +582,7 @@ static int gn_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	snprintf(path, sizeof(path), "%s/gnunet.conf", dir);
 	if (lab_write_text(path, 0644, conf_fmt, nd->name, role_names[o->role],
 			   dir, dir, dir, dir, dir, dir, dir, dir, addr, addr,
-			   dir, o->role == GN_DOWNLOAD ? "NO" : "YES"))
+			   dir, o->role == GN_DOWNLOAD ? "NO" : "YES", ats))
 		return pt_fail(err, PT_EIO, path, "cannot write");
 	snprintf(path, sizeof(path), "%s/friends.txt", dir);
 	if (lab_write_text(path, 0644, "%s", fr))
@@ -675,7 +704,7 @@ out:
 
 const struct lab_profile lab_profile_gnunet = {
 	.name = "gnunet",
-	.options = "role, degree, seed, links, keyword, files",
+	.options = "role, degree, seed, links, keyword, files, quota",
 	.opts_size = sizeof(struct gn_opts),
 	.defaults = gn_defaults,
 	.option = gn_option,
