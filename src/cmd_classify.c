@@ -120,6 +120,8 @@ static void usage(FILE *f)
 		"models\n"
 		"  --no-balance     rows weigh 1 (default: every class weighs "
 		"the same)\n"
+		"  --balance-nodes  also every node (trace file) weighs the "
+		"same inside its class\n"
 		"  --json           eval: one JSON object (docs/classify.md)\n");
 }
 
@@ -284,6 +286,8 @@ static int parse(int argc, char **argv, struct copts *o, int is_eval)
 			o->ev.windows = 1;
 		} else if (!strcmp(a, "--no-balance")) {
 			o->ev.xp.balance = 0;
+		} else if (!strcmp(a, "--balance-nodes")) {
+			o->ev.xp.balance = 2;
 		} else if (!strcmp(a, "--no-early")) {
 			o->ev.early = 0;
 		} else if (!strcmp(a, "--json") && is_eval) {
@@ -389,7 +393,7 @@ static int do_train(struct copts *o)
 	struct xgb_model m;
 	struct pt_err err = { 0 };
 	float *x = NULL;
-	int *y = NULL, *row = NULL, n = 0, rc, ncol;
+	int *y = NULL, *row = NULL, *grp = NULL, n = 0, rc, ncol;
 	char *feats = NULL, buf[512];
 	struct openset os = { 0 };
 
@@ -409,7 +413,9 @@ static int do_train(struct copts *o)
 		   sizeof(int));
 	row = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
 		     sizeof(int));
-	if (!x || !y || !row || features_attr(&ds, o->ev.windows, &feats)) {
+	grp = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
+		     sizeof(int));
+	if (!x || !y || !row || !grp || features_attr(&ds, o->ev.windows, &feats)) {
 		tool_msg("out of memory");
 		rc = 1;
 		goto out;
@@ -419,6 +425,7 @@ static int do_train(struct copts *o)
 			if (ds.win[i].y >= 0) {
 				memcpy(x + (size_t)n * ncol, ds.win[i].x,
 				       sizeof(ds.win[i].x));
+				grp[n] = ds.win[i].group;
 				y[n++] = ds.win[i].y;
 			}
 	} else {
@@ -429,6 +436,7 @@ static int do_train(struct copts *o)
 				       ds.x + (size_t)i * ncol,
 				       (size_t)ncol * sizeof(float));
 				row[n] = i;
+				grp[n] = ds.m[i].group;
 				y[n++] = ds.m[i].y;
 			}
 	}
@@ -436,7 +444,7 @@ static int do_train(struct copts *o)
 	for (int c = 0, at = 0; c < ds.cls.n && at < (int)sizeof(buf); c++)
 		at += snprintf(buf + at, sizeof(buf) - (size_t)at, "%s%s",
 			       c ? "," : "", ds.cls.name[c]);
-	if (xgb_train(x, n, ncol, y, ds.cls.n, &o->ev.xp, &m, &err)) {
+	if (xgb_train(x, n, ncol, y, grp, ds.cls.n, &o->ev.xp, &m, &err)) {
 		tool_perr(&err);
 		rc = 1;
 		goto out;
@@ -495,6 +503,7 @@ out:
 	free(x);
 	free(y);
 	free(row);
+	free(grp);
 	free(feats);
 	ds_free(&ds);
 	return rc;
