@@ -40,7 +40,8 @@ struct copts {
 /* --portable: features a network or a capture sets rather than the
  * application (docs/classify.md, "Transfer"): times between packets and
  * the flow's length depend on the path's RTT and rate; packet and byte
- * totals on how long the capture ran; SYN/FIN/RST counts and the OR of
+ * totals, and the counts of PSH and of bare ACK packets, on how long the
+ * capture ran; SYN/FIN/RST counts and the OR of
  * the flags on whether the capture saw the flow start and end; the host
  * features on how many hosts the network has (a lab of 50 nodes against
  * an office or an ISP link). */
@@ -49,7 +50,7 @@ struct copts {
 	"first5_gap,first6_gap,first7_gap,first8_gap,first9_gap,first10_gap,"   \
 	"fwd_pkts,rev_pkts,fwd_bytes,rev_bytes,fwd_payload,rev_payload,"        \
 	"fwd_syn,rev_syn,fwd_fin,rev_fin,fwd_rst,rev_rst,fwd_tcp_flags,"        \
-	"rev_tcp_flags,host_"
+	"rev_tcp_flags,fwd_psh,rev_psh,fwd_ack_only,rev_ack_only,host_"
 
 static void usage(FILE *f)
 {
