@@ -1,6 +1,7 @@
 #!/bin/sh
 # test_lab_webapp.sh -- web-client mode=app and exp3-mix's UDP streams
-# (issue 11) in a lab of 4 nodes for ~40 s. mode=app must be what it says:
+# (issue 11), and the group option tcp_ts=off, in a lab of 5 nodes for
+# ~40 s. mode=app must be what it says:
 # one long-lived TLS connection (tshark: at most 2 TCP SYNs from the
 # client in 40 s, sessions last 30 s or more) carrying many requests (nginx's
 # own log: >= 8 HTTP/2.0 requests from the client, some answered 206
@@ -9,7 +10,8 @@
 # smallest and the largest: the X-Req header of 0-900 bytes). The media
 # group runs the exact command line of examples/exp3-mix.lab: its trace
 # must hold a UDP flow of >= 50 datagrams, all of one size (iperf3 -l).
-# No packet may have an address outside the lab. A bad mode gives a
+# A tcp_ts=off node sends and gets no TCP timestamp option (tshark), the
+# default node does. No packet may have an address outside the lab. A bad mode gives a
 # line-numbered error.
 . "$(dirname "$0")/../lib.sh"
 S=lab_webapp
@@ -42,6 +44,7 @@ out $OUT
 snaplen 200
 group web web-server pages=3 objects=30 size=64KiB labels app=web
 group w-app web-client server=web agent=curl proto=h2 mode=app interval=2 labels app=web client=curl mode=app
+group w-nots web-client server=web agent=curl proto=https mode=app interval=2 tcp_ts=off labels app=web client=curl mode=app
 group media command cmd="iperf3 -s -p 5201" labels app=other
 $media
 EOT
@@ -68,6 +71,11 @@ atleast app_range_206 "$(grep "^$a " "$TMPD/access.log" | grep -c 'HTTP/2.0" 206
 span=$(tshark -r "$(trc w-app)" -Y "ip.src==$a && tcp.len>0 && !tls.handshake" -T fields -e frame.len 2>/dev/null |
 	sort -n | sed -n '1p;$p' | tr '\n' ' ' | awk '{print $2 - $1}')
 atleast app_request_sizes_vary "${span:-0}" 200
+# tcp_ts=off: that node's SYNs carry no timestamp option, the other's do
+atleast tcp_ts_default_on "$(cnt "$(trc w-app)" "ip.src==$a && tcp.flags.syn==1 && tcp.options.timestamp.tsval")" 1
+b=$(addr w-nots)
+atleast tcp_ts_off_syn "$(cnt "$(trc w-nots)" "ip.src==$b && tcp.flags.syn==1")" 1
+expect_eq tcp_ts_off "$(cnt "$(trc w-nots)" "tcp.options.timestamp.tsval")" 0
 # the media stream: one UDP flow of >= 50 datagrams of a single size
 best=$(tshark -r "$(trc media-a)" -Y "udp && udp.length > 40" -T fields -e udp.srcport -e udp.dstport -e udp.length 2>/dev/null |
 	sort | uniq -c | sort -rn | head -1 | awk '{print $1}')
@@ -77,6 +85,6 @@ for f in "$OUT"/traces/*.pcapng; do
 	o=$(cnt "$f" "(ip && !(ip.src==$NET.0/24 && ip.dst==$NET.0/24)) || ipv6")
 	[ "$o" = 0 ] || bad=$((bad + 1))
 done
-expect_eq traces_checked "$(ls "$OUT"/traces/*.pcapng | wc -l)" 4
+expect_eq traces_checked "$(ls "$OUT"/traces/*.pcapng | wc -l)" 5
 expect_eq nothing_outside "$bad" 0
 expect_eq no_netns_left "$(ip netns list | grep -c -e "-$NAME-" -e "p2psw-$NAME")" 0
