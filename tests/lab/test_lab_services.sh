@@ -58,7 +58,7 @@ for n in $(tail -n +2 "$OUT/catalog.tsv" | cut -f1); do
 	"$P2PTRACE" lab exec --lab "$NAME" "$n" -- ip route add default via $NET.13 2>/dev/null
 done
 sleep 45
-W=/var/tmp/p2ptrace/$NAME/web/access.log
+W=/var/lib/p2ptrace/work/$NAME/web/access.log
 # Chromium starts slowly on a loaded machine: give it up to 75 s more
 t=45
 while [ $t -lt 120 ] && ! grep -q HeadlessChrome "$W" 2>/dev/null; do
