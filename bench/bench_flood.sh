@@ -25,7 +25,7 @@ EXP=$ROOT/examples/exp1-flood.lab
 command -v gnunet-arm >/dev/null || { echo "bench-flood: gnunet not installed (make deps)"; exit 2; }
 [ -x "$P" ] || { echo "bench-flood: $P not built"; exit 2; }
 rm -rf "$OUT"
-W=/var/tmp/p2ptrace/$NAME
+W=/var/lib/p2ptrace/work/$NAME
 T=$(mktemp -d)
 trap '"$P" lab down "$NAME" >/dev/null 2>&1; rm -rf "$T"' EXIT INT TERM
 

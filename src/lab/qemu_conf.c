@@ -193,9 +193,9 @@ int lab_vm_opt(struct lab_vm_conf *c, const char *k, const char *v, char *msg,
 			return -1;
 		}
 	} else if (!strcmp(k, "qemu-args")) {
-		if (lab_vm_args_check(v, msg, len))
+		/* the lab's own options named first, then the allow-list */
+		if (opt_args(c, v, msg, len) || lab_vm_args_check(v, msg, len))
 			return -1;
-		return opt_args(c, v, msg, len);
 	} else {
 		return 1;
 	}

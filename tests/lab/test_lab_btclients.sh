@@ -57,7 +57,7 @@ if ! "$P2PTRACE" lab up "$TMPD/bt.lab" 2>"$TMPD/up.err"; then
 	not_ok lab_up "$(tail -3 "$TMPD/up.err")"; exit 0
 fi
 ok lab_up
-W=/var/tmp/p2ptrace/$NAME
+W=/var/lib/p2ptrace/work/$NAME
 # every leecher finishes all its files (its client's hook writes DONE);
 # 240 s at most: on a machine loaded far beyond its 2 cores (load average
 # 70), deluged took minutes to start

@@ -23,7 +23,7 @@ trap '"$P2PTRACE" lab down "$NAME" >/dev/null 2>&1' EXIT INT TERM
 left() { # processes, namespaces, work folder, undo log of lab $1
 	p=$(ps -eo args | grep -c "[/]var/tmp/p2ptrace/$1/")
 	n=$(ip netns list | grep -c -e "-$1-" -e "p2psw-$1\$" -e "p2psw-$1 ")
-	w=0; [ -e "/var/tmp/p2ptrace/$1" ] && w=1
+	w=0; [ -e "/var/lib/p2ptrace/work/$1" ] && w=1
 	s=0; [ -e "/run/p2ptrace/$1.state" ] && s=1
 	echo "$p $n $w $s"
 }
@@ -66,7 +66,7 @@ ok lab_up
 t=0
 while [ $t -lt 240 ] && ! grep -q downloaded "$OUT/logs/dl.out" 2>/dev/null; do sleep 5; t=$((t+5)); done
 got=$(grep -m1 downloaded "$OUT/logs/dl.out" | awk '{print $3}')
-want=$(sha256sum </var/tmp/p2ptrace/$NAME/pub/pub/pub-1.bin | cut -c1-64)
+want=$(sha256sum </var/lib/p2ptrace/work/$NAME/pub/pub/pub-1.bin | cut -c1-64)
 echo "dl's first download after ~$t s: ${got:-none}; pub's file: $want"
 expect_eq download_3_hops_sha256 "${got:-none}" "$want"
 sleep 5 # a few more searches pass through r1
