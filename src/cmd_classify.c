@@ -40,7 +40,8 @@ struct copts {
 /* --portable: features a network or a capture sets rather than the
  * application (docs/classify.md, "Transfer"): times between packets and
  * the flow's length depend on the path's RTT and rate; packet and byte
- * totals on how long the capture ran; SYN/FIN/RST counts and the OR of
+ * totals, and the counts of PSH and of bare ACK packets, on how long the
+ * capture ran; SYN/FIN/RST counts and the OR of
  * the flags on whether the capture saw the flow start and end; the host
  * features on how many hosts the network has (a lab of 50 nodes against
  * an office or an ISP link). */
@@ -49,7 +50,7 @@ struct copts {
 	"first5_gap,first6_gap,first7_gap,first8_gap,first9_gap,first10_gap,"   \
 	"fwd_pkts,rev_pkts,fwd_bytes,rev_bytes,fwd_payload,rev_payload,"        \
 	"fwd_syn,rev_syn,fwd_fin,rev_fin,fwd_rst,rev_rst,fwd_tcp_flags,"        \
-	"rev_tcp_flags,host_"
+	"rev_tcp_flags,fwd_psh,rev_psh,fwd_ack_only,rev_ack_only,host_"
 
 static void usage(FILE *f)
 {
@@ -120,6 +121,8 @@ static void usage(FILE *f)
 		"models\n"
 		"  --no-balance     rows weigh 1 (default: every class weighs "
 		"the same)\n"
+		"  --balance-nodes  also every node (trace file) weighs the "
+		"same inside its class\n"
 		"  --json           eval: one JSON object (docs/classify.md)\n");
 }
 
@@ -282,6 +285,8 @@ static int parse_flag(struct copts *o, const char *a, int is_eval)
 		o->ev.windows = 1;
 	} else if (!strcmp(a, "--no-balance")) {
 		o->ev.xp.balance = 0;
+	} else if (!strcmp(a, "--balance-nodes")) {
+		o->ev.xp.balance = 2;
 	} else if (!strcmp(a, "--no-early")) {
 		o->ev.early = 0;
 	} else if (!strcmp(a, "--json") && is_eval) {
@@ -418,13 +423,44 @@ static int features_attr(const struct dataset *ds, int windows, char **out)
 	return 0;
 }
 
+/* The rows train learns from: labeled windows, or labeled flows of at
+ * least --train-min-pkts packets; row[] maps a flow row back to the
+ * dataset, grp[] names its trace file (node). Returns the row count. */
+static int train_rows(const struct copts *o, const struct dataset *ds,
+		      int ncol, float *x, int *y, int *row, int *grp)
+{
+	int n = 0;
+
+	if (o->ev.windows) {
+		for (int i = 0; i < ds->nwin; i++)
+			if (ds->win[i].y >= 0) {
+				memcpy(x + (size_t)n * ncol, ds->win[i].x,
+				       sizeof(ds->win[i].x));
+				grp[n] = ds->win[i].group;
+				y[n++] = ds->win[i].y;
+			}
+	} else {
+		for (int i = 0; i < ds->n; i++)
+			if (ds->m[i].y >= 0 &&
+			    ds->m[i].pkts >= o->ev.train_min_pkts) {
+				memcpy(x + (size_t)n * ncol,
+				       ds->x + (size_t)i * ncol,
+				       (size_t)ncol * sizeof(float));
+				row[n] = i;
+				grp[n] = ds->m[i].group;
+				y[n++] = ds->m[i].y;
+			}
+	}
+	return n;
+}
+
 static int do_train(struct copts *o)
 {
 	struct dataset ds;
 	struct xgb_model m;
 	struct pt_err err = { 0 };
 	float *x = NULL;
-	int *y = NULL, *row = NULL, n = 0, rc, ncol;
+	int *y = NULL, *row = NULL, *grp = NULL, n = 0, rc, ncol;
 	char *feats = NULL, buf[512];
 	struct openset os = { 0 };
 
@@ -444,34 +480,19 @@ static int do_train(struct copts *o)
 		   sizeof(int));
 	row = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
 		     sizeof(int));
-	if (!x || !y || !row || features_attr(&ds, o->ev.windows, &feats)) {
+	grp = malloc(((size_t)(o->ev.windows ? ds.nwin : ds.n) + 1) *
+		     sizeof(int));
+	if (!x || !y || !row || !grp || features_attr(&ds, o->ev.windows, &feats)) {
 		tool_msg("out of memory");
 		rc = 1;
 		goto out;
 	}
-	if (o->ev.windows) {
-		for (int i = 0; i < ds.nwin; i++)
-			if (ds.win[i].y >= 0) {
-				memcpy(x + (size_t)n * ncol, ds.win[i].x,
-				       sizeof(ds.win[i].x));
-				y[n++] = ds.win[i].y;
-			}
-	} else {
-		for (int i = 0; i < ds.n; i++)
-			if (ds.m[i].y >= 0 &&
-			    ds.m[i].pkts >= o->ev.train_min_pkts) {
-				memcpy(x + (size_t)n * ncol,
-				       ds.x + (size_t)i * ncol,
-				       (size_t)ncol * sizeof(float));
-				row[n] = i;
-				y[n++] = ds.m[i].y;
-			}
-	}
+	n = train_rows(o, &ds, ncol, x, y, row, grp);
 	buf[0] = 0;
 	for (int c = 0, at = 0; c < ds.cls.n && at < (int)sizeof(buf); c++)
 		at += snprintf(buf + at, sizeof(buf) - (size_t)at, "%s%s",
 			       c ? "," : "", ds.cls.name[c]);
-	if (xgb_train(x, n, ncol, y, ds.cls.n, &o->ev.xp, &m, &err)) {
+	if (xgb_train(x, n, ncol, y, grp, ds.cls.n, &o->ev.xp, &m, &err)) {
 		tool_perr(&err);
 		rc = 1;
 		goto out;
@@ -530,6 +551,7 @@ out:
 	free(x);
 	free(y);
 	free(row);
+	free(grp);
 	free(feats);
 	ds_free(&ds);
 	return rc;

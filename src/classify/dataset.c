@@ -535,6 +535,26 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A lab node's label is its application's, but its trace also holds what
+ * its kernel sends: ICMP errors (port unreachable to a peer gone) and
+ * other flows of neither TCP nor UDP. With a class "other" (exp3-mix's
+ * "none of the applications") such flows of a catalog-labeled node are
+ * other, not the node's application. */
+static void relabel_kernel(struct dataset *ds)
+{
+	int other = -1;
+
+	for (int c = 0; c < ds->cls.n; c++)
+		if (!strcmp(ds->cls.name[c], "other"))
+			other = c;
+	if (other < 0)
+		return;
+	for (int i = 0; i < ds->n; i++)
+		if (ds->m[i].y >= 0 && ds->m[i].lsrc == LS_CATALOG &&
+		    ds->m[i].key.proto != 6 && ds->m[i].key.proto != 17)
+			ds->m[i].y = other;
+}
+
 int ds_set_classes(struct dataset *ds, const char *list, enum lsrc src,
 		   struct pt_err *err)
 {
@@ -583,6 +603,7 @@ int ds_set_classes(struct dataset *ds, const char *list, enum lsrc src,
 		map[i] = lbl_classes_map(&ds->cls, ds->names[i]);
 	for (int i = 0; i < ds->n; i++)
 		ds->m[i].y = ds->m[i].fine >= 0 ? map[ds->m[i].fine] : -1;
+	relabel_kernel(ds);
 	for (int i = 0; i < ds->nwin; i++)
 		ds->win[i].y = ds->win[i].fine >= 0 ? map[ds->win[i].fine] : -1;
 	free(map);

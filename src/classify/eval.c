@@ -178,8 +178,8 @@ static int argmax(const float *p, int k)
 }
 
 /* Train on rows tr (ntr) of X (ncol wide), predict rows te into pred. */
-static int fit_predict(const float *X, int ncol, const int *y, const int *tr,
-		       int ntr, const int *te, int nte, int k,
+static int fit_predict(const float *X, int ncol, const int *y, const int *eg,
+		       const int *tr, int ntr, const int *te, int nte, int k,
 		       const struct xgb_params *xp, int *pred, float *prob,
 		       struct xgb_model *keep, struct pt_err *err)
 {
@@ -187,10 +187,11 @@ static int fit_predict(const float *X, int ncol, const int *y, const int *tr,
 	float *b = malloc(((size_t)nte + 1) * (size_t)ncol * sizeof(float));
 	float *p = malloc(((size_t)nte + 1) * (size_t)k * sizeof(float));
 	int *yy = malloc(((size_t)ntr + 1) * sizeof(int));
+	int *gg = malloc(((size_t)ntr + 1) * sizeof(int));
 	struct xgb_model m;
 	int rc = 0;
 
-	if (!a || !b || !p || !yy) {
+	if (!a || !b || !p || !yy || !gg) {
 		rc = pt_fail(err, PT_ENOMEM, "eval", "out of memory");
 		goto out;
 	}
@@ -198,11 +199,12 @@ static int fit_predict(const float *X, int ncol, const int *y, const int *tr,
 		memcpy(a + (size_t)i * ncol, X + (size_t)tr[i] * ncol,
 		       (size_t)ncol * sizeof(float));
 		yy[i] = y[tr[i]];
+		gg[i] = eg[tr[i]];
 	}
 	for (int i = 0; i < nte; i++)
 		memcpy(b + (size_t)i * ncol, X + (size_t)te[i] * ncol,
 		       (size_t)ncol * sizeof(float));
-	if ((rc = xgb_train(a, ntr, ncol, yy, k, xp, &m, err)))
+	if ((rc = xgb_train(a, ntr, ncol, yy, gg, k, xp, &m, err)))
 		goto out;
 	if ((rc = xgb_predict(&m, b, nte, p, err))) {
 		xgb_free(&m);
@@ -223,6 +225,7 @@ out:
 	free(b);
 	free(p);
 	free(yy);
+	free(gg);
 	return rc;
 }
 
@@ -597,7 +600,8 @@ static int one_fold(struct ctx *c, int f, struct pt_err *err)
 	if (!ntr)
 		return pt_fail(err, PT_EUSAGE, "eval",
 			       "fold %d has no training rows", f + 1);
-	if ((rc = fit_predict(c->X, c->ncol, c->y, c->tr, ntr, c->te, nte, c->k,
+	if ((rc = fit_predict(c->X, c->ncol, c->y, c->eg, c->tr, ntr, c->te,
+			      nte, c->k,
 			      &o->xp, c->pm, c->prob, last ? &keep : NULL,
 			      err)))
 		return rc;
@@ -609,13 +613,14 @@ static int one_fold(struct ctx *c, int f, struct pt_err *err)
 		return rc;
 	if (c->win)
 		return 0;
-	if ((rc = fit_predict(c->XB, 2 * PLEN_NBINS, c->y, c->tr, ntr, c->te,
-			      nte, c->k, &o->xp, c->pb, NULL, NULL, err)))
+	if ((rc = fit_predict(c->XB, 2 * PLEN_NBINS, c->y, c->eg, c->tr, ntr,
+			      c->te, nte, c->k, &o->xp, c->pb, NULL, NULL,
+			      err)))
 		return rc;
 	for (int e = 0; r->have_early && e < FIRSTN; e++)
 		if ((rc = fit_predict(c->XE[e],
 				      feat_count(FSET_EARLY, e + 1, 0), c->y,
-				      c->tr, ntr, c->te, nte, c->k, &o->xp,
+				      c->eg, c->tr, ntr, c->te, nte, c->k, &o->xp,
 				      c->pe[e], NULL, NULL, err)))
 			return rc;
 	return 0;

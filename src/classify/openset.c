@@ -16,8 +16,9 @@ static int cmp_f(const void *a, const void *b)
 
 /* Train on the rows outside fold f, keep the best probability of each
  * held-out row predicted right into best[]. */
-static int one_fold(const float *x, const int *y, const int *rf, int n,
-		    int ncol, int k, int f, const struct xgb_params *xp,
+static int one_fold(const float *x, const int *y, const int *rg,
+		    const int *rf, int n, int ncol, int k, int f,
+		    const struct xgb_params *xp,
 		    float *best, long *nbest, long *held, struct pt_err *err)
 {
 	size_t w = (size_t)ncol;
@@ -26,10 +27,11 @@ static int one_fold(const float *x, const int *y, const int *rf, int n,
 	float *p = malloc(((size_t)n + 1) * (size_t)k * sizeof(float));
 	int *ya = malloc(((size_t)n + 1) * sizeof(int));
 	int *yb = malloc(((size_t)n + 1) * sizeof(int));
+	int *ga = malloc(((size_t)n + 1) * sizeof(int));
 	int na = 0, nb = 0, rc = 0;
 	struct xgb_model m;
 
-	if (!a || !b || !p || !ya || !yb) {
+	if (!a || !b || !p || !ya || !yb || !ga) {
 		rc = pt_fail(err, PT_ENOMEM, "train", "out of memory");
 		goto out;
 	}
@@ -41,12 +43,13 @@ static int one_fold(const float *x, const int *y, const int *rf, int n,
 		} else {
 			memcpy(a + (size_t)na * w, x + (size_t)i * w,
 			       w * sizeof(float));
+			ga[na] = rg[i];
 			ya[na++] = y[i];
 		}
 	}
 	if (!na || !nb)
 		goto out;
-	if ((rc = xgb_train(a, na, ncol, ya, k, xp, &m, err)))
+	if ((rc = xgb_train(a, na, ncol, ya, ga, k, xp, &m, err)))
 		goto out;
 	rc = xgb_predict(&m, b, nb, p, err);
 	xgb_free(&m);
@@ -68,6 +71,7 @@ out:
 	free(p);
 	free(ya);
 	free(yb);
+	free(ga);
 	return rc;
 }
 
@@ -79,12 +83,13 @@ int openset_learn(const struct dataset *ds, const float *x, const int *y,
 	int nf = ds->ngroup < OPENSET_FOLDS ? ds->ngroup : OPENSET_FOLDS;
 	int *gfold = calloc((size_t)ds->ngroup + 1, sizeof(int));
 	int *rf = malloc(((size_t)n + 1) * sizeof(int));
+	int *rg = malloc(((size_t)n + 1) * sizeof(int));
 	float *best = malloc(((size_t)n + 1) * sizeof(float));
 	long nbest = 0;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (!gfold || !rf || !best) {
+	if (!gfold || !rf || !rg || !best) {
 		rc = pt_fail(err, PT_ENOMEM, "train", "out of memory");
 		goto out;
 	}
@@ -94,10 +99,12 @@ int openset_learn(const struct dataset *ds, const float *x, const int *y,
 		rc = pt_fail(err, PT_ENOMEM, "train", "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < n; i++)
-		rf[i] = gfold[ds->m[row[i]].group];
+	for (int i = 0; i < n; i++) {
+		rg[i] = ds->m[row[i]].group;
+		rf[i] = gfold[rg[i]];
+	}
 	for (int f = 0; f < nf; f++)
-		if ((rc = one_fold(x, y, rf, n, ncol, k, f, xp, best, &nbest,
+		if ((rc = one_fold(x, y, rg, rf, n, ncol, k, f, xp, best, &nbest,
 				   &out->held, err)))
 			goto out;
 	out->folds = nf;
@@ -110,6 +117,7 @@ int openset_learn(const struct dataset *ds, const float *x, const int *y,
 out:
 	free(gfold);
 	free(rf);
+	free(rg);
 	free(best);
 	return rc;
 }

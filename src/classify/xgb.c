@@ -63,14 +63,68 @@ static int dmat(const float *x, int nrow, int ncol, DMatrixHandle *d,
 	return 0;
 }
 
-int xgb_train(const float *x, int nrow, int ncol, const int *y, int nclass,
-	      const struct xgb_params *p, struct xgb_model *out,
-	      struct pt_err *err)
+/* Row weights. balance 1: every class weighs the same. balance 2 (and
+ * groups given): also, inside a class, every group (trace file: a lab
+ * node) weighs the same, so a node that makes thousands of small flows
+ * (a DNS client) does not outweigh one that makes ten long ones (a media
+ * stream): what a class looks like is the variety of its workloads, not
+ * the flow count of the busiest. */
+static int row_weights(const int *y, const int *grp, int nrow, int nclass,
+		       int balance, float *w)
+{
+	int ng = 0, present = 0;
+	long *cnt = calloc((size_t)nclass, sizeof(long));
+	long *gc = NULL, *ngc = calloc((size_t)nclass, sizeof(long));
+
+	if (!cnt || !ngc) {
+		free(cnt);
+		free(ngc);
+		return -1;
+	}
+	for (int i = 0; i < nrow; i++)
+		cnt[y[i]]++;
+	for (int c = 0; c < nclass; c++)
+		present += cnt[c] > 0;
+	if (balance == 2 && grp) {
+		for (int i = 0; i < nrow; i++)
+			if (grp[i] >= ng)
+				ng = grp[i] + 1;
+		gc = calloc((size_t)ng * (size_t)nclass + 1, sizeof(long));
+		if (!gc) {
+			free(cnt);
+			free(ngc);
+			return -1;
+		}
+		for (int i = 0; i < nrow; i++)
+			if (!gc[(size_t)grp[i] * nclass + y[i]]++)
+				ngc[y[i]]++;
+	}
+	for (int i = 0; i < nrow; i++) {
+		if (!balance)
+			w[i] = 1.0f;
+		else if (gc)
+			w[i] = (float)((double)nrow /
+				       ((double)present * (double)ngc[y[i]] *
+					(double)gc[(size_t)grp[i] * nclass +
+						   y[i]]));
+		else
+			w[i] = (float)((double)nrow /
+				       ((double)present * (double)cnt[y[i]]));
+	}
+	free(cnt);
+	free(ngc);
+	free(gc);
+	return 0;
+}
+
+int xgb_train(const float *x, int nrow, int ncol, const int *y,
+	      const int *grp, int nclass, const struct xgb_params *p,
+	      struct xgb_model *out, struct pt_err *err)
 {
 	DMatrixHandle d = NULL;
 	BoosterHandle b = NULL;
 	float *lab = NULL, *w = NULL;
-	int *cnt = NULL, rc = 0;
+	int rc = 0;
 	char buf[64];
 
 	quiet();
@@ -79,25 +133,12 @@ int xgb_train(const float *x, int nrow, int ncol, const int *y, int nclass,
 		return pt_fail(err, PT_EUSAGE, "train", "no labeled flows");
 	lab = malloc((size_t)nrow * sizeof(*lab));
 	w = malloc((size_t)nrow * sizeof(*w));
-	cnt = calloc((size_t)nclass, sizeof(*cnt));
-	if (!lab || !w || !cnt) {
+	if (!lab || !w || row_weights(y, grp, nrow, nclass, p->balance, w)) {
 		rc = pt_fail(err, PT_ENOMEM, "train", "out of memory");
 		goto out;
 	}
-	for (int i = 0; i < nrow; i++) {
+	for (int i = 0; i < nrow; i++)
 		lab[i] = (float)y[i];
-		cnt[y[i]]++;
-	}
-	{
-		int present = 0;
-		for (int c = 0; c < nclass; c++)
-			present += cnt[c] > 0;
-		for (int i = 0; i < nrow; i++)
-			w[i] = p->balance
-				       ? (float)((double)nrow /
-						 ((double)present * cnt[y[i]]))
-				       : 1.0f;
-	}
 	if ((rc = dmat(x, nrow, ncol, &d, err)))
 		goto out;
 	if (XGDMatrixSetFloatInfo(d, "label", lab, (bst_ulong)nrow) ||
@@ -139,7 +180,6 @@ out:
 		XGDMatrixFree(d);
 	free(lab);
 	free(w);
-	free(cnt);
 	return rc;
 }
 

@@ -19,7 +19,8 @@ struct xgb_params {
 	int max_depth; /* default 6 */
 	double eta;    /* default 0.2 */
 	uint64_t seed; /* default 1 */
-	int balance;   /* weight rows so every class weighs the same */
+	int balance;   /* 0: rows weigh 1; 1: every class weighs the same;
+			  2: also every group (node) inside its class */
 };
 void xgb_params_init(struct xgb_params *p);
 
@@ -29,11 +30,12 @@ struct xgb_model {
 	int nclass, nfeat;
 };
 
-/* Train on nrow x ncol (row-major) with labels y in 0..nclass-1.
+/* Train on nrow x ncol (row-major) with labels y in 0..nclass-1; grp
+ * (NULL: none) the group (trace file) of each row, for balance 2.
  * Classes without rows are allowed (they get no probability mass). */
-int xgb_train(const float *x, int nrow, int ncol, const int *y, int nclass,
-	      const struct xgb_params *p, struct xgb_model *out,
-	      struct pt_err *err);
+int xgb_train(const float *x, int nrow, int ncol, const int *y,
+	      const int *grp, int nclass, const struct xgb_params *p,
+	      struct xgb_model *out, struct pt_err *err);
 /* Probabilities, nrow x nclass, row-major. */
 int xgb_predict(const struct xgb_model *m, const float *x, int nrow,
 		float *prob, struct pt_err *err);

@@ -175,7 +175,7 @@ static int profile_opt(struct pctx *c, struct lab_group *g, const char *k,
 	if (r > 0)
 		return perr(
 			c,
-			"unknown group option '%s' (expected count, up, down, queue, delay, jitter, loss, file, server, port, interval, start, size, user, %s%sor 'labels' before key=value labels)",
+			"unknown group option '%s' (expected count, up, down, queue, tcp_ts, delay, jitter, loss, file, server, port, interval, start, size, user, %s%sor 'labels' before key=value labels)",
 			k, p->options ? p->options : "",
 			p->options ? ", " : "");
 	return 0;
@@ -263,6 +263,11 @@ static int group_opt(struct pctx *c, struct lab_group *g, const char *k,
 				c,
 				"queue: expected the shaper's queue as a time, e.g. 500ms or 2s (10 ms .. 10 s), got '%s'",
 				v);
+	} else if (!strcmp(k, "tcp_ts")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return perr(c, "tcp_ts: expected on or off, got '%s'",
+				    v);
+		g->tcp_ts_off = !strcmp(v, "off");
 	} else if (!strcmp(k, "loss")) {
 		char tmp[32];
 		size_t l = strlen(v);

@@ -48,6 +48,7 @@ struct lab_group {
 	double delay_ms, loss_pct; /* 0 = none (needs netem) */
 	double jitter_ms;	   /* netem delay variation; 0 = none */
 	double queue_ms;	   /* shaper queue; 0 = 500 ms */
+	int tcp_ts_off;		   /* tcp_ts=off: no TCP timestamps */
 	int file;		   /* index in files[] (the first), -1 none */
 	uint32_t files;		   /* file=A,B: bit k = files[k] */
 	int server;		   /* index in groups[], -1 none */

@@ -65,6 +65,9 @@ int lab_net_setup(const struct lab_exp *e, FILE *st, struct pt_err *err)
 		const struct lab_node *n = &e->nodes[i];
 
 		if (lab_ns_enter(n->netns) || lab_ns_offloads_off("eth0") ||
+		    (e->groups[n->group].tcp_ts_off &&
+		     lab_ns_sysctl("/proc/sys/net/ipv4/tcp_timestamps",
+				   "0")) ||
 		    lab_ns_link_up("lo", NULL) ||
 		    (!(e->groups[n->group].profile->flags &
 		       LAB_PF_GUEST_ADDR) &&

@@ -58,7 +58,7 @@ static double heldout_acc(const int *ylab)
 	if (ylab)
 		memcpy(y, ylab, sizeof(y));
 	xgb_params_init(&xp);
-	assert_int_equal(xgb_train(x, half, NCOL, y, 4, &xp, &m, &err), 0);
+	assert_int_equal(xgb_train(x, half, NCOL, y, NULL, 4, &xp, &m, &err), 0);
 	assert_int_equal(xgb_predict(&m, x + half * NCOL, half, p, &err), 0);
 	for (int i = 0; i < half; i++) {
 		int b = 0;
@@ -116,7 +116,7 @@ static void test_forest_matches_xgboost(void **s)
 	xgb_params_init(&xp);
 	xp.rounds = 30;
 	xp.max_depth = 6;
-	assert_int_equal(xgb_train(x, NROW / 2, NCOL, y, 4, &xp, &m, &err), 0);
+	assert_int_equal(xgb_train(x, NROW / 2, NCOL, y, NULL, 4, &xp, &m, &err), 0);
 	assert_int_equal(xgb_predict(&m, x, NROW, p, &err), 0);
 	assert_int_equal(forest_from_xgb(&m, &f, &err), 0);
 	assert_int_equal(f.ntrees, 30 * 4);
@@ -172,7 +172,7 @@ static void test_deterministic(void **s)
 		int fd = mkstemp(p);
 		assert_true(fd >= 0);
 		close(fd);
-		assert_int_equal(xgb_train(x, NROW, NCOL, y, 4, &xp, &m, &err),
+		assert_int_equal(xgb_train(x, NROW, NCOL, y, NULL, 4, &xp, &m, &err),
 				 0);
 		assert_int_equal(xgb_set_attr(&m, "k", "v", &err), 0);
 		assert_int_equal(xgb_save(&m, p, &err), 0);

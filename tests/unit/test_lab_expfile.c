@@ -119,6 +119,8 @@ static const struct badcase bad[] = {
 	{ "group a idle queue=5ms\n", "b.lab:1", "queue: expected" },
 	{ "group a idle queue=11s\n", "b.lab:1", "10 ms .. 10 s" },
 	{ "group a idle queue=fast\n", "b.lab:1", "queue" },
+	{ "group a idle\ngroup b idle tcp_ts=no\n", "b.lab:2",
+	  "tcp_ts: expected on or off, got 'no'" },
 	{ "lab x\n", "b.lab", "no 'group' line" },
 	{ "group a command cmd=\"x\n", "b.lab:1", "unterminated quote" },
 	{ "group a idle duration=3\n", "b.lab:1", "unknown group option" },
@@ -135,7 +137,7 @@ static const struct badcase bad[] = {
 	{ "file f size=1\ngroup t bittorrent-tracker\ngroup q bittorrent-query file=f query-rate=fast\n",
 	  "b.lab:3", "query-rate: expected a rate" },
 	{ "group q bittorrent-query bogus=1\n", "b.lab:1",
-	  "(expected count, up, down, queue, delay, jitter, loss, file, server, port, interval, start, size, user, query-rate, client, utp, dht, pex, encryption, magnet, or 'labels'" },
+	  "(expected count, up, down, queue, tcp_ts, delay, jitter, loss, file, server, port, interval, start, size, user, query-rate, client, utp, dht, pex, encryption, magnet, or 'labels'" },
 	{ "group k edonkey\n", "b.lab:1", "needs a subnet inside 100.64.0.0/10" },
 	{ "group c http-client\n", "b.lab:1", "needs server=GROUP" },
 	/* rate sets, jitter (shape.c, expfile.c) */

@@ -42,9 +42,12 @@
 enum web_agent { WEB_CURL, WEB_WGET, WEB_CHROMIUM };
 enum web_proto { WEB_H2, WEB_HTTPS, WEB_HTTP };
 
+enum web_mode { WEB_BROWSE, WEB_APP };
+
 struct web_opts {
 	unsigned pages, objects;
 	int agent, proto; /* -1 = default */
+	int mode;	  /* enum web_mode */
 };
 
 static void web_defaults(struct lab_group *g)
@@ -55,6 +58,7 @@ static void web_defaults(struct lab_group *g)
 	o->objects = 80;
 	o->agent = WEB_CURL;
 	o->proto = -1;
+	o->mode = WEB_BROWSE;
 }
 
 static int pick(const char *v, const char *const *names)
@@ -67,6 +71,7 @@ static int pick(const char *v, const char *const *names)
 
 static const char *const agents[] = { "curl", "wget", "chromium", NULL };
 static const char *const protos[] = { "h2", "https", "http", NULL };
+static const char *const modes[] = { "browse", "app", NULL };
 
 static int server_option(struct lab_group *g, const char *k, const char *v,
 			 char *msg, size_t len)
@@ -116,6 +121,14 @@ static int client_option(struct lab_group *g, const char *k, const char *v,
 		}
 		return 0;
 	}
+	if (!strcmp(k, "mode")) {
+		if ((o->mode = pick(v, modes)) < 0) {
+			snprintf(msg, len,
+				 "mode: expected browse or app, got '%s'", v);
+			return -1;
+		}
+		return 0;
+	}
 	return 1;
 }
 
@@ -131,6 +144,10 @@ static int client_check(struct lab_exp *e, struct lab_group *g, char *msg,
 		snprintf(
 			msg, len,
 			"proto=h2: wget speaks HTTP/1.1 only (use proto=https or http)");
+		return -1;
+	}
+	if (o->mode == WEB_APP && o->agent != WEB_CURL) {
+		snprintf(msg, len, "mode=app: needs agent=curl");
 		return -1;
 	}
 	return 0;
@@ -393,6 +410,38 @@ static int server_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	"i*(0.25+1.5*r/65535)}'); }\n"                                         \
 	"page() { echo page$(( $(rnd) %% %u + 1 )).html; }\n"
 
+/* mode=app: what an application talking to its service does (a chat, a
+ * meeting or a streaming app: the bulk of the web in captures made
+ * elsewhere), not page loads. One session = one curl process, so one
+ * long-lived connection (curl reuses it from one request to the next),
+ * carrying 15-120 requests paced at 10-60 a minute (--rate), each for a
+ * random object, two in three for a random first 60-4,060 bytes of it
+ * (Range: responses of API-like sizes), each with a request header of
+ * 0-900 random bytes (tokens and cookies make requests of varied size).
+ * Then a think time. */
+static int app_script(const char *path, const struct web_opts *o, double iv,
+		      unsigned pages, unsigned objects, const char *ca,
+		      const char *base)
+{
+	return lab_write_text(
+		path, 0644,
+		"# web-client (curl, %s, mode=app): one connection, many small paced requests\n" WEB_SH_HEAD
+		"obj() { n=$(( $(rnd) %% %u + 1 )); case $(( n %% 6 )) in 0) e=css;; 1) e=js;; "
+		"2|4) e=png;; *) e=jpg;; esac; echo o$n.$e; }\n"
+		"pad() { head -c $(( $(rnd) %% 901 )) /dev/zero | tr '\\0' x; }\n"
+		"while :; do\n  r=$(( $(rnd) %% 51 + 10 )); n=$(( r * ($(rnd) %% 91 + 30) / 60 ))\n"
+		"  [ $n -gt 120 ] && n=120\n  j=0; : > app.cfg\n"
+		"  while [ $j -lt $n ]; do\n    [ $j -gt 0 ] && echo next >> app.cfg\n"
+		"    printf 'url = \"%s/%%s\"\\noutput = /dev/null\\ncacert = \"%s\"\\n%s\\n"
+		"noproxy = \"*\"\\nmax-time = 60\\nheader = \"X-Req: %%s\"\\n' $(obj) \"$(pad)\" >> app.cfg\n"
+		"    [ $(( $(rnd) %% 3 )) != 0 ] && echo \"range = \\\"0-$(( $(rnd) %% 4001 + 60 ))\\\"\" >> app.cfg\n"
+		"    j=$((j + 1))\n  done\n"
+		"  echo \"$(date +%%s) app session: $n requests at $r/min\"\n"
+		"  curl -sS --rate $r/m -K app.cfg\n  think\ndone\n",
+		protos[o->proto], iv, pages, objects, base, ca,
+		o->proto == WEB_H2 ? "http2" : "http1.1");
+}
+
 static int client_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 			  struct lab_cmd *a, struct pt_err *err)
 {
@@ -414,7 +463,9 @@ static int client_prepare(struct lab_ctx *ctx, unsigned i, const char *dir,
 	snprintf(base, sizeof(base), "%s://%s:%u",
 		 o->proto == WEB_HTTP ? "http" : "https", sa, port);
 	snprintf(path, sizeof(path), "%s/client.sh", dir);
-	if (o->agent == WEB_CURL)
+	if (o->mode == WEB_APP)
+		rc = app_script(path, o, iv, so->pages, so->objects, ca, base);
+	else if (o->agent == WEB_CURL)
 		rc = lab_write_text(
 			path, 0644,
 			"# web-client (curl, %s): a page, then its objects in parallel\n" WEB_SH_HEAD
@@ -479,7 +530,7 @@ const struct lab_profile lab_profile_web_client = {
 	.name = "web-client",
 	.role = LAB_ROLE_CLIENT,
 	.server = "web-server",
-	.options = "agent, proto",
+	.options = "agent, proto, mode",
 	.opts_size = sizeof(struct web_opts),
 	.defaults = web_defaults,
 	.option = client_option,
