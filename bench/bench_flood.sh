@@ -4,8 +4,9 @@
 # FLOOD_DURATION seconds (default 300; shorter runs are allowed, e.g.
 # FLOOD_DURATION=120). Prints:
 #   - the time from `lab up` returning until every peer has all its friends
-#     connected (GNUnet's own "# peers connected", asked every 2 s; target
-#     <= 30 s for 40 peers);
+#     connected (GNUnet's own "# peers connected", asked of the peers not yet
+#     connected, one after the other, every 2 s; a peer counts from the
+#     moment its answer came back; target <= 30 s for 40 peers);
 #   - peak and mean CPU of the lab: the CPU time of every process running
 #     for the lab (gnunet services, shells, capture; the lab's cgroup
 #     cpu.stat), in cores, over 5 s windows;
@@ -75,14 +76,20 @@ el=0
 while kill -0 $RUN 2>/dev/null; do
 	now=$(date +%s.%N); el=$(echo "$now - $tup" | bc)
 	if [ -z "$conn" ]; then
-		ok=0
+		# only the peers not yet seen with all their friends are asked
+		# again; each is timed when its answer comes back, and the
+		# overlay is connected at the latest of those times
 		while read -r node want; do
+			[ -e "$T/conn.$node" ] && continue
 			u=$(stat -c %U "$W/$node" 2>/dev/null) || continue
 			c=$("$P" lab exec --lab "$NAME" "$node" -- setpriv --reuid="$u" --regid="$(stat -c %G "$W/$node")" --clear-groups \
 				env HOME="$W/$node" gnunet-statistics -c "$W/$node/gnunet.conf" -s core -n '# peers connected' -q 2>/dev/null | tr -d ' ')
-			[ "${c:-0}" -ge "$want" ] && ok=$((ok+1))
+			[ "${c:-0}" -ge "$want" ] && echo "$(date +%s.%N) - $tup" | bc >"$T/conn.$node"
 		done <"$T/friends"
-		if [ "$ok" = "$npeers" ]; then conn=$el; echo "bench-flood: overlay connected (every peer all its friends) $conn s after up"; fi
+		if [ "$(ls "$T" | grep -c '^conn\.')" = "$npeers" ]; then
+			conn=$(cat "$T"/conn.* | sort -g | tail -1)
+			echo "bench-flood: overlay connected (every peer all its friends) $conn s after up (first peer $(cat "$T"/conn.* | sort -g | head -1) s, median $(cat "$T"/conn.* | sort -g | sed -n "$(( (npeers + 1) / 2 ))p") s)"
+		fi
 	fi
 	sleep $([ -z "$conn" ] && echo 2 || echo 5)
 done

@@ -192,6 +192,19 @@ static void test_deterministic(void **s)
 		assert_int_equal(m.nfeat, NCOL);
 		xgb_free(&m);
 	}
+	/* the same model after a newline is refused before XGBoost reads it
+	 * (XGBoost takes anything not starting with '{' for its old binary
+	 * format: lengths from the file; tests/fuzz/crashes/model/) */
+	{
+		struct xgb_model m;
+		FILE *f = fopen(p2, "w");
+		assert_non_null(f);
+		fputc('\n', f);
+		fwrite(a, 1, (size_t)la, f);
+		fclose(f);
+		assert_int_not_equal(xgb_load(p2, &m, &err), 0);
+		assert_non_null(strstr(err.msg, "not an XGBoost JSON model"));
+	}
 	free(a);
 	free(b);
 	unlink(p1);
