@@ -136,6 +136,23 @@ static int parse_u(const char *opt, const char *v, uint64_t lo, uint64_t hi,
 	return 0;
 }
 
+/* A number in the unit interval: (0, 1] (a rate, with_zero 0) or [0, 1)
+ * (a quantile, with_zero 1). */
+static int parse_unit(const char *opt, const char *v, int with_zero,
+		      double *out)
+{
+	double d;
+
+	if (tool_parse_double(v, &d) ||
+	    !(with_zero ? d >= 0 && d < 1 : d > 0 && d <= 1)) {
+		tool_msg("%s: '%s' is not a number in %s", opt, v,
+			 with_zero ? "[0, 1)" : "(0, 1]");
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
 /* The parse_* helpers below take one option a with its value v (NULL at
  * the end of the line): 1 when they used v, 0 when a is not theirs (or
  * lacks its value: the caller then calls it unknown), -1 on a bad value
@@ -189,8 +206,6 @@ static int parse_data(struct copts *o, const char *a, const char *v)
 static int parse_learn(struct copts *o, const char *a, const char *v)
 {
 	uint64_t u;
-	char *e;
-	double d;
 
 	if (!strcmp(a, "--model") && v) {
 		o->model = v;
@@ -202,25 +217,15 @@ static int parse_learn(struct copts *o, const char *a, const char *v)
 			return -1;
 		o->ev.xp.rounds = (int)u;
 	} else if (!strcmp(a, "--eta") && v) {
-		d = strtod(v, &e);
-		if (*e || !(d > 0 && d <= 1)) {
-			tool_msg("--eta: '%s' is not a number in (0, 1]", v);
+		if (parse_unit(a, v, 0, &o->ev.xp.eta))
 			return -1;
-		}
-		o->ev.xp.eta = d;
 	} else if (!strcmp(a, "--depth")) {
 		if (parse_u(a, v, 1, 20, &u))
 			return -1;
 		o->ev.xp.max_depth = (int)u;
 	} else if (!strcmp(a, "--unknown-quantile") && v) {
-		d = strtod(v, &e);
-		if (*e || !(d >= 0 && d < 1)) {
-			tool_msg("--unknown-quantile: '%s' is not a "
-				 "number in [0, 1)",
-				 v);
+		if (parse_unit(a, v, 1, &o->unknown_q))
 			return -1;
-		}
-		o->unknown_q = d;
 		o->unknown_given = 1;
 	} else if (!strcmp(a, "--train-min-pkts")) {
 		if (parse_u(a, v, 1, UINT32_MAX, &o->ev.train_min_pkts))

@@ -551,7 +551,8 @@ static void relabel_kernel(struct dataset *ds)
 		return;
 	for (int i = 0; i < ds->n; i++)
 		if (ds->m[i].y >= 0 && ds->m[i].lsrc == LS_CATALOG &&
-		    ds->m[i].key.proto != 6 && ds->m[i].key.proto != 17)
+		    ds->m[i].key.proto != IPPROTO_TCP &&
+		    ds->m[i].key.proto != IPPROTO_UDP)
 			ds->m[i].y = other;
 }
 

@@ -69,18 +69,15 @@ static int dmat(const float *x, int nrow, int ncol, DMatrixHandle *d,
  * (a DNS client) does not outweigh one that makes ten long ones (a media
  * stream): what a class looks like is the variety of its workloads, not
  * the flow count of the busiest. */
-static int row_weights(const int *y, const int *grp, int nrow, int nclass,
-		       int balance, float *w)
+int xgb_row_weights(const int *y, const int *grp, int nrow, int nclass,
+		    int balance, float *w)
 {
-	int ng = 0, present = 0;
+	int ng = 0, present = 0, rc = -1;
 	long *cnt = calloc((size_t)nclass, sizeof(long));
-	long *gc = NULL, *ngc = calloc((size_t)nclass, sizeof(long));
+	long *ngc = calloc((size_t)nclass, sizeof(long)), *gc = NULL;
 
-	if (!cnt || !ngc) {
-		free(cnt);
-		free(ngc);
-		return -1;
-	}
+	if (!cnt || !ngc)
+		goto out;
 	for (int i = 0; i < nrow; i++)
 		cnt[y[i]]++;
 	for (int c = 0; c < nclass; c++)
@@ -89,32 +86,28 @@ static int row_weights(const int *y, const int *grp, int nrow, int nclass,
 		for (int i = 0; i < nrow; i++)
 			if (grp[i] >= ng)
 				ng = grp[i] + 1;
+		/* gc: rows per (group, class); ngc: groups per class */
 		gc = calloc((size_t)ng * (size_t)nclass + 1, sizeof(long));
-		if (!gc) {
-			free(cnt);
-			free(ngc);
-			return -1;
-		}
+		if (!gc)
+			goto out;
 		for (int i = 0; i < nrow; i++)
 			if (!gc[(size_t)grp[i] * nclass + y[i]]++)
 				ngc[y[i]]++;
 	}
 	for (int i = 0; i < nrow; i++) {
-		if (!balance)
-			w[i] = 1.0f;
-		else if (gc)
-			w[i] = (float)((double)nrow /
-				       ((double)present * (double)ngc[y[i]] *
-					(double)gc[(size_t)grp[i] * nclass +
-						   y[i]]));
-		else
-			w[i] = (float)((double)nrow /
-				       ((double)present * (double)cnt[y[i]]));
+		double share = (double)present * (double)cnt[y[i]];
+
+		if (gc)
+			share = (double)present * (double)ngc[y[i]] *
+				(double)gc[(size_t)grp[i] * nclass + y[i]];
+		w[i] = balance ? (float)((double)nrow / share) : 1.0f;
 	}
+	rc = 0;
+out:
 	free(cnt);
 	free(ngc);
 	free(gc);
-	return 0;
+	return rc;
 }
 
 int xgb_train(const float *x, int nrow, int ncol, const int *y,
@@ -133,7 +126,7 @@ int xgb_train(const float *x, int nrow, int ncol, const int *y,
 		return pt_fail(err, PT_EUSAGE, "train", "no labeled flows");
 	lab = malloc((size_t)nrow * sizeof(*lab));
 	w = malloc((size_t)nrow * sizeof(*w));
-	if (!lab || !w || row_weights(y, grp, nrow, nclass, p->balance, w)) {
+	if (!lab || !w || xgb_row_weights(y, grp, nrow, nclass, p->balance, w)) {
 		rc = pt_fail(err, PT_ENOMEM, "train", "out of memory");
 		goto out;
 	}

@@ -36,6 +36,10 @@ struct xgb_model {
 int xgb_train(const float *x, int nrow, int ncol, const int *y,
 	      const int *grp, int nclass, const struct xgb_params *p,
 	      struct xgb_model *out, struct pt_err *err);
+/* The row weights xgb_train uses for balance 0, 1 or 2 (xgb_params);
+ * grp as in xgb_train. 0 ok, -1 out of memory. */
+int xgb_row_weights(const int *y, const int *grp, int nrow, int nclass,
+		    int balance, float *w);
 /* Probabilities, nrow x nclass, row-major. */
 int xgb_predict(const struct xgb_model *m, const float *x, int nrow,
 		float *prob, struct pt_err *err);

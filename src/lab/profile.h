@@ -160,7 +160,12 @@ unsigned lab_group_port(const struct lab_group *g);
 /* The user a group's processes run as. */
 const char *lab_group_user(const struct lab_exp *e, const struct lab_group *g);
 
-/* profiles/util.c: helpers the profiles share. */
+/* profiles/common.c: helpers the profiles share. */
+/* An option KEY=V whose value is one of N names (N < 0: NAMES ends with
+ * NULL): 0 with V's index in *OUT, or -1 with "KEY: expected a, b or c,
+ * got 'V'" in MSG (*OUT unchanged). */
+int lab_opt_choice(const char *key, const char *v, const char *const *names,
+		   int n, int *out, char *msg, size_t len);
 void lab_arg(struct lab_cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Replace PATH by a new file with this text and mode. 0 ok. */

@@ -73,10 +73,9 @@ static int xvals(const struct rp_set *s, const struct rp_opts *o,
 
 #define MAXX 64
 
-static void
-obs_conv(const struct rp_set *s, const struct rp_opts *o, double *a, double *b,
-	 void (*emit)(void *, const char *, const char *, const char *),
-	 void *arg, enum rp_metric m, const char *claim, const char *unit)
+static void obs_conv(const struct rp_set *s, const struct rp_opts *o, double *a,
+		     double *b, rp_emit_fn *emit, void *arg, enum rp_metric m,
+		     const char *claim, const char *unit)
 {
 	char ours[1024], xs[MAXX][64];
 	int na = pick(s, o, "download", NULL, m, a);
@@ -113,10 +112,7 @@ obs_conv(const struct rp_set *s, const struct rp_opts *o, double *a, double *b,
 }
 
 static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
-		       double *xv, double *yv,
-		       void (*emit)(void *, const char *, const char *,
-				    const char *),
-		       void *arg)
+		       double *xv, double *yv, rp_emit_fn *emit, void *arg)
 {
 	const char *claim = "Packets per second grow with the upload rank, "
 			    "in both modes (Fig. 3).";
@@ -193,10 +189,8 @@ static void obs_growth(const struct rp_set *s, const struct rp_opts *o,
 			    : "partly agrees");
 }
 
-static void
-obs_avg(const struct rp_set *s, const struct rp_opts *o, double *a, double *b,
-	void (*emit)(void *, const char *, const char *, const char *),
-	void *arg)
+static void obs_avg(const struct rp_set *s, const struct rp_opts *o, double *a,
+		    double *b, rp_emit_fn *emit, void *arg)
 {
 	const char *claim = "The two working modes differ in average packet "
 			    "size: control messages (query) vs content "
@@ -238,10 +232,7 @@ void rp_bin_name(int b, char *buf, size_t len)
 			*p = '-';
 }
 
-static void obs_peaks(const struct rp_fig *f5,
-		      void (*emit)(void *, const char *, const char *,
-				   const char *),
-		      void *arg)
+static void obs_peaks(const struct rp_fig *f5, rp_emit_fn *emit, void *arg)
 {
 	const char *claim = "All applications peak at 40-79 and 1280-2559 "
 			    "bytes (Fig. 5).";
@@ -295,9 +286,7 @@ static void obs_peaks(const struct rp_fig *f5,
 /* Total variation distance between the mean distributions of the two
  * modes (0 = same, 1 = disjoint). */
 static void obs_similar(const struct rp_set *s, const struct rp_opts *o,
-			void (*emit)(void *, const char *, const char *,
-				     const char *),
-			void *arg)
+			rp_emit_fn *emit, void *arg)
 {
 	const char *claim = "The two working modes have very similar packet "
 			    "size distributions (Fig. 5).";
@@ -336,9 +325,7 @@ static void obs_similar(const struct rp_set *s, const struct rp_opts *o,
 }
 
 void rp_observations(const struct rp_set *s, const struct rp_opts *o,
-		     void (*emit)(void *arg, const char *claim,
-				  const char *ours, const char *verdict),
-		     void *arg)
+		     rp_emit_fn *emit, void *arg)
 {
 	double *a = calloc((size_t)s->n + 1, sizeof(double));
 	double *b = calloc((size_t)s->n + 1, sizeof(double));

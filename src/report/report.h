@@ -131,12 +131,13 @@ void rp_page(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 void rp_summary(FILE *f, const struct rp_set *s, const struct rp_opts *o,
 		const struct rp_fig figs[RP_NFIGS]);
 /* ---- observations (observe.c) ------------------------------------------ */
-/* One line per paper observation (what the paper says, our numbers,
- * agree / disagree). Each call of emit gets one observation. */
+/* One paper observation: what the paper says, our numbers, the verdict
+ * (agrees / partly agrees / disagrees). */
+typedef void rp_emit_fn(void *arg, const char *claim, const char *ours,
+			const char *verdict);
+/* One call of emit per paper observation. */
 void rp_observations(const struct rp_set *s, const struct rp_opts *o,
-		     void (*emit)(void *arg, const char *claim,
-				  const char *ours, const char *verdict),
-		     void *arg);
+		     rp_emit_fn *emit, void *arg);
 /* The name of size bin b as the page shows it ("0-19", ..., "5120+"). */
 void rp_bin_name(int b, char *buf, size_t len);
 

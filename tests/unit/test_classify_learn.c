@@ -211,6 +211,36 @@ static void test_deterministic(void **s)
 	unlink(p2);
 }
 
+/* Row weights, counted by hand: 4 rows, class 0 in group 0 (2 rows) and
+ * group 1 (1 row), class 1 in group 2 (1 row); 2 classes present.
+ * balance 1: nrow / (classes * rows of the class) = 4/6, 4/6, 4/6, 2.
+ * balance 2: nrow / (classes * groups of the class * rows of the group in
+ * the class) = 4/8, 4/8, 4/4, 4/2: each class sums to 2 and, inside class
+ * 0, each group to 1. */
+static void test_row_weights(void **s)
+{
+	int y[] = { 0, 0, 0, 1 }, g[] = { 0, 0, 1, 2 };
+	float w[4];
+	const float b0[] = { 1, 1, 1, 1 };
+	const float b1[] = { 4.0f / 6, 4.0f / 6, 4.0f / 6, 2 };
+	const float b2[] = { 0.5f, 0.5f, 1, 2 };
+
+	(void)s;
+	assert_int_equal(xgb_row_weights(y, g, 4, 2, 0, w), 0);
+	for (int i = 0; i < 4; i++)
+		assert_float_equal(w[i], b0[i], 1e-6);
+	assert_int_equal(xgb_row_weights(y, g, 4, 2, 1, w), 0);
+	for (int i = 0; i < 4; i++)
+		assert_float_equal(w[i], b1[i], 1e-6);
+	assert_int_equal(xgb_row_weights(y, g, 4, 2, 2, w), 0);
+	for (int i = 0; i < 4; i++)
+		assert_float_equal(w[i], b2[i], 1e-6);
+	/* balance 2 without groups is balance 1 */
+	assert_int_equal(xgb_row_weights(y, NULL, 4, 2, 2, w), 0);
+	for (int i = 0; i < 4; i++)
+		assert_float_equal(w[i], b1[i], 1e-6);
+}
+
 static void test_metrics(void **s)
 {
 	/* true:  0 0 0 1 1 2 ; pred: 0 0 1 1 2 2  (hand count)
@@ -274,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_shuffled),
 		cmocka_unit_test(test_forest_matches_xgboost),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_row_weights),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_folds),
 	};

@@ -37,18 +37,9 @@ static int on_off(const char *v, int *out)
 int bt_option(struct bt_opts *o, const char *k, const char *v, char *msg,
 	      size_t len)
 {
-	if (!strcmp(k, "client")) {
-		for (int c = 0; c < BT_NCLIENTS; c++)
-			if (!strcmp(v, bt_client_names[c])) {
-				o->client = c;
-				return 0;
-			}
-		snprintf(
-			msg, len,
-			"client: expected aria2, transmission, qbittorrent, deluge or rtorrent, got '%s'",
-			v);
-		return -1;
-	}
+	if (!strcmp(k, "client"))
+		return lab_opt_choice(k, v, bt_client_names, BT_NCLIENTS,
+				      &o->client, msg, len);
 	if (!strcmp(k, "encryption")) {
 		static const char *const enc[] = { "off", "preferred",
 						   "required" };

@@ -13,6 +13,28 @@
 #include <unistd.h>
 #include "lab/profile.h"
 
+int lab_opt_choice(const char *key, const char *v, const char *const *names,
+		   int n, int *out, char *msg, size_t len)
+{
+	char list[256] = "";
+	size_t at = 0;
+
+	if (n < 0)
+		for (n = 0; names[n]; n++)
+			;
+	for (int k = 0; k < n; k++)
+		if (!strcmp(v, names[k])) {
+			*out = k;
+			return 0;
+		}
+	for (int k = 0; k < n && at < sizeof(list); k++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
+				       !k ? "" : k == n - 1 ? " or " : ", ",
+				       names[k]);
+	snprintf(msg, len, "%s: expected %s, got '%s'", key, list, v);
+	return -1;
+}
+
 void lab_arg(struct lab_cmd *a, const char *fmt, ...)
 {
 	va_list ap;

@@ -47,13 +47,7 @@ static int client_option(struct lab_group *g, const char *k, const char *v,
 
 	if (strcmp(k, "agent"))
 		return 1;
-	for (int a = 0; dns_agents[a]; a++)
-		if (!strcmp(v, dns_agents[a])) {
-			o->agent = a;
-			return 0;
-		}
-	snprintf(msg, len, "agent: expected dig, getent or mix, got '%s'", v);
-	return -1;
+	return lab_opt_choice(k, v, dns_agents, -1, &o->agent, msg, len);
 }
 
 /* The lab's subnet as unbound's access-control wants it. */

@@ -34,14 +34,6 @@ struct ftp_opts {
 	int mode;	/* client: enum ftp_mode */
 };
 
-static int pick(const char *v, const char *const *names)
-{
-	for (int k = 0; names[k]; k++)
-		if (!strcmp(v, names[k]))
-			return k;
-	return -1;
-}
-
 static int server_option(struct lab_group *g, const char *k, const char *v,
 			 char *msg, size_t len)
 {
@@ -78,23 +70,11 @@ static int client_option(struct lab_group *g, const char *k, const char *v,
 {
 	struct ftp_opts *o = g->opts;
 
-	if (!strcmp(k, "agent")) {
-		if ((o->agent = pick(v, ftp_agents)) < 0) {
-			snprintf(msg, len,
-				 "agent: expected curl or lftp, got '%s'", v);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(k, "mode")) {
-		if ((o->mode = pick(v, ftp_modes)) < 0) {
-			snprintf(msg, len,
-				 "mode: expected passive, active or mix, got '%s'",
-				 v);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(k, "agent"))
+		return lab_opt_choice(k, v, ftp_agents, -1, &o->agent, msg,
+				      len);
+	if (!strcmp(k, "mode"))
+		return lab_opt_choice(k, v, ftp_modes, -1, &o->mode, msg, len);
 	return 1;
 }
 

@@ -57,15 +57,7 @@ static int client_option(struct lab_group *g, const char *k, const char *v,
 
 	if (strcmp(k, "mode"))
 		return 1;
-	for (int m = 0; ssh_modes[m]; m++)
-		if (!strcmp(v, ssh_modes[m])) {
-			o->mode = m;
-			return 0;
-		}
-	snprintf(msg, len,
-		 "mode: expected scp, sftp, rsync, interactive or mix, got '%s'",
-		 v);
-	return -1;
+	return lab_opt_choice(k, v, ssh_modes, -1, &o->mode, msg, len);
 }
 
 static int client_check(struct lab_exp *e, struct lab_group *g, char *msg,

@@ -61,14 +61,6 @@ static void web_defaults(struct lab_group *g)
 	o->mode = WEB_BROWSE;
 }
 
-static int pick(const char *v, const char *const *names)
-{
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(v, names[i]))
-			return i;
-	return -1;
-}
-
 static const char *const agents[] = { "curl", "wget", "chromium", NULL };
 static const char *const protos[] = { "h2", "https", "http", NULL };
 static const char *const modes[] = { "browse", "app", NULL };
@@ -102,33 +94,12 @@ static int client_option(struct lab_group *g, const char *k, const char *v,
 {
 	struct web_opts *o = g->opts;
 
-	if (!strcmp(k, "agent")) {
-		if ((o->agent = pick(v, agents)) < 0) {
-			snprintf(
-				msg, len,
-				"agent: expected curl, wget or chromium, got '%s'",
-				v);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(k, "proto")) {
-		if ((o->proto = pick(v, protos)) < 0) {
-			snprintf(msg, len,
-				 "proto: expected h2, https or http, got '%s'",
-				 v);
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(k, "mode")) {
-		if ((o->mode = pick(v, modes)) < 0) {
-			snprintf(msg, len,
-				 "mode: expected browse or app, got '%s'", v);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(k, "agent"))
+		return lab_opt_choice(k, v, agents, -1, &o->agent, msg, len);
+	if (!strcmp(k, "proto"))
+		return lab_opt_choice(k, v, protos, -1, &o->proto, msg, len);
+	if (!strcmp(k, "mode"))
+		return lab_opt_choice(k, v, modes, -1, &o->mode, msg, len);
 	return 1;
 }
 
